@@ -1,0 +1,48 @@
+"""archlang: write neural architectures with open choices, search them, compile to PyTorch.
+
+    >>> import archlang
+    >>> space = archlang.load("examples/digits.arch").network()     # doctest: +SKIP
+    >>> arch = space.sample(seed=0)                                   # doctest: +SKIP
+    >>> model = arch.compile()                                        # doctest: +SKIP
+
+Heavy modules (lark, torch) load on first use, so `import archlang` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Arch", "ArchError", "DecisionPoint", "Program", "Space", "load", "parse", "__version__",
+]
+
+_LAZY = {
+    "load": "archlang.api",
+    "parse": "archlang.api",
+    "Program": "archlang.ir.program",
+    "Space": "archlang.ir.space",
+    "Arch": "archlang.ir.arch",
+    "DecisionPoint": "archlang.ir.decisions",
+    "ArchError": "archlang.diagnostics",
+}
+
+if TYPE_CHECKING:
+    from archlang.api import load, parse
+    from archlang.diagnostics import ArchError
+    from archlang.ir.arch import Arch
+    from archlang.ir.decisions import DecisionPoint
+    from archlang.ir.program import Program
+    from archlang.ir.space import Space
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'archlang' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

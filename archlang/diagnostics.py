@@ -1,0 +1,129 @@
+"""Diagnostics: the one shape every user-facing error takes, and its one renderer.
+
+Codes: E1xx syntax, E2xx names and linking, E3xx parameters and types, E4xx shapes,
+E5xx search space and decisions, E6xx limits, E9xx internal.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from archlang.source import Span
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem at one place, with at most one hint and any number of notes."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    notes: tuple[str, ...] = ()
+    severity: str = "error"
+
+
+def render_text(diag: Diagnostic) -> str:
+    """Render a diagnostic the way compilers do::
+
+        examples/cell.arch:12:9: error[E203]: unknown op `conv2`
+           |
+        12 |     y = conv2(x, out=c, kernel=k)
+           |         ^^^^^
+           = hint: did you mean `conv2d`?
+    """
+    span = diag.span
+    where = f"{span}: " if span is not None and span.source is not None else ""
+    out = [f"{where}{diag.severity}[{diag.code}]: {diag.message}"]
+    if span is not None and span.source is not None and span.line > 0:
+        text = span.source.line(span.line).expandtabs(4)
+        gutter = " " * len(str(span.line))
+        width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
+        width = max(1, min(width, max(1, len(text) - span.col + 1)))
+        out.append(f"{gutter} |")
+        out.append(f"{span.line} | {text}")
+        out.append(f"{gutter} | {' ' * (span.col - 1)}{'^' * width}")
+        prefix = f"{gutter} = "
+    else:
+        prefix = "  = "
+    out.extend(f"{prefix}note: {note}" for note in diag.notes)
+    if diag.hint:
+        out.append(f"{prefix}hint: {diag.hint}")
+    return "\n".join(out)
+
+
+class ArchError(Exception):
+    """Base of every error a user can cause. Carries one or more diagnostics."""
+
+    code = "E000"
+
+    def __init__(
+        self,
+        message: str,
+        span: Span | None = None,
+        *,
+        hint: str | None = None,
+        notes: Iterable[str] = (),
+        code: str | None = None,
+    ) -> None:
+        self.diagnostics: list[Diagnostic] = [
+            Diagnostic(code or self.code, message, span, hint, tuple(notes))
+        ]
+        super().__init__(message)
+
+    @classmethod
+    def many(cls, diagnostics: list[Diagnostic]) -> ArchError:
+        err = cls(diagnostics[0].message)
+        err.diagnostics = list(diagnostics)
+        return err
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+    @property
+    def span(self) -> Span | None:
+        return self.diagnostics[0].span
+
+    def render(self) -> str:
+        return "\n".join(render_text(d) for d in self.diagnostics)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class ArchSyntaxError(ArchError):
+    code = "E100"
+
+
+class ArchNameError(ArchError):
+    code = "E200"
+
+
+class ArchTypeError(ArchError):
+    code = "E300"
+
+
+class ArchShapeError(ArchError):
+    code = "E400"
+
+
+class ArchSpaceError(ArchError):
+    code = "E500"
+
+
+class ArchLimitError(ArchError):
+    code = "E600"
+
+
+@dataclass
+class Suggest:
+    """``did you mean`` hints from :func:`difflib.get_close_matches`."""
+
+    names: Iterable[str] = field(default_factory=list)
+
+    def hint(self, wrong: str) -> str | None:
+        close = difflib.get_close_matches(wrong, list(self.names), n=1, cutoff=0.6)
+        return f"did you mean `{close[0]}`?" if close else None

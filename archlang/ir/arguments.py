@@ -1,0 +1,170 @@
+"""Binding a call's arguments to an op's or a block's parameters, with type checks.
+
+A decision written directly as an argument gets the key ``<instance>.<param>``:
+``conv_bn_relu(width, k = choice(3, 5))`` declares ``net.conv_bn_relu.k``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from archlang.diagnostics import ArchTypeError, Suggest
+from archlang.ir.scope import Env, Scope
+from archlang.ir.values import Layer, Tensor, Unknown, type_name
+from archlang.ops.registry import OpSpec
+from archlang.source import Span
+from archlang.syntax import ast as A
+
+if TYPE_CHECKING:
+    from archlang.ir.elaborate import Elaborator, Frame
+
+
+def bind_call(elab: Elaborator, call: A.Call, target: OpSpec | A.BlockDef, scope: Scope,
+              frame: Frame, instance: str) -> dict[str, Any]:
+    """Evaluate the arguments of `call` and match them to `target`'s parameters."""
+    names = [p.name for p in target.params]
+    kind = "op" if isinstance(target, OpSpec) else "block"
+    if len(call.args) > len(names):
+        extra = call.args[len(names)]
+        raise ArchTypeError(
+            f"{kind} `{target.name}` takes {len(names)} positional argument"
+            f"{'' if len(names) == 1 else 's'}, but got {len(call.args)}", extra.span,
+            hint=_signature_hint(target), code="E304")
+    exprs: dict[str, tuple[A.Expr, Span]] = {}
+    for pname, arg in zip(names, call.args):
+        exprs[pname] = (arg, arg.span)
+    for kw in call.kwargs:
+        if kw.name not in names:
+            raise ArchTypeError(f"{kind} `{target.name}` has no parameter `{kw.name}`",
+                                kw.span, hint=Suggest(names).hint(kw.name)
+                                or _signature_hint(target), code="E303")
+        if kw.name in exprs:
+            raise ArchTypeError(f"`{kw.name}` is given twice", kw.span, code="E306")
+        exprs[kw.name] = (kw.value, kw.span)
+    values = {p: elab.eval(e, scope, frame, hint=f"{instance}.{p}") for p, (e, _) in
+              exprs.items()}
+    if isinstance(target, OpSpec):
+        return _check_op_args(target, values, exprs, call)
+    return _fill_block_defaults(elab, target, values, exprs, call, scope)
+
+
+def _check_op_args(spec: OpSpec, values: dict[str, Any], exprs: dict[str, Any],
+                   call: A.Call) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for p in spec.params:
+        if p.name not in values:
+            if p.required:
+                raise ArchTypeError(f"op `{spec.name}` needs `{p.name}`", call.span,
+                                    hint=_signature_hint(spec), code="E305")
+            out[p.name] = p.default
+            continue
+        value, span = values[p.name], exprs[p.name][1]
+        out[p.name] = check_kind(value, p.kind, p.name, span)
+        if p.check is not None and not _has_unknown(out[p.name]):
+            problem = p.check(out[p.name])
+            if problem:
+                raise ArchTypeError(problem, span, code="E319")
+    return out
+
+
+def check_kind(value: Any, kind: str, name: str, span: Span) -> Any:
+    """Check (and normalise) a value against an op parameter kind; unknowns pass."""
+    if isinstance(value, Unknown):
+        return value
+    optional = kind.endswith("?")
+    kind = kind.rstrip("?")
+    if value is None and optional:
+        return None
+    ok = {
+        "int": lambda v: _is_int(v),
+        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        "bool": lambda v: isinstance(v, bool),
+        "str": lambda v: isinstance(v, str),
+        "ints": lambda v: _is_int(v) or (isinstance(v, tuple) and v and all(
+            _is_int(x) or isinstance(x, Unknown) for x in v)),
+        "shape": lambda v: isinstance(v, tuple) and all(
+            _is_int(x) or isinstance(x, Unknown) for x in v),
+        "any": lambda v: True,
+    }.get(kind, lambda v: True)
+    if not ok(value):
+        want = {"ints": "an int or a list of ints", "shape": "a list of ints"}.get(kind,
+                                                                               f"a {kind}")
+        raise ArchTypeError(f"`{name}` must be {want}, but got {_describe(value)}", span,
+                            code="E301")
+    if kind == "float" and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _fill_block_defaults(elab: Elaborator, block: A.BlockDef, values: dict[str, Any],
+                         exprs: dict[str, Any], call: A.Call, scope: Scope) -> dict[str, Any]:
+    from archlang.ir.elaborate import Frame
+
+    out: dict[str, Any] = {}
+    env = elab.program.env_of(block)
+    for p in block.params:
+        if p.name in values:
+            value = values[p.name]
+            _check_block_type(p, value, exprs[p.name][1])
+        elif p.default is not None:
+            value = elab.eval(p.default, scope, Frame(Env(env, dict(out))),
+                              hint=None)
+        else:
+            raise ArchTypeError(f"block `{block.name}` needs `{p.name}`", call.span,
+                                hint=_signature_hint(block), code="E305")
+        out[p.name] = value
+    return out
+
+
+_BLOCK_TYPES = {
+    "int": lambda v: _is_int(v),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+    "list": lambda v: isinstance(v, tuple),
+    "layer": lambda v: isinstance(v, Layer),
+    "tensor": lambda v: isinstance(v, Tensor),
+}
+
+
+def _check_block_type(p: A.Param, value: Any, span: Span) -> None:
+    if p.type is None or p.type == "any" or isinstance(value, Unknown):
+        return
+    if not _BLOCK_TYPES[p.type](value):
+        raise ArchTypeError(f"`{p.name}` must be a {p.type}, but got {_describe(value)}", span,
+                            code="E301")
+
+
+def _signature_hint(target: OpSpec | A.BlockDef) -> str:
+    if isinstance(target, OpSpec):
+        parts = [p.name if p.required else f"{p.name} = {_fmt_default(p.default)}"
+                 for p in target.params]
+    else:
+        parts = [p.name if p.default is None else f"{p.name} = ..." for p in target.params]
+    return f"the signature is `{target.name}({', '.join(parts)})`"
+
+
+def _fmt_default(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    if isinstance(v, str):
+        return f'"{v}"'
+    return repr(v)
+
+
+def _describe(v: Any) -> str:
+    if isinstance(v, (Tensor, Layer)):
+        return f"a {type_name(v)}"
+    return f"{type_name(v)} {_fmt_default(v) if not isinstance(v, tuple) else list(v)}"
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _has_unknown(v: Any) -> bool:
+    if isinstance(v, Unknown):
+        return True
+    return isinstance(v, tuple) and any(isinstance(x, Unknown) for x in v)

@@ -1,0 +1,128 @@
+"""The concrete graph: a DAG of primitive ops with fixed arguments and inferred shapes.
+
+Built by the bind walk (ir/elaborate.py), read by the code generator (compile/codegen.py) and
+by static figures (parameters, FLOPs). It holds no decisions: every value is concrete.
+
+Printed form (``str(graph)``)::
+
+    graph digits_cnn(x: [1, 8, 8]):
+        conv2d = conv2d(x, out=32, k=3, padding=1)    # [32, 8, 8]
+        relu = relu(conv2d)                           # [32, 8, 8]
+        return relu
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import keyword
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from archlang.source import NO_SPAN, Span
+
+#: names a generated nn.Module attribute must not take
+_RESERVED = set(keyword.kwlist) | {
+    "self", "torch", "nn", "F", "forward", "training", "cuda", "cpu", "to", "eval", "train",
+    "parameters", "modules", "children", "state_dict", "apply", "type", "float", "double",
+    "half", "buffers", "zero_grad", "register_buffer", "build", "math",
+}
+
+
+@dataclass(eq=False)
+class Node:
+    """One op instance. `name` is a unique Python identifier; `path` its source instance path."""
+
+    name: str
+    op: str
+    inputs: list[Node]
+    attrs: dict[str, Any]
+    shape: tuple[int, ...]
+    path: str = ""
+    span: Span = NO_SPAN
+    dtype: str = "float"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Node({self.name}: {self.op})"
+
+
+@dataclass(eq=False)
+class Graph:
+    name: str
+    inputs: list[Node] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)  # in creation (topological) order
+    output: Node | None = None
+    _names: set[str] = field(default_factory=set, repr=False)
+
+    def unique_name(self, path: str) -> str:
+        base = sanitize(path)
+        name, i = base, 1
+        while name in self._names:
+            name, i = f"{base}_{i}", i + 1
+        self._names.add(name)
+        return name
+
+    def add(self, op: str, inputs: list[Node], attrs: dict[str, Any], shape: tuple[int, ...],
+            path: str, span: Span, dtype: str = "float") -> Node:
+        node = Node(self.unique_name(path), op, inputs, attrs, shape, path, span, dtype)
+        (self.inputs if op == "input" else self.nodes).append(node)
+        return node
+
+    def prune(self) -> None:
+        """Drop nodes the output does not depend on (unchosen input-choice candidates)."""
+        live: set[int] = set()
+        stack = [self.output] if self.output is not None else []
+        while stack:
+            n = stack.pop()
+            if id(n) not in live:
+                live.add(id(n))
+                stack.extend(n.inputs)
+        self.nodes = [n for n in self.nodes if id(n) in live]
+
+    def canonical(self) -> list[Any]:
+        """A name-free description: equal networks give equal lists."""
+        index: dict[int, int] = {}
+        out: list[Any] = []
+        for i, n in enumerate(self.inputs):
+            index[id(n)] = i
+            out.append(["input", list(n.shape), n.dtype])
+        for n in self.nodes:
+            index[id(n)] = len(index)
+            attrs = {k: _jsonable(v) for k, v in sorted(n.attrs.items())}
+            out.append([n.op, [index[id(x)] for x in n.inputs], attrs])
+        out.append(["output", index[id(self.output)] if self.output is not None else -1])
+        return out
+
+    def hash(self) -> str:
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __str__(self) -> str:
+        ins = ", ".join(f"{n.name}: {list(n.shape)}" for n in self.inputs)
+        lines = [f"graph {self.name}({ins}):"]
+        for n in self.nodes:
+            args = [x.name for x in n.inputs] + [f"{k}={v!r}" for k, v in n.attrs.items()]
+            lines.append(f"    {n.name} = {n.op}({', '.join(args)})  # {list(n.shape)}")
+        if self.output is not None:
+            lines.append(f"    return {self.output.name}")
+        return "\n".join(lines)
+
+
+def sanitize(path: str) -> str:
+    """A decision or instance path -> a safe Python identifier (``a.b[1].c`` -> ``a_b_1_c``)."""
+    name = re.sub(r"[^0-9A-Za-z_]+", "_", path).strip("_") or "node"
+    if name[0].isdigit():
+        name = "n_" + name
+    if name in _RESERVED or name.startswith("__"):
+        name = name.strip("_") + "_"
+    return name
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, float) and v.is_integer():
+        return {"f": v}
+    return v

@@ -1,0 +1,271 @@
+"""Hyper primitives: `choice`, `int`, `float`, `subset` and `repeat`, the open places of a space.
+
+Each declares one decision with a key made of its instance path and a label: the name it is
+bound to (``width = choice(...)`` -> ``net.width``), the parameter it is passed to
+(``conv(k = choice(3, 5))`` -> ``net.conv.k``), else its kind (``net.choice_1``). The space
+walk registers the decision; the bind walk reads its value from the assignment.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from archlang.diagnostics import ArchLimitError, ArchSpaceError, ArchTypeError
+from archlang.ir.builtins import BUILTINS
+from archlang.ir.decisions import DecisionPoint
+from archlang.ir.scope import Scope
+from archlang.ir.values import SHADOW, ChoiceLayer, Layer, RepeatLayer, Tensor, Unknown
+from archlang.syntax import ast as A
+
+if TYPE_CHECKING:
+    from archlang.ir.elaborate import Elaborator, Frame
+
+#: the most copies one repeat may make
+MAX_REPEAT = 1000
+#: the most candidates of one subset
+MAX_SUBSET = 32
+
+
+def eval_hyper(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame,
+               hint: str | None, label: str | None = None) -> Any:
+    """Evaluate a hyper call; `label` (already allocated) overrides the namer."""
+    label = label or scope.label(hint or e.func)
+    key = scope.key(label)
+    if e.func == "choice":
+        return _choice(elab, e, scope, frame, key, label)
+    if e.func == "subset":
+        return _subset(elab, e, scope, frame, key)
+    return _range(elab, e, scope, frame, key)
+
+
+def decide(elab: Elaborator, d: DecisionPoint, scope: Scope) -> Any:
+    """The decision's value where the walk is concrete, else an unknown standing for it."""
+    if not scope.active:
+        if elab.space_walk:
+            elab.register(d, scope)
+        return Unknown(frozenset({d.key}), d.key)
+    value = elab.lookup_decision(d.key, d.span)
+    if not d.contains(value):
+        raise ArchSpaceError(f"`{d.key}` = {value!r} is not in its domain {d.describe()}",
+                             d.span, code="E502")
+    value = d.normalize(value)
+    elab.used[d.key] = value
+    return value
+
+
+# ---------------------------------------------------------------- choice
+
+
+def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
+            label: str) -> Any:
+    if e.kwargs:
+        raise ArchTypeError("`choice` takes no keyword arguments", e.kwargs[0].span,
+                            code="E303")
+    if not e.args:
+        raise ArchTypeError("`choice` needs at least one candidate", e.span, code="E503")
+    if all(_is_pure(a) for a in e.args):
+        values = [elab.eval(a, scope, frame) for a in e.args]
+        if all(_is_plain(v) for v in values):
+            _no_duplicates(values, e)
+            d = DecisionPoint(key, "choice", labels=tuple(_label(v) for v in values),
+                              values=tuple(values), cond=scope.cond, span=e.span)
+            return decide(elab, d, scope)
+    d = DecisionPoint(key, "choice", labels=tuple(_expr_label(a) for a in e.args),
+                      cond=scope.cond, span=e.span)
+    chosen = decide(elab, d, scope)
+    chosen = None if isinstance(chosen, Unknown) else chosen
+    candidates = [elab.eval(a, scope.under((key, frozenset({i})), chosen == i), frame)
+                  for i, a in enumerate(e.args)]
+    kinds = {_kind(c) for c in candidates}
+    if len(kinds) > 1:
+        raise ArchTypeError("the candidates of a `choice` must all be values, all layers or "
+                            "all tensors", e.span, code="E504")
+    if chosen is not None:
+        return candidates[chosen]
+    kind = kinds.pop()
+    if kind == "layer":
+        return ChoiceLayer(e.span, label, key=key, candidates=tuple(candidates))
+    if kind == "tensor":
+        return SHADOW
+    return Unknown(frozenset({key}), key)
+
+
+def _no_duplicates(values: list[Any], e: A.Call) -> None:
+    seen: list[Any] = []
+    for v, a in zip(values, e.args):
+        if any(type(v) is type(s) and v == s for s in seen):
+            raise ArchSpaceError(f"`choice` lists {_label(v)} twice", a.span, code="E508")
+        seen.append(v)
+
+
+# ---------------------------------------------------------------- int and float
+
+
+def _range(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) -> Any:
+    kwargs = {kw.name: kw for kw in e.kwargs}
+    allowed = {"log"} if e.func == "float" else set()
+    for name, kw in kwargs.items():
+        if name not in allowed:
+            raise ArchTypeError(f"`{e.func}` has no parameter `{name}`", kw.span, code="E303")
+    if len(e.args) != 2:
+        hint = "for a conversion use `floor`, `ceil` or `round`" if e.func == "int" else None
+        raise ArchTypeError(f"`{e.func}(low, high)` takes 2 bounds, but got {len(e.args)}",
+                            e.span, hint=hint, code="E503")
+    lo, hi = (elab.eval(a, scope, frame) for a in e.args)
+    number = (lambda v: isinstance(v, int) and not isinstance(v, bool)) if e.func == "int" \
+        else (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    if not (number(lo) and number(hi)):
+        raise ArchSpaceError(f"the bounds of `{e.func}` must be fixed {e.func}s, but got "
+                             f"{lo!r} and {hi!r}", e.span, code="E503")
+    if lo > hi or (e.func == "float" and lo == hi):
+        raise ArchSpaceError(f"`low < high` must hold, but got low={lo}, high={hi}", e.span,
+                             code="E503")
+    log = False
+    if "log" in kwargs:
+        log = elab.eval(kwargs["log"].value, scope, frame)
+        if not isinstance(log, bool):
+            raise ArchTypeError("`log` must be true or false", kwargs["log"].span, code="E301")
+        if log and lo <= 0:
+            raise ArchSpaceError(f"a log range needs `low > 0`, but got low={lo}", e.span,
+                                 code="E503")
+    lo, hi = (float(lo), float(hi)) if e.func == "float" else (lo, hi)
+    d = DecisionPoint(key, e.func, low=lo, high=hi, log=log, cond=scope.cond, span=e.span)
+    return decide(elab, d, scope)
+
+
+# ---------------------------------------------------------------- subset
+
+
+def _subset(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) -> Any:
+    if e.kwargs or len(e.args) < 2:
+        raise ArchTypeError("`subset(k, a, b, ...)` takes a count and its candidates", e.span,
+                            code="E503")
+    k = elab.eval(e.args[0], scope, frame)
+    cands = e.args[1:]
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= len(cands):
+        raise ArchSpaceError(f"`subset` picks k of {len(cands)} candidates, so 1 <= k <= "
+                             f"{len(cands)} must hold, but got k={k!r}", e.args[0].span,
+                             code="E503")
+    if len(cands) > MAX_SUBSET:
+        raise ArchLimitError(f"`subset` has more than {MAX_SUBSET} candidates", e.span,
+                             code="E607")
+    if not all(_is_pure(a) for a in cands):
+        raise ArchSpaceError("the candidates of `subset` must be tensors or values, not "
+                             "layers or decisions", e.span, code="E504")
+    values = [elab.eval(a, scope, frame) for a in cands]
+    d = DecisionPoint(key, "subset", labels=tuple(_expr_label(a) for a in cands), k=k,
+                      cond=scope.cond, span=e.span)
+    chosen = decide(elab, d, scope)
+    if isinstance(chosen, Unknown):
+        return tuple(SHADOW if isinstance(v, Tensor) else chosen for v in values[:k])
+    return tuple(values[i] for i in chosen)
+
+
+# ---------------------------------------------------------------- repeat
+
+
+def eval_repeat(elab: Elaborator, e: A.Repeat, scope: Scope, frame: Frame) -> RepeatLayer:
+    name = scope.label("repeat")
+    if isinstance(e.count, A.Call) and e.count.func in A.HYPER_NAMES:
+        count = eval_hyper(elab, e.count, scope, frame, None, label=name)  # key `<scope>.repeat`
+    else:
+        count = elab.eval(e.count, scope, frame)
+    if isinstance(count, Unknown):
+        d = elab.decision_index.get(count.key) if count.key else None
+        if elab.space_walk and d is None:
+            raise ArchSpaceError("a repeat count must be a number or a decision, not an "
+                                 "expression over decisions", e.count.span,
+                                 hint="declare the count itself: `repeat(choice(2, 4))`",
+                                 code="E509")
+        if d is not None:
+            _check_count_domain(d, e)
+    elif isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ArchTypeError(f"a repeat count must be a non-negative int, but got {count!r}",
+                            e.count.span, code="E301")
+    elif count > MAX_REPEAT:
+        raise ArchLimitError(f"`repeat({count})` makes more than {MAX_REPEAT} copies",
+                             e.count.span, hint="is the count what you meant?", code="E602")
+    return RepeatLayer(e.span, name, node=e, env=frame.env, count=count)
+
+
+def _check_count_domain(d: DecisionPoint, e: A.Repeat) -> None:
+    if d.kind == "int" or (d.kind == "choice" and d.values is not None):
+        values = list(d.domain()) if d.kind == "choice" else [d.low, d.high]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            if min(values) < 0:  # type: ignore[type-var]
+                raise ArchSpaceError(f"a repeat count must be non-negative, but `{d.key}` "
+                                     f"can be {min(values)}", e.count.span, code="E509")
+            if max(values) > MAX_REPEAT:  # type: ignore[type-var]
+                raise ArchLimitError(f"`{d.key}` allows {max(values)} copies; the limit is "
+                                     f"{MAX_REPEAT}", e.count.span, code="E602")
+            return
+    raise ArchSpaceError(f"a repeat count must be an int decision, but `{d.key}` is "
+                         f"{d.describe()}", e.count.span, code="E509")
+
+
+def count_values(d: DecisionPoint) -> list[int]:
+    return [int(v) for v in d.domain()]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+_PURE_TYPES = (A.Name, A.IntLit, A.FloatLit, A.StrLit, A.BoolLit, A.NoneLit)
+
+
+def _is_pure(e: A.Expr) -> bool:
+    """Evaluating `e` declares nothing and instantiates nothing."""
+    if isinstance(e, _PURE_TYPES):
+        return True
+    if isinstance(e, (A.ListLit, A.TupleLit)):
+        return all(_is_pure(x) for x in e.items)
+    if isinstance(e, (A.BinOp, A.Compare, A.BoolOp)):
+        return _is_pure(e.left) and _is_pure(e.right)
+    if isinstance(e, (A.Not, A.Neg)):
+        return _is_pure(e.operand)
+    if isinstance(e, A.Index):
+        return _is_pure(e.value) and _is_pure(e.index)
+    if isinstance(e, A.Attribute):
+        return _is_pure(e.value)
+    if isinstance(e, A.CondExpr):
+        return _is_pure(e.test) and _is_pure(e.then) and _is_pure(e.orelse)
+    if isinstance(e, A.Call):
+        return e.func in BUILTINS and not e.kwargs and all(_is_pure(a) for a in e.args)
+    return False
+
+
+def _is_plain(v: Any) -> bool:
+    if isinstance(v, tuple):
+        return all(_is_plain(x) for x in v)
+    return v is None or isinstance(v, (bool, int, float, str)) and not (
+        isinstance(v, float) and math.isnan(v))
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, Layer):
+        return "layer"
+    if isinstance(v, Tensor) or (isinstance(v, tuple) and v and all(
+            isinstance(x, Tensor) for x in v)):
+        return "tensor"
+    return "value"
+
+
+def _label(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, tuple):
+        return "[" + ", ".join(_label(x) for x in v) + "]"
+    return repr(v)
+
+
+def _expr_label(e: A.Expr) -> str:
+    try:
+        from archlang.syntax.format import format_expr
+    except ImportError:  # pragma: no cover - during bootstrap
+        return type(e).__name__
+    return format_expr(e)

@@ -1,0 +1,105 @@
+"""Scopes and environments of an elaboration walk.
+
+An `Env` maps names to values (lexical: a block body sees its module's globals and its own
+parameters). A `Scope` is an *instance*: the network, a block application or a repeat copy;
+it owns the namer that gives decisions and sub-instances their stable path segments, and
+says whether the walk is concrete here (`active`) and under which condition it exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from archlang.source import Span
+
+
+class Env:
+    """A chain of name -> value maps; writes go to the innermost."""
+
+    __slots__ = ("vars", "parent", "owner")
+
+    def __init__(self, parent: Env | None = None, vars: dict[str, Any] | None = None) -> None:
+        self.vars: dict[str, Any] = vars if vars is not None else {}
+        self.parent = parent
+        #: on a module's root environment, the module (so names resolve lexically)
+        self.owner: Any = None
+
+    def lookup(self, name: str) -> Any:
+        env: Env | None = self
+        while env is not None:
+            if name in env.vars:
+                return env.vars[name]
+            env = env.parent
+        raise KeyError(name)
+
+    def __contains__(self, name: str) -> bool:
+        try:
+            self.lookup(name)
+        except KeyError:
+            return False
+        return True
+
+    def names(self) -> set[str]:
+        out: set[str] = set()
+        env: Env | None = self
+        while env is not None:
+            out |= set(env.vars)
+            env = env.parent
+        return out
+
+
+class Namer:
+    """Allocates unique labels within one instance: ``conv2d``, ``conv2d_1``, ``conv2d_2``."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def alloc(self, base: str) -> str:
+        n = self.counts.get(base, 0)
+        self.counts[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+
+Cond = tuple[str, frozenset[Any]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One instance in the walk.
+
+    Attributes:
+        path: the instance path, the prefix of its decisions' keys (``net.repeat[1].residual``).
+        namer: shared by every view of this instance.
+        active: True where values are concrete (the bind walk, on the chosen branches).
+        cond: the innermost condition under which this part of the space exists.
+        dynamic_if: set inside an `if` whose test depends on decisions; no decision may be
+            declared there.
+        depth: how many block applications enclose this one.
+    """
+
+    path: str
+    namer: Namer = field(default_factory=Namer)
+    active: bool = True
+    cond: Cond | None = None
+    dynamic_if: Span | None = None
+    depth: int = 0
+
+    def label(self, base: str) -> str:
+        return self.namer.alloc(base)
+
+    def key(self, label: str) -> str:
+        return f"{self.path}.{label}"
+
+    def child(self, segment: str) -> Scope:
+        return Scope(f"{self.path}.{segment}", Namer(), self.active, self.cond,
+                     self.dynamic_if, self.depth + 1)
+
+    def under(self, cond: Cond, active: bool) -> Scope:
+        """The same instance, seen from inside one candidate of a decision."""
+        return replace(self, cond=cond, active=self.active and active)
+
+    def shadow(self, span: Span) -> Scope:
+        return replace(self, active=False, dynamic_if=span)

@@ -1,0 +1,227 @@
+"""A Space: one network of a program with its open decisions, and the Arches it contains.
+
+The space walk (ir/elaborate.py) finds the decisions; `bind` fixes them and returns an
+`Arch`, a network with every decision fixed. A Space is a symbolic object: `fix` returns a
+new Space with some decisions settled (PyGlove's rebind), and spaces round-trip through JSON.
+
+Example:
+    >>> import archlang
+    >>> space = archlang.parse('''
+    ... network net() (x: [8]) {
+    ...     width = choice(16, 32)
+    ...     return x -> linear(width) -> relu() -> linear(2)
+    ... }''').network()
+    >>> [d.key for d in space.decisions]
+    ['net.width']
+    >>> space.size
+    2
+    >>> space.bind({"net.width": 32}).params
+    354
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+from typing import TYPE_CHECKING, Any
+
+from archlang.diagnostics import ArchSpaceError, Suggest
+from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
+from archlang.ir.elaborate import Elaborator
+from archlang.syntax import ast as A
+
+if TYPE_CHECKING:
+    from archlang.ir.arch import Arch
+    from archlang.ir.program import Program
+
+SPACE_FORMAT = "archlang.space/1"
+
+
+class Space:
+    """The search space of one network."""
+
+    def __init__(self, program: Program, network: A.NetworkDef,
+                 params: dict[str, Any] | None = None,
+                 fixed: Assignment | None = None) -> None:
+        self.program = program
+        self.network_def = network
+        self.params = dict(params or {})
+        self.fixed: Assignment = dict(fixed or {})
+        self._check_params()
+
+    def _check_params(self) -> None:
+        names = [p.name for p in self.network_def.params]
+        for name in self.params:
+            if name not in names:
+                raise ArchSpaceError(f"network `{self.name}` has no parameter `{name}`",
+                                     self.network_def.span, hint=Suggest(names).hint(name),
+                                     code="E303")
+
+    @property
+    def name(self) -> str:
+        return self.network_def.name
+
+    # ------------------------------------------------------------ decisions
+
+    @functools.cached_property
+    def _full_tree(self) -> DecisionTree:
+        elab = Elaborator(self.program)
+        elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
+        return DecisionTree(elab.decisions)
+
+    @functools.cached_property
+    def tree(self) -> DecisionTree:
+        """The open decisions, as a tree of conditions."""
+        return DecisionTree(_without_fixed(self._full_tree, self.fixed))
+
+    @property
+    def decisions(self) -> list[DecisionPoint]:
+        """Every open decision, parents before their conditional children."""
+        return self.tree.decisions
+
+    def decision(self, key: str) -> DecisionPoint:
+        try:
+            return self._full_tree.by_key[key]
+        except KeyError:
+            raise ArchSpaceError(f"no decision `{key}` in network `{self.name}`", None,
+                                 hint=Suggest(self._full_tree.by_key).hint(key),
+                                 code="E511") from None
+
+    @property
+    def size(self) -> int | float:
+        """The exact number of distinct assignments; ``math.inf`` with a float decision."""
+        return self.tree.size()
+
+    @property
+    def is_fixed(self) -> bool:
+        """True when nothing is left open."""
+        return not self.decisions
+
+    # ------------------------------------------------------------ binding
+
+    def bind(self, assignment: Assignment | None = None) -> Arch:
+        """Fix every open decision; returns the `Arch`. A decided network binds ``{}``.
+
+        Raises:
+            ArchSpaceError: a key that names no decision, or an inactive one, or an open
+                decision left without a value.
+            ArchError: any error the fixed network has (a shape mismatch, ...), located.
+        """
+        from archlang.ir.arch import Arch
+
+        full = {**self.fixed, **(assignment or {})}
+        elab = Elaborator(self.program, full)
+        elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
+        self._check_unused(assignment or {}, elab.used)
+        ordered = {d.key: elab.used[d.key] for d in self._full_tree.decisions
+                   if d.key in elab.used}
+        return Arch(self, ordered, elab.graph)
+
+    def _check_unused(self, given: Assignment, used: Assignment) -> None:
+        for key in given:
+            if key in used:
+                continue
+            d = self.decision(key)  # raises for unknown keys
+            assert d.cond is not None
+            parent = d.cond[0]
+            raise ArchSpaceError(
+                f"decision `{key}` is not active in this assignment", d.span,
+                hint=f"it exists only when `{parent}` is one of "
+                     f"{_show_values(d.cond[1])}; drop it", code="E512")
+
+    def sample_assignment(self, rng: random.Random | int | None = None) -> Assignment:
+        """A uniformly random value for each decision, drawn top-down."""
+        if not isinstance(rng, random.Random):
+            rng = random.Random(rng)
+        return self.tree.sample(rng)
+
+    def sample(self, seed: int | None = None) -> Arch:
+        """A random member of the space (the same one for the same seed)."""
+        return self.bind(self.sample_assignment(seed))
+
+    # ------------------------------------------------------------ symbolic edits
+
+    def fix(self, assignment: Assignment) -> Space:
+        """A new Space with these decisions settled (the others stay open)."""
+        for key, value in assignment.items():
+            d = self.decision(key)
+            if not d.contains(value):
+                raise ArchSpaceError(f"`{key}` = {value!r} is not in its domain "
+                                     f"{d.describe()}", d.span, code="E502")
+        return Space(self.program, self.network_def, self.params,
+                     {**self.fixed, **assignment})
+
+    # ------------------------------------------------------------ serialization
+
+    def to_json(self) -> dict[str, Any]:
+        """A self-contained description: the program text, the network and what is fixed."""
+        from archlang.syntax.format import format_module
+
+        root = self.program.root
+        assert root is not None
+        return {
+            "format": SPACE_FORMAT,
+            "source": format_module(root.tree),
+            "path": root.source.path,
+            "network": self.name,
+            "params": self.params,
+            "fixed": self.fixed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | str) -> Space:
+        from archlang.api import parse
+
+        if isinstance(data, str):
+            data = json.loads(data)
+        if data.get("format") != SPACE_FORMAT:
+            raise ArchSpaceError(f"not an archlang space (format {data.get('format')!r})",
+                                 None, code="E513")
+        program = parse(data["source"], path=data.get("path", "<space>"))
+        space = program.network(data["network"], **data.get("params", {}))
+        return space.fix(data.get("fixed", {})) if data.get("fixed") else space
+
+    def __repr__(self) -> str:
+        return f"<Space {self.name}: {len(self.decisions)} decisions, size {self.size}>"
+
+
+def _without_fixed(tree: DecisionTree, fixed: Assignment) -> list[DecisionPoint]:
+    """The decisions left open once `fixed` is settled, with conditions re-rooted."""
+    if not fixed:
+        return tree.decisions
+    alive: dict[str, DecisionPoint] = {}
+    gone: set[str] = set()
+    for d in tree.decisions:
+        if d.cond is not None:
+            parent = d.cond[0]
+            if parent in gone or (parent in fixed and not cond_allows(d.cond, fixed[parent])):
+                gone.add(d.key)
+                continue
+            if parent in fixed:
+                grand = tree.by_key[parent]
+                d = _replace_cond(d, alive[grand.key].cond if grand.key in alive else
+                                  _inherited(grand, fixed, tree))
+        if d.key in fixed:
+            alive[d.key] = d  # kept to re-root its children, then dropped below
+            continue
+        alive[d.key] = d
+    return [d for k, d in alive.items() if k not in fixed]
+
+
+def _inherited(d: DecisionPoint, fixed: Assignment, tree: DecisionTree) -> Any:
+    while d.cond is not None and d.cond[0] in fixed:
+        d = tree.by_key[d.cond[0]]
+    return d.cond
+
+
+def _replace_cond(d: DecisionPoint, cond: Any) -> DecisionPoint:
+    from dataclasses import replace
+
+    return replace(d, cond=cond)
+
+
+def _show_values(values: frozenset[Any]) -> str:
+    items = sorted(values, key=repr)
+    text = ", ".join(repr(list(v)) if isinstance(v, tuple) else repr(v) for v in items[:8])
+    return f"{{{text}{', ...' if len(items) > 8 else ''}}}"

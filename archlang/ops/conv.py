@@ -1,0 +1,109 @@
+"""Convolutions: `conv1d` on [C, L] and `conv2d` on [C, H, W], emitted as `nn.Conv1d/2d`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from archlang.ops._common import call, define, expect_rank, fmt, lit, ntuple, numel, positive
+from archlang.ops.registry import Attrs, OpError, Param, Shape
+
+LAYOUT = {1: "[C, L]", 2: "[C, H, W]"}
+
+
+def _padding_check(value: Any) -> str | None:
+    if value == "same":
+        return None
+    values = [value] if isinstance(value, int) else value
+    if isinstance(values, (list, tuple)) and all(isinstance(v, int) and v >= 0 for v in values):
+        return None
+    return ('`padding` must be a non-negative int, a list of them, or "same", '
+            f"but got padding={lit(value)}")
+
+
+PARAMS = (
+    Param("out", "int", check=positive("out")),
+    Param("k", "ints", check=positive("k")),
+    Param("stride", "ints", 1, check=positive("stride")),
+    Param("padding", "any", 0, check=_padding_check),
+    Param("dilation", "ints", 1, check=positive("dilation")),
+    Param("groups", "int", 1, check=positive("groups")),
+    Param("bias", "bool", True),
+)
+
+
+def _geometry(a: Attrs, nd: int) -> dict[str, Any]:
+    """k, stride, dilation (and padding unless "same") as nd-tuples."""
+    g = {key: ntuple(a[key], nd, key) for key in ("k", "stride", "dilation")}
+    g["padding"] = a["padding"] if a["padding"] == "same" else ntuple(a["padding"], nd, "padding")
+    return g
+
+
+def _rank_hint(nd: int, shape: Shape) -> str | None:
+    if len(shape) == 1:
+        return "a flat [D] vector has no spatial dims; use `linear(out)` instead"
+    if nd == 1 and len(shape) == 3:
+        return "for a [C, H, W] input use `conv2d`"
+    if nd == 2 and len(shape) == 2:
+        return "for a [C, L] input use `conv1d`"
+    return None
+
+
+def _check(nd: int, a: Attrs, in_shapes: Sequence[Shape]) -> None:
+    name, shape = f"conv{nd}d", in_shapes[0]
+    expect_rank(name, shape, [nd + 1], LAYOUT[nd], hint=_rank_hint(nd, shape))
+    if a["padding"] == "same" and any(s != 1 for s in ntuple(a["stride"], nd, "stride")):
+        raise OpError(f'`{name}`: `padding="same"` needs stride=1, but got '
+                      f'stride={lit(a["stride"])}', kind="param")
+    if shape[0] % a["groups"]:
+        raise OpError(f"`{name}` got groups={a['groups']}, which does not divide the "
+                      f"{shape[0]} input channels of {fmt(shape)}")
+    if a["out"] % a["groups"]:
+        raise OpError(f"`{name}` got groups={a['groups']}, which does not divide "
+                      f"out={a['out']}", kind="param")
+
+
+def _infer_shape(nd: int, a: Attrs, in_shapes: Sequence[Shape]) -> Shape:
+    shape, g = in_shapes[0], _geometry(a, nd)
+    if g["padding"] == "same":
+        return (a["out"], *shape[1:])
+    sizes = tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1
+        for n, k, s, p, d in zip(shape[1:], g["k"], g["stride"], g["padding"], g["dilation"])
+    )
+    if any(n < 1 for n in sizes):
+        raise OpError(
+            f"`conv{nd}d` output would be empty: kernel {lit(a['k'])} (dilation "
+            f"{lit(a['dilation'])}) is larger than the input {fmt(shape)} padded by "
+            f"{lit(a['padding'])}",
+            hint="use a smaller kernel or more padding, or downsample less before this op",
+        )
+    return (a["out"], *sizes)
+
+
+def _emit_init(nd: int, a: Attrs, in_shapes: Sequence[Shape]) -> str:
+    g = _geometry(a, nd)
+    return call(f"nn.Conv{nd}d", in_shapes[0][0], a["out"], g["k"], stride=(g["stride"], 1),
+                padding=(g["padding"], 0), dilation=(g["dilation"], 1),
+                groups=(a["groups"], 1), bias=(a["bias"], True))
+
+
+def _weights_per_output(nd: int, a: Attrs, in_shapes: Sequence[Shape]) -> int:
+    return in_shapes[0][0] // a["groups"] * numel(ntuple(a["k"], nd, "k"))
+
+
+for _nd in (1, 2):
+    define(
+        f"conv{_nd}d",
+        PARAMS,
+        partial(_infer_shape, _nd),
+        lambda v, a, m: f"{m}({v[0]})",
+        check=partial(_check, _nd),
+        emit_init=partial(_emit_init, _nd),
+        count_params=lambda a, s, nd=_nd: (a["out"] * _weights_per_output(nd, a, s)
+                                          + (a["out"] if a["bias"] else 0)),
+        flops=lambda a, s, out, nd=_nd: numel(out) * _weights_per_output(nd, a, s),
+        doc=f"{_nd}-D convolution on a {LAYOUT[_nd]} input: "
+            f"conv{_nd}d(out, k, stride=1, padding=0, dilation=1, groups=1, bias=true)",
+    )
