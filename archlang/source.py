@@ -20,7 +20,8 @@ class Source:
     def line(self, lineno: int) -> str:
         """The text of line ``lineno`` (1-based), without its newline; "" when out of range."""
         if not self._lines:
-            self._lines.extend(self.text.splitlines())
+            # only "\n" ends a line, as for Lark (splitlines would also split on \f, \u2028)
+            self._lines.extend(line.rstrip("\r") for line in self.text.split("\n"))
         if 1 <= lineno <= len(self._lines):
             return self._lines[lineno - 1]
         return ""

@@ -39,7 +39,8 @@ MAX_DEPTH = 48
 def apply_layer(elab: Elaborator, layer: Layer, inputs: Any, scope: Scope, span: Span) -> Any:
     """Apply `layer` to a tensor or a tuple of tensors; returns the output tensor."""
     layer.applied += 1
-    name = layer.name if layer.applied == 1 else f"{layer.name}#{layer.applied - 1}"
+    # a layer value applied again is a new instance: `act`, then `act[1]`, `act[2]`
+    name = layer.name if layer.applied == 1 else f"{layer.name}[{layer.applied - 1}]"
     if isinstance(layer, OpLayer):
         return _apply_op(elab, layer, inputs, scope, name)
     if isinstance(layer, BlockLayer):

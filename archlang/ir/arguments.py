@@ -19,8 +19,14 @@ if TYPE_CHECKING:
     from archlang.ir.elaborate import Elaborator, Frame
 
 
-def bind_call(elab: Elaborator, call: A.Call, target: OpSpec | A.BlockDef, scope: Scope,
-              frame: Frame, instance: str) -> dict[str, Any]:
+def bind_call(
+    elab: Elaborator,
+    call: A.Call,
+    target: OpSpec | A.BlockDef,
+    scope: Scope,
+    frame: Frame,
+    instance: str,
+) -> dict[str, Any]:
     """Evaluate the arguments of `call` and match them to `target`'s parameters."""
     names = [p.name for p in target.params]
     kind = "op" if isinstance(target, OpSpec) else "block"
@@ -28,34 +34,44 @@ def bind_call(elab: Elaborator, call: A.Call, target: OpSpec | A.BlockDef, scope
         extra = call.args[len(names)]
         raise ArchTypeError(
             f"{kind} `{target.name}` takes {len(names)} positional argument"
-            f"{'' if len(names) == 1 else 's'}, but got {len(call.args)}", extra.span,
-            hint=_signature_hint(target), code="E304")
+            f"{'' if len(names) == 1 else 's'}, but got {len(call.args)}",
+            extra.span,
+            hint=_signature_hint(target),
+            code="E304",
+        )
     exprs: dict[str, tuple[A.Expr, Span]] = {}
     for pname, arg in zip(names, call.args):
         exprs[pname] = (arg, arg.span)
     for kw in call.kwargs:
         if kw.name not in names:
-            raise ArchTypeError(f"{kind} `{target.name}` has no parameter `{kw.name}`",
-                                kw.span, hint=Suggest(names).hint(kw.name)
-                                or _signature_hint(target), code="E303")
+            raise ArchTypeError(
+                f"{kind} `{target.name}` has no parameter `{kw.name}`",
+                kw.span,
+                hint=Suggest(names).hint(kw.name) or _signature_hint(target),
+                code="E303",
+            )
         if kw.name in exprs:
             raise ArchTypeError(f"`{kw.name}` is given twice", kw.span, code="E306")
         exprs[kw.name] = (kw.value, kw.span)
-    values = {p: elab.eval(e, scope, frame, hint=f"{instance}.{p}") for p, (e, _) in
-              exprs.items()}
+    values = {p: elab.eval(e, scope, frame, hint=f"{instance}.{p}") for p, (e, _) in exprs.items()}
     if isinstance(target, OpSpec):
         return _check_op_args(target, values, exprs, call)
-    return _fill_block_defaults(elab, target, values, exprs, call, scope)
+    return _fill_block_defaults(elab, target, values, exprs, call, scope, instance)
 
 
-def _check_op_args(spec: OpSpec, values: dict[str, Any], exprs: dict[str, Any],
-                   call: A.Call) -> dict[str, Any]:
+def _check_op_args(
+    spec: OpSpec, values: dict[str, Any], exprs: dict[str, Any], call: A.Call
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in spec.params:
         if p.name not in values:
             if p.required:
-                raise ArchTypeError(f"op `{spec.name}` needs `{p.name}`", call.span,
-                                    hint=_signature_hint(spec), code="E305")
+                raise ArchTypeError(
+                    f"op `{spec.name}` needs `{p.name}`",
+                    call.span,
+                    hint=_signature_hint(spec),
+                    code="E305",
+                )
             out[p.name] = p.default
             continue
         value, span = values[p.name], exprs[p.name][1]
@@ -80,24 +96,39 @@ def check_kind(value: Any, kind: str, name: str, span: Span) -> Any:
         "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "bool": lambda v: isinstance(v, bool),
         "str": lambda v: isinstance(v, str),
-        "ints": lambda v: _is_int(v) or (isinstance(v, tuple) and v and all(
-            _is_int(x) or isinstance(x, Unknown) for x in v)),
-        "shape": lambda v: isinstance(v, tuple) and all(
-            _is_int(x) or isinstance(x, Unknown) for x in v),
+        "ints": lambda v: (
+            _is_int(v)
+            or (isinstance(v, tuple) and v and all(_is_int(x) or isinstance(x, Unknown) for x in v))
+        ),
+        "shape": lambda v: (
+            isinstance(v, tuple) and all(_is_int(x) or isinstance(x, Unknown) for x in v)
+        ),
         "any": lambda v: True,
     }.get(kind, lambda v: True)
     if not ok(value):
-        want = {"ints": "an int or a list of ints", "shape": "a list of ints"}.get(kind,
-                                                                               f"a {kind}")
-        raise ArchTypeError(f"`{name}` must be {want}, but got {_describe(value)}", span,
-                            code="E301")
+        want = {
+            "ints": "an int or a list of ints",
+            "shape": "a list of ints",
+            "int": "an int",
+            "any": "a value",
+        }.get(kind, f"a {kind}")
+        raise ArchTypeError(
+            f"`{name}` must be {want}, but got {_describe(value)}", span, code="E301"
+        )
     if kind == "float" and isinstance(value, int):
         return float(value)
     return value
 
 
-def _fill_block_defaults(elab: Elaborator, block: A.BlockDef, values: dict[str, Any],
-                         exprs: dict[str, Any], call: A.Call, scope: Scope) -> dict[str, Any]:
+def _fill_block_defaults(
+    elab: Elaborator,
+    block: A.BlockDef,
+    values: dict[str, Any],
+    exprs: dict[str, Any],
+    call: A.Call,
+    scope: Scope,
+    instance: str,
+) -> dict[str, Any]:
     from archlang.ir.elaborate import Frame
 
     out: dict[str, Any] = {}
@@ -107,11 +138,16 @@ def _fill_block_defaults(elab: Elaborator, block: A.BlockDef, values: dict[str, 
             value = values[p.name]
             _check_block_type(p, value, exprs[p.name][1])
         elif p.default is not None:
-            value = elab.eval(p.default, scope, Frame(Env(env, dict(out))),
-                              hint=None)
+            value = elab.eval(
+                p.default, scope, Frame(Env(env, dict(out))), hint=f"{instance}.{p.name}"
+            )
         else:
-            raise ArchTypeError(f"block `{block.name}` needs `{p.name}`", call.span,
-                                hint=_signature_hint(block), code="E305")
+            raise ArchTypeError(
+                f"block `{block.name}` needs `{p.name}`",
+                call.span,
+                hint=_signature_hint(block),
+                code="E305",
+            )
         out[p.name] = value
     return out
 
@@ -131,14 +167,17 @@ def _check_block_type(p: A.Param, value: Any, span: Span) -> None:
     if p.type is None or p.type == "any" or isinstance(value, Unknown):
         return
     if not _BLOCK_TYPES[p.type](value):
-        raise ArchTypeError(f"`{p.name}` must be a {p.type}, but got {_describe(value)}", span,
-                            code="E301")
+        article = "an" if p.type == "int" else "a"
+        raise ArchTypeError(
+            f"`{p.name}` must be {article} {p.type}, but got {_describe(value)}", span, code="E301"
+        )
 
 
 def _signature_hint(target: OpSpec | A.BlockDef) -> str:
     if isinstance(target, OpSpec):
-        parts = [p.name if p.required else f"{p.name} = {_fmt_default(p.default)}"
-                 for p in target.params]
+        parts = [
+            p.name if p.required else f"{p.name} = {_fmt_default(p.default)}" for p in target.params
+        ]
     else:
         parts = [p.name if p.default is None else f"{p.name} = ..." for p in target.params]
     return f"the signature is `{target.name}({', '.join(parts)})`"

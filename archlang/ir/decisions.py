@@ -245,6 +245,6 @@ class DecisionTree:
 def _mul(a: int | float, b: int | float) -> int | float:
     if a == 0 or b == 0:
         return 0
-    if math.isinf(a) or math.isinf(b):
+    if (isinstance(a, float) and math.isinf(a)) or (isinstance(b, float) and math.isinf(b)):
         return math.inf
     return a * b

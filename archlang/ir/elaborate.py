@@ -30,6 +30,7 @@ from archlang.ir.arguments import bind_call
 from archlang.ir.builtins import BUILTINS, BuiltinError, call_builtin
 from archlang.ir.decisions import Assignment, DecisionPoint
 from archlang.ir.graph import Graph
+from archlang.ir.program import check_not_evaluating
 from archlang.ir.scope import Env, Scope
 from archlang.ir.values import (
     SHADOW,
@@ -93,7 +94,8 @@ class Elaborator:
             if p.name in overrides:
                 args[p.name] = overrides[p.name]
             elif p.default is not None:
-                args[p.name] = self.eval(p.default, scope, Frame(Env(env, dict(args))))
+                args[p.name] = self.eval(p.default, scope, Frame(Env(env, dict(args))),
+                                         hint=p.name)
             else:
                 raise ArchTypeError(
                     f"network `{net.name}` needs a value for its parameter `{p.name}`", p.span,
@@ -110,6 +112,7 @@ class Elaborator:
         if result.node is not None:
             self.graph.output = result.node
             self.graph.prune()
+            self.check_figures()
         return result
 
     def _network_input(self, inp: A.Input, scope: Scope, frame: Frame) -> Tensor:
@@ -167,8 +170,42 @@ class Elaborator:
         elif isinstance(stmt, A.If):
             return self._exec_if(stmt, scope, frame)
         elif isinstance(stmt, A.Require):
-            self.requires.append((stmt, frame, scope))
+            self._require(stmt, scope, frame)
         return None
+
+    def _require(self, stmt: A.Require, scope: Scope, frame: Frame) -> None:
+        """Check a constraint now, or at the end when it reads `params` or `flops`."""
+        if _FIGURES & _free_names(stmt.expr) and not any(n in frame.env for n in _FIGURES):
+            self.requires.append((stmt, Frame(_snapshot(frame.env)), scope))
+            return
+        self._check_require(stmt, scope, frame)
+
+    def _check_require(self, stmt: A.Require, scope: Scope, frame: Frame) -> None:
+        ok = self.eval(stmt.expr, scope, frame)
+        if is_unknown(ok) or ok:
+            return
+        from archlang.syntax.format import format_expr
+
+        used = ", ".join(f"{k} = {v!r}" for k, v in list(self.used.items())[:6])
+        raise ArchSpaceError(f"requirement `{format_expr(stmt.expr)}` does not hold", stmt.span,
+                             notes=[f"with {used}"] if used else [], code="E514")
+
+    def check_figures(self) -> None:
+        """The requirements that read static figures, once the graph is complete."""
+        if not self.requires or self.space_walk:
+            return
+        from archlang.ops.registry import get_op as op
+
+        params = flops = 0
+        for n in self.graph.nodes:
+            spec = op(n.op)
+            assert spec is not None
+            shapes = [x.shape for x in n.inputs]
+            params += spec.count_params(n.attrs, shapes)
+            flops += spec.flops(n.attrs, shapes, n.shape)
+        for stmt, frame, scope in self.requires:
+            frame.env.vars.update({"params": params, "flops": flops})
+            self._check_require(stmt, scope, frame)
 
     def _feed(self, value: Any, frame: Frame, scope: Scope, span: Span) -> Any:
         """An expression statement: a layer is applied to the current tensor."""
@@ -260,6 +297,7 @@ class Elaborator:
     def _name(self, e: A.Name, scope: Scope, frame: Frame, hint: str | None) -> Any:
         try:
             value = frame.env.lookup(e.id)
+            check_not_evaluating(value, e.id, e.span)
         except KeyError:
             value = self.program.lookup_global(frame.env, e.id)
             if value is None:
@@ -456,6 +494,34 @@ class Elaborator:
                 hint="fix it with `--set KEY=VALUE` or `space.bind({...})`, or pick one at "
                      "random with `--seed N`", code="E501")
         return self.assignment[key]
+
+
+_FIGURES = frozenset({"params", "flops"})
+
+
+def _free_names(e: Any) -> set[str]:
+    """Names an expression reads (a syntactic over-approximation)."""
+    if isinstance(e, A.Name):
+        return {e.id}
+    out: set[str] = set()
+    for value in vars(e).values() if hasattr(e, "__dict__") else ():
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if hasattr(item, "span"):
+                out |= _free_names(item)
+    return out
+
+
+def _snapshot(env: Env) -> Env:
+    flat: dict[str, Any] = {}
+    chain = []
+    e: Env | None = env
+    while e is not None and e.owner is None:
+        chain.append(e)
+        e = e.parent
+    for part in reversed(chain):
+        flat.update(part.vars)
+    return Env(e, flat)
 
 
 def _check_size(e: A.BinOp, a: Any, b: Any) -> None:

@@ -7,6 +7,7 @@ definitions and those of the modules it imports (not their imports in turn).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,15 +58,19 @@ class Program:
     @classmethod
     def from_source(cls, source: Source, base: Path | None = None) -> Program:
         prog = cls()
-        prog.root = prog._load(source, base, chain=[])
+        path = Path(source.path)
+        key = str(path.resolve()) if path.is_file() else source.path
+        prog.root = prog._load(source, base, chain=[], key=key)
         return prog
 
-    def _load(self, source: Source, base: Path | None, chain: list[str]) -> LoadedModule:
+    def _load(self, source: Source, base: Path | None, chain: list[str],
+              key: str) -> LoadedModule:
+        """Parse and link one module; `key` is its resolved path (what cycles compare)."""
         mod = LoadedModule(source, parse_source(source))
-        self.modules[source.path] = mod
+        self.modules[key] = mod
         for item in mod.tree.items:
             if isinstance(item, A.Import):
-                mod.imports.append(self._import(item, source, base, chain + [source.path]))
+                mod.imports.append(self._import(item, source, base, chain + [key]))
         for item in mod.tree.items:
             if isinstance(item, (A.BlockDef, A.NetworkDef, A.ConstDef)):
                 self._define(mod, item.name, item, item.span)
@@ -108,9 +113,10 @@ class Program:
         except (OSError, UnicodeDecodeError) as exc:
             raise ArchNameError(f"cannot read `{imp.path}`: {exc.strerror or exc}", imp.span,
                                 code="E207") from None
-        shown = imp.path if imp.path.startswith(STDLIB_PREFIX) else key
-        return self._load(Source(text, shown if imp.path.startswith(STDLIB_PREFIX) else key),
-                          path.parent, chain)
+        # shown as written (stdlib/...), or relative to the importing file's shown path
+        shown = imp.path if imp.path.startswith(STDLIB_PREFIX) else os.path.normpath(
+            os.path.join(os.path.dirname(source.path), imp.path))
+        return self._load(Source(text, shown), path.parent, chain, key)
 
     def _resolve(self, imp: A.Import, source: Source, base: Path | None) -> Path:
         if imp.path.startswith(STDLIB_PREFIX):
@@ -174,12 +180,13 @@ class Program:
 
         mod.env.vars[item.name] = _EVALUATING
         try:
-            elab = Elaborator(self, assignment={})
-            value = elab.eval(item.value, Scope(mod.source.path), Frame(Env(mod.env)))
+            elab = Elaborator(self)  # a space walk: a decision shows up as an unknown
+            value = elab.eval(item.value, Scope(mod.source.path, active=False),
+                              Frame(Env(mod.env)))
         except BaseException:
             del mod.env.vars[item.name]
             raise
-        if is_unknown(value) or elab.used:
+        if is_unknown(value) or elab.decisions:
             raise ArchError(f"constant `{item.name}` cannot hold a decision", item.span,
                             hint="declare decisions inside a network or block", code="E510")
         mod.env.vars[item.name] = value
@@ -218,7 +225,17 @@ class Program:
         return Space(self, item, params)
 
 
-_EVALUATING = object()
+class _Evaluating:
+    """Marks a constant whose value is being computed (to catch self-reference)."""
+
+
+_EVALUATING = _Evaluating()
+
+
+def check_not_evaluating(value: Any, name: str, span: Span) -> None:
+    if value is _EVALUATING:
+        raise ArchNameError(f"constant `{name}` is defined in terms of itself", span,
+                            code="E209")
 
 
 def _span_of(item: Any) -> Span | None:

@@ -84,7 +84,8 @@ class Space:
         try:
             return self._full_tree.by_key[key]
         except KeyError:
-            raise ArchSpaceError(f"no decision `{key}` in network `{self.name}`", None,
+            raise ArchSpaceError(f"no decision `{key}` in network `{self.name}`",
+                                 self.network_def.span,
                                  hint=Suggest(self._full_tree.by_key).hint(key),
                                  code="E511") from None
 
@@ -110,6 +111,13 @@ class Space:
         """
         from archlang.ir.arch import Arch
 
+        for key in assignment or {}:
+            self.decision(key)  # an unknown key is reported before anything else
+            if key in self.fixed and assignment[key] != self.fixed[key]:  # type: ignore[index]
+                raise ArchSpaceError(
+                    f"decision `{key}` is fixed to {self.fixed[key]!r} in this space",
+                    self.decision(key).span, hint="bind it on the unfixed space, or drop it",
+                    code="E516")
         full = {**self.fixed, **(assignment or {})}
         elab = Elaborator(self.program, full)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
@@ -144,13 +152,26 @@ class Space:
 
     def fix(self, assignment: Assignment) -> Space:
         """A new Space with these decisions settled (the others stay open)."""
+        merged = {**self.fixed, **assignment}
         for key, value in assignment.items():
             d = self.decision(key)
             if not d.contains(value):
                 raise ArchSpaceError(f"`{key}` = {value!r} is not in its domain "
                                      f"{d.describe()}", d.span, code="E502")
+            self._check_reachable(d, merged)
         return Space(self.program, self.network_def, self.params,
                      {**self.fixed, **assignment})
+
+    def _check_reachable(self, d: DecisionPoint, fixed: Assignment) -> None:
+        """A fixed decision must be able to exist given the other fixed values."""
+        while d.cond is not None:
+            parent = d.cond[0]
+            if parent in fixed and not cond_allows(d.cond, fixed[parent]):
+                raise ArchSpaceError(
+                    f"decision `{d.key}` cannot be active: it exists only when `{parent}` is "
+                    f"one of {_show_values(d.cond[1])}, which is fixed to {fixed[parent]!r}",
+                    d.span, code="E512")
+            d = self._full_tree.by_key[parent]
 
     # ------------------------------------------------------------ serialization
 

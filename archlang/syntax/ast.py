@@ -283,9 +283,20 @@ Item = Union[Import, BlockDef, NetworkDef, ConstDef, Require]
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A ``# ...`` comment: where it starts (1-based) and its text, ``#`` included."""
+
+    line: int
+    col: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Module:
     items: tuple[Item, ...] = ()
     span: Span = _span()
+    #: the file's comments in source order, kept for the formatter; never part of equality
+    comments: tuple[Comment, ...] = field(default=(), compare=False, repr=False, kw_only=True)
 
 
 PARAM_TYPES = ("int", "float", "bool", "str", "list", "layer", "tensor", "any")

@@ -6,7 +6,9 @@ repository's top-level grammar/ at build time); in a checkout it is read from gr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +19,9 @@ from archlang.syntax import ast as A
 
 #: nesting of ( [ { deeper than this is refused before Lark's recursion could overflow
 MAX_NESTING = 200
+#: parse trees deeper than this (long operator chains: `1 + 1 + ... + 1`) are refused before
+#: the recursive tree transformer, and every recursive pass after it, could overflow
+MAX_DEPTH = 300
 #: files longer than this are refused (characters)
 MAX_SOURCE_CHARS = 20_000_000
 
@@ -39,6 +44,21 @@ class _DropNewlinesInBrackets:
             yield tok
 
 
+class _Comments(threading.local):
+    """The COMMENT tokens of the parse running on this thread (None outside `parse_source`)."""
+
+    tokens: list[Any] | None = None
+
+
+_COMMENTS = _Comments()
+
+
+def _on_comment(tok: Any) -> Any:
+    if _COMMENTS.tokens is not None:
+        _COMMENTS.tokens.append(tok)
+    return tok
+
+
 @functools.lru_cache(maxsize=1)
 def _lark() -> Any:
     from lark import Lark
@@ -50,32 +70,46 @@ def _lark() -> Any:
         propagate_positions=True,
         maybe_placeholders=True,
         postlex=_DropNewlinesInBrackets(),
+        lexer_callbacks={"COMMENT": _on_comment},
         cache=True,
     )
 
 
 def parse_source(source: Source) -> A.Module:
-    """Parse one source text into a module tree.
+    """Parse one source text into a module tree (cached: trees are immutable).
 
     Raises:
         ArchSyntaxError: with the location, the offending line and a caret.
     """
+    return _parse_cached(source.text, source.path)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(text: str, path: str) -> A.Module:
     from lark.exceptions import UnexpectedInput, VisitError
 
     from archlang.syntax.errors import syntax_error
+
+    source = Source(text, path)
     from archlang.syntax.to_ast import ToAst
 
     _check_limits(source)
+    _COMMENTS.tokens = []
     try:
         tree = _lark().parse(source.text)
+        comments = tuple(A.Comment(t.line, t.column, str(t).rstrip()) for t in _COMMENTS.tokens)
     except UnexpectedInput as exc:
         raise syntax_error(source, exc, _lark()) from None
+    finally:
+        _COMMENTS.tokens = None
+    _check_depth(source, tree)
     try:
-        return ToAst(source).transform(tree)  # type: ignore[no-any-return]
+        module = ToAst(source).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, ArchSyntaxError):
             raise exc.orig_exc from None
         raise
+    return dataclasses.replace(module, comments=comments)  # type: ignore[no-any-return]
 
 
 def parse_text(text: str, path: str = "<string>") -> A.Module:
@@ -114,3 +148,20 @@ def _check_limits(source: Source) -> None:
                     hint="split the expression with named intermediate values", code="E602")
         elif ch in ")]}":
             depth = max(0, depth - 1)
+
+
+def _check_depth(source: Source, tree: Any) -> None:
+    """Refuse parse trees deeper than `MAX_DEPTH`, walking them without recursion."""
+    from lark import Tree
+
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            line, col = getattr(meta, "line", 1), getattr(meta, "column", 1)
+            raise ArchLimitError(
+                f"expression is too deeply nested (more than {MAX_DEPTH} levels)",
+                Span(source, line, col, line, col + 1),
+                hint="split the expression with named intermediate values", code="E602")
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast as pyast
+import re
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -11,6 +12,8 @@ from archlang.diagnostics import ArchSyntaxError
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
 
+_ESCAPE = re.compile(r"\\(.)")
+_ESCAPES = set("\\\"'abfnrtvxuUN01234567")  # Python's own escapes
 _SUFFIX = {"K": 10**3, "M": 10**6, "G": 10**9}
 
 
@@ -212,7 +215,12 @@ class ToAst(Transformer):  # type: ignore[type-arg]
     def int_lit(self, meta: Any, c: list[Any]) -> A.IntLit:
         text = str(c[0]).replace("_", "")
         scale = _SUFFIX.get(text[-1], 1)
-        return A.IntLit(int(text.rstrip("KMG")) * scale, span=self._span(meta))
+        try:
+            value = int(text.rstrip("KMG"))
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+            raise ArchSyntaxError("integer literal is too long", _tok_span(self.source, c[0]),
+                                  code="E111") from None
+        return A.IntLit(value * scale, span=self._span(meta))
 
     @v_args(meta=True)
     def float_lit(self, meta: Any, c: list[Any]) -> A.FloatLit:
@@ -244,7 +252,14 @@ class ToAst(Transformer):  # type: ignore[type-arg]
 
     def _string(self, tok: Token) -> str:
         # The grammar admits only "..." with backslash escapes; literal_eval decodes them
-        # without ever executing anything (it accepts literals only).
+        # without ever executing anything (it accepts literals only). An unknown escape
+        # (`\q`) is an error, so every Python version reads a string the same way.
+        bad = next((m for m in _ESCAPE.finditer(str(tok)) if m.group(1) not in _ESCAPES), None)
+        if bad:
+            raise ArchSyntaxError(
+                f"invalid escape `{bad.group()}` in string", _tok_span(self.source, tok),
+                hint="escapes are Python's: \\\\, \\\", \\n, \\t, \\xNN, \\uNNNN, ...",
+                code="E108")
         try:
             value = pyast.literal_eval(str(tok))
         except (ValueError, SyntaxError):

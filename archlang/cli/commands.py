@@ -1,0 +1,421 @@
+"""The commands: check, fmt, show, compile. Each is a thin wrapper over the library.
+
+Results go to stdout, diagnostics to stderr. The library is imported inside the commands so
+that ``archlang --help`` loads nothing heavy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from archlang.cli import output as out
+from archlang.cli.errors import EXIT_PROBLEM, render_diagnostics
+
+if TYPE_CHECKING:
+    from archlang.ir.arch import Arch
+    from archlang.ir.space import Space
+
+_FILES = click.Path(exists=True, dir_okay=True, allow_dash=False, path_type=str)
+_FILE = click.Path(exists=True, dir_okay=False, path_type=str)
+
+_network_option = click.option(
+    "--network", "-n", "network", metavar="NAME",
+    help="The network to use (needed when the file defines several).")
+_set_option = click.option(
+    "--set", "-s", "sets", multiple=True, metavar="KEY=VALUE",
+    help="Fix a decision; VALUE is JSON where it parses (32, true, [0, 2]), else a string. "
+         "Repeatable.")
+_param_option = click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+    help="Give a network parameter, e.g. `-p classes=100`. Repeatable.")
+_seed_option = click.option(
+    "--seed", type=int, default=None, metavar="N",
+    help="Decide the decisions left open at random, reproducibly (as `space.sample(N)`).")
+
+
+def _arch_files(paths: tuple[str, ...]) -> list[str]:
+    """The files named, with folders expanded to the `.arch` files below them (sorted)."""
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            files.extend(sorted(str(f) for f in Path(p).rglob("*.arch")))
+        else:
+            files.append(p)
+    return files
+
+
+def _echo_diagnostics(diagnostics: Any) -> None:
+    text = render_diagnostics(diagnostics)
+    if text:
+        click.echo(text, err=True)
+
+
+# ---------------------------------------------------------------- check
+
+
+@click.command(short_help="Check .arch files: syntax, names, types, shapes of members.")
+@click.argument("files", nargs=-1, required=True, type=_FILES)
+@click.option("--samples", type=click.IntRange(0, 64), default=8, show_default=True,
+              help="Members of each open space to bind (seeds 0 .. N-1).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing for files that are fine.")
+def check(files: tuple[str, ...], samples: int, quiet: bool) -> None:
+    """Check .arch files: syntax, names, types, and shapes of sampled members.
+
+    \b
+    For every network: walk its whole space, bind a few sampled members (a member that fails
+    is an error, shown with the decisions that broke it), and try each candidate of each
+    choice; a candidate that never makes a valid network while the others do is an error
+    (E515). Folders are searched for .arch files.
+    """
+    from archlang.cli.check import check_file
+
+    failed = 0
+    paths = _arch_files(files)
+    for path in paths:
+        report = check_file(path, samples=samples)
+        _echo_diagnostics(report.all_diagnostics())
+        if not report.ok:
+            failed += 1
+        elif not quiet:
+            click.echo(f"ok: {path} ({_summary(report)})")
+    if failed and len(paths) > 1:
+        click.echo(f"{failed} of {out.plural(len(paths), 'file')} failed the check", err=True)
+    if failed:
+        sys.exit(EXIT_PROBLEM)
+
+
+def _summary(report: Any) -> str:
+    if not report.networks:
+        return "no networks"
+    return "; ".join(f"network `{n.name}`: {out.plural(n.decisions, 'decision')}, "
+                     f"{out.count_phrase(n.size)}" for n in report.networks)
+
+
+# ---------------------------------------------------------------- fmt
+
+
+@click.command(short_help="Rewrite .arch files in the canonical layout.")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=True, allow_dash=True, path_type=str))
+@click.option("--check", "check_only", is_flag=True,
+              help="Write nothing; list the files that would change and exit 1 if any.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print a unified diff of the changes (exit 1 if any).")
+def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite .arch files in the canonical layout (`-` formats stdin to stdout).
+
+    Comments are kept; the result parses back to the same program, which is verified before
+    any file is written. Folders are searched for .arch files.
+    """
+    from archlang.diagnostics import ArchError
+
+    dry = check_only or show_diff
+    changed = errors = unchanged = 0
+    for path in _arch_files(files):
+        try:
+            text = sys.stdin.read() if path == "-" else _read(path)
+            new = format_text(text, "<stdin>" if path == "-" else path)
+        except ArchError as exc:
+            _echo_diagnostics(exc.diagnostics)
+            errors += 1
+            continue
+        if path == "-":
+            click.echo(new, nl=False)
+            continue
+        if new == text:
+            unchanged += 1
+            continue
+        changed += 1
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(
+                text.splitlines(keepends=True), new.splitlines(keepends=True),
+                f"{path} (original)", f"{path} (formatted)")), nl=False)
+        elif check_only:
+            click.echo(f"would reformat {path}")
+        else:
+            _write(path, new)
+            click.echo(f"reformatted {path}")
+    if (changed or unchanged) and files != ("-",):
+        verb = "would be reformatted" if dry else "reformatted"
+        click.echo(f"{out.plural(changed, 'file')} {verb}, {unchanged} unchanged"
+                   + (f", {errors} with errors" if errors else ""), err=True)
+    if errors or (dry and changed):
+        sys.exit(EXIT_PROBLEM)
+
+
+def format_text(text: str, path: str) -> str:
+    """The canonical layout of `text`, checked to parse back to the same program."""
+    import dataclasses
+
+    from archlang.diagnostics import ArchError
+    from archlang.syntax.format import format_module
+    from archlang.syntax.parser import parse_text
+
+    module = parse_text(text, path)
+    new = format_module(module)
+    try:
+        again = parse_text(new, path)
+    except ArchError as exc:
+        raise RuntimeError(f"the formatted text of {path} does not parse: "
+                           f"{exc.diagnostic.message}") from exc
+    bare = dataclasses.replace(module, comments=())
+    if dataclasses.replace(again, comments=()) != bare or \
+            sorted(c.text for c in again.comments) != sorted(c.text for c in module.comments):
+        raise RuntimeError(f"formatting {path} changes its meaning or drops a comment; "
+                           "the file is left as it was")
+    return new
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        from archlang.diagnostics import ArchNameError
+
+        raise ArchNameError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
+                            None, code="E207") from None
+
+
+def _write(path: str, text: str) -> None:
+    """Replace the file's contents atomically (a crash leaves the old file or the new one)."""
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode if target.exists() else None
+        fd, tmp = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.",
+                                   suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            if mode is not None:
+                os.chmod(tmp, mode & 0o7777)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise click.FileError(path, hint=exc.strerror or str(exc)) from None
+
+
+# ---------------------------------------------------------------- show
+
+
+@click.command(short_help="Show a network's decisions, space size and figures.")
+@click.argument("file", type=_FILE)
+@_network_option
+@_set_option
+@_seed_option
+@_param_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def show(file: str, network: str | None, sets: tuple[str, ...], seed: int | None,
+         params: tuple[str, ...], as_json: bool) -> None:
+    """Show a network's decisions and space size; for a decided member, its figures.
+
+    \b
+    A member is decided when the network has no open decisions, when --set fixes them all,
+    or with --seed N. Its parameter count, FLOPs (multiply-accumulates for one example) and
+    output shape are then shown.
+    """
+    space = _space(file, network, params)
+    fixed = _parse_fixed(space, sets)
+    rest = space.fix(fixed) if fixed else space
+    arch = _decide(space, fixed, seed) if seed is not None or rest.is_fixed else None
+    if as_json:
+        click.echo(json.dumps(_show_json(file, rest, fixed, arch), indent=2))
+        return
+    _show_text(file, rest, fixed, arch)
+
+
+def _show_json(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None) -> dict:
+    data: dict[str, Any] = {
+        "file": file,
+        "network": space.name,
+        "network_params": space.params,
+        "decisions": [{**d.to_json(), "domain": d.describe(), "at": _where(d.span)}
+                      for d in space.decisions],
+        "size": out.size_json(space.size),
+    }
+    if isinstance(data["size"], str) and isinstance(space.size, int):
+        data["size_approx"] = out.approx(space.size)
+    data["fixed"] = fixed
+    if arch is not None:
+        data.update(_arch_json(arch))
+    return data
+
+
+def _arch_json(arch: Arch) -> dict[str, Any]:
+    return {
+        "assignment": arch.assignment,
+        "parameters": arch.params,
+        "flops": arch.flops,
+        "input_shapes": {k: list(v) for k, v in arch.input_shapes.items()},
+        "output_shape": list(arch.output_shape),
+        "hash": arch.hash,
+    }
+
+
+def _show_text(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None) -> None:
+    rich = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    lines = [f"network: {space.name} ({file})"]
+    if fixed:
+        lines.append(f"fixed: {out.show_assignment(fixed, limit=1 << 30)}")
+    decisions = space.decisions
+    click.echo("\n".join(lines))
+    if decisions:
+        header = ("decision", "domain", "condition")
+        rows = [(d.key, d.describe(), out.condition(d)) for d in decisions]
+        click.echo(f"open decisions: {len(decisions)}")
+        if rich:
+            from rich.console import Console
+
+            Console().print(out.rich_table(header, rows))
+        else:
+            click.echo(_indent(out.plain_table(header, rows)))
+    else:
+        click.echo("open decisions: none")
+    click.echo(f"space size: {out.format_size(space.size)}")
+    if arch is None:
+        click.echo("note: parameters, FLOPs and output shape need a decided member: fix "
+                   "the decisions with --set KEY=VALUE, or pick one with --seed N", err=True)
+        return
+    click.echo(_arch_text(arch, decided=not decisions))
+
+
+def _arch_text(arch: Arch, decided: bool) -> str:
+    lines = []
+    if not decided:
+        lines.append("member:")
+        lines.extend(f"  {line}" for line in out.member_lines(arch.space, arch.assignment))
+    inputs = ", ".join(f"{k} {list(v)}" for k, v in arch.input_shapes.items())
+    lines += [f"inputs: {inputs}",
+              f"output shape: {list(arch.output_shape)}",
+              f"parameters: {arch.params:,}",
+              f"FLOPs: {arch.flops:,} (multiply-accumulates per example)"]
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else line for line in text.splitlines())
+
+
+def _where(span: Any) -> str | None:
+    return str(span) if span is not None and span.source is not None else None
+
+
+# ---------------------------------------------------------------- compile
+
+
+@click.command(name="compile", short_help="Compile a decided member to PyTorch source.")
+@click.argument("file", type=_FILE)
+@click.option("--output", "-o", "output", metavar="OUT.py", default="-", show_default=True,
+              help="Where to write the generated Python (`-`: stdout).")
+@_network_option
+@_set_option
+@_seed_option
+@_param_option
+def compile_(file: str, output: str, network: str | None, sets: tuple[str, ...],
+             seed: int | None, params: tuple[str, ...]) -> None:
+    """Compile a decided member of a network to a PyTorch module (Python source).
+
+    \b
+    Every decision must be decided: with --set KEY=VALUE for each, or --seed N for the
+    ones left open. The written file depends only on torch; its `build()` returns the module.
+    """
+    space = _space(file, network, params)
+    arch = _decide(space, _parse_fixed(space, sets), seed)
+    source = arch.source()
+    summary = (f"network `{arch.name}`: {arch.params:,} parameters, {arch.flops:,} FLOPs, "
+               f"output {list(arch.output_shape)}")
+    decisions = "".join(f"\n  {line}" for line in out.member_lines(space, arch.assignment))
+    if output == "-":
+        click.echo(source, nl=not source.endswith("\n"))
+        click.echo(f"compiled {summary}{decisions}", err=True)
+        return
+    _write(output, source)
+    click.echo(f"wrote {output} ({summary}){decisions}")
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _space(file: str, network: str | None, params: tuple[str, ...]) -> Space:
+    import archlang
+
+    values = {}
+    for pair in params:
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, but got {pair!r}",
+                                     param_hint="'--param'")
+        values[name.strip()] = out.parse_value(text.strip())
+    return archlang.load(file).network(network, **values)
+
+
+def _parse_fixed(space: Space, sets: tuple[str, ...]) -> dict[str, Any]:
+    """`--set` pairs checked against the space: known keys, values in their domains."""
+    from archlang.diagnostics import ArchSpaceError
+
+    fixed = {}
+    for key, value in out.parse_set(sets).items():
+        d = space.decision(key)  # E511, with a did-you-mean, for an unknown key
+        if not d.contains(value):
+            raise ArchSpaceError(f"`{key}` = {out.show_value(value)} is not in its domain "
+                                 f"{d.describe()}", d.span, hint=_domain_hint(d), code="E502")
+        fixed[key] = d.normalize(value)
+    return fixed
+
+
+def _domain_hint(d: Any) -> str | None:
+    if d.kind == "choice" and d.values is None:
+        return (f"its candidates are layers or tensors: give the index, 0 to "
+                f"{len(d.labels) - 1}")
+    if d.kind == "subset":
+        return f"give {d.k} distinct indices from 0 to {len(d.labels) - 1}, e.g. --set " \
+               f"{d.key}={list(range(d.k))}".replace(" ", "")
+    return None
+
+
+def _decide(space: Space, fixed: dict[str, Any], seed: int | None) -> Arch:
+    """The member fixed by `fixed`, with what is left open drawn from `seed`."""
+    import random
+
+    from archlang.diagnostics import ArchSpaceError
+
+    rest_space = space.fix(fixed) if fixed else space
+    open_ = rest_space.decisions
+    if not open_:
+        return space.bind(fixed)
+    if seed is None:
+        shown = [f"`{d.key}`: {d.describe()}" for d in open_[:out.MAX_SHOWN]]
+        if len(open_) > out.MAX_SHOWN:
+            shown.append(f"and {len(open_) - out.MAX_SHOWN} more (`archlang show` lists them)")
+        raise ArchSpaceError(
+            f"network `{space.name}` has {out.plural(len(open_), 'open decision')}",
+            open_[0].span, notes=shown, code="E501",
+            hint="decide each with `--set KEY=VALUE`, or pick a random member with "
+                 "`--seed N`")
+    if not fixed:
+        return space.sample(seed)
+    rng = random.Random(seed)
+    ancestors: dict[str, Any] = {}
+    for key in fixed:  # a fixed conditional decision needs its parents to activate it
+        d = space.decision(key)
+        while d.cond is not None and d.cond[0] not in fixed and d.cond[0] not in ancestors:
+            allowed = sorted(d.cond[1], key=repr)
+            value = rng.choice(allowed)
+            ancestors[d.cond[0]] = list(value) if isinstance(value, tuple) else value
+            d = space.decision(d.cond[0])
+    chosen = {**fixed, **ancestors}
+    rest = space.fix(chosen).sample_assignment(rng)
+    return space.bind({**chosen, **rest})
+
+
+COMMANDS = [check, fmt, show, compile_]

@@ -1,0 +1,1 @@
+"""Helpers for testing code that works with archlang spaces (see `strategies`)."""
