@@ -1,0 +1,82 @@
+"""The one interface every search algorithm implements, and what algorithms share.
+
+An algorithm sees the space only as decisions (``space.decisions``, ``space.tree``) and
+the results it is told about; it never builds, trains or imports torch. The search loop
+(`archlang.search.loop`) owns binding, evaluating and bookkeeping.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import TYPE_CHECKING, Any
+
+from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree
+
+if TYPE_CHECKING:
+    from archlang.ir.space import Space
+
+
+class SpaceExhausted(Exception):
+    """`Searcher.propose` raises this when it has nothing new left to propose."""
+
+
+def assignment_key(assignment: Assignment) -> str:
+    """The canonical text of an assignment: equal assignments give equal keys.
+
+    >>> assignment_key({"b": [2, 0], "a": 1}) == assignment_key({"a": 1, "b": [2, 0]})
+    True
+    """
+    return json.dumps(assignment, sort_keys=True)
+
+
+class Searcher:
+    """A search algorithm: proposes assignments, learns from their results.
+
+    Call order::
+
+        searcher = SomeSearcher(seed=0)        # keyword-only seed, nothing else required
+        searcher.setup(space)                  # once, before anything else
+        while ...:
+            assignment = searcher.propose()    # raises SpaceExhausted when done
+            ...                                # the caller binds and evaluates it
+            searcher.observe(assignment, result)
+
+    Several proposals may be pending at once: ``propose`` can be called again before the
+    earlier proposals are observed, and ``observe`` may come in any order. A proposal that
+    is never observed (a failed bind, a crashed worker) is still never proposed again.
+
+    ``result`` is a dict with ``state`` ("complete" or "failed"), ``metrics`` (a dict, empty
+    for a failure) and ``score`` (the objective oriented so that larger is better; None for
+    a failure).
+
+    Everything random draws from ``self.rng``, a `random.Random` seeded by ``seed``, so a
+    searcher proposes the same sequence for the same seed and the same observations.
+    """
+
+    #: the name the command line knows the algorithm by
+    name = "searcher"
+
+    def __init__(self, *, seed: int = 0) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.tree: DecisionTree | None = None
+
+    def setup(self, space: Space) -> None:
+        """Receive the space; subclasses check it here and raise if they cannot search it."""
+        self.tree = space.tree
+
+    @property
+    def decisions(self) -> list[DecisionPoint]:
+        assert self.tree is not None, "call setup(space) first"
+        return self.tree.decisions
+
+    def propose(self) -> Assignment:
+        """A new assignment of every active decision. Raises `SpaceExhausted` when done."""
+        raise NotImplementedError
+
+    def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
+        """Learn from the result of a proposal (the default ignores it)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} seed={self.seed}>"

@@ -1,0 +1,82 @@
+"""What a finished search leaves on disk, and how its trials read in one line.
+
+`write_results` writes, into one folder: ``best.arch`` (the best network with every
+decision fixed), ``best.py`` (its generated PyTorch source), ``best.json`` (assignment,
+metrics and the search's settings) and ``trials.csv`` (one row per trial).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archlang.ir.decisions import Assignment
+from archlang.search.loop import Study
+
+if TYPE_CHECKING:
+    from archlang.ir.space import Space
+
+FIXED_COLUMNS = ["number", "state", "hash", "seconds", "duplicate_of", "error"]
+
+
+def write_trials_csv(study: Study, path: Path) -> None:
+    """One row per trial: the fixed columns, each metric, then the assignment as JSON."""
+    metric_names: list[str] = []
+    for t in study.trials:
+        metric_names += [m for m in t.metrics if m not in metric_names]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(FIXED_COLUMNS + metric_names + ["assignment"])
+        for t in study.trials:
+            row = [t.number, t.state, t.hash or "", f"{t.seconds:.3f}",
+                   "" if t.duplicate_of is None else t.duplicate_of, t.error or ""]
+            row += [t.metrics.get(m, "") for m in metric_names]
+            writer.writerow(row + [json.dumps(t.assignment)])
+
+
+def write_results(study: Study, space: Space, out: Path,
+                  settings: dict[str, Any] | None = None) -> list[str]:
+    """Write the four result files (only ``trials.csv`` without a best trial).
+
+    Returns warnings for files that could not be written (``best.arch`` needs the
+    formatter, which may be missing).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    write_trials_csv(study, out / "trials.csv")
+    best = study.best
+    if best is None:
+        return ["no trial completed: wrote only trials.csv"]
+    arch = space.bind(best.assignment)
+    summary = {"network": space.name, "trial": best.number, "hash": arch.hash,
+               "objective": study.objective, "direction": study.direction,
+               "assignment": best.assignment, "metrics": best.metrics,
+               "search": settings or {}}
+    (out / "best.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "best.py").write_text(arch.source(), encoding="utf-8")
+    try:
+        text = arch.to_arch()
+    except (ImportError, NotImplementedError) as exc:
+        return [f"best.arch not written: {exc}"]
+    (out / "best.arch").write_text(text, encoding="utf-8")
+    return []
+
+
+def short_assignment(space: Space, assignment: Assignment, width: int | None = None) -> str:
+    """The decisions in one line, keys without the network prefix, layer choices by label.
+
+    ``width=32 conv_bn_relu.k=5 repeat=1 repeat[0].choice=residual(width)``
+    """
+    prefix = space.name + "."
+    parts = []
+    for key, value in assignment.items():
+        d = space.tree.by_key.get(key)
+        if d is not None and d.kind == "choice" and d.values is None:
+            value = d.labels[value]
+        elif d is not None and d.kind == "subset":
+            value = "{" + ",".join(d.labels[i] for i in value) + "}"
+        name = key[len(prefix):] if key.startswith(prefix) else key
+        parts.append(f"{name}={value}")
+    text = " ".join(parts)
+    return text if width is None or len(text) <= width else text[:width - 1] + "…"
