@@ -129,9 +129,13 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
         for inp, t in zip(block.inputs, tensors):
             env.vars[inp.name] = t
     current = tensors[0] if len(tensors) == 1 else None
+    child = scope.child(name)
+    if elab.recorder is not None and scope.active and layer.call is not None:
+        elab.recorder.add(layer.origin[0], layer.call, child.path, layer.origin[1])
+        elab.recorder.instances[child.path] = block
     elab.call_stack.append((block.name, layer.span))
     try:
-        result = elab.exec_body(block.body, scope.child(name), Frame(env, current), block.span)
+        result = elab.exec_body(block.body, child, Frame(env, current), block.span)
     finally:
         elab.call_stack.pop()
     if not isinstance(result, Tensor):
@@ -155,6 +159,9 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
             (d.key, frozenset(v for v in values if v > i)), False) for i in range(max(values))]
     else:
         copies = [scope.child(f"{name}[{i}]") for i in range(count)]
+        if elab.recorder is not None and scope.active:
+            elab.recorder.add(layer.origin[0], layer.node, [c.path for c in copies],
+                              layer.origin[1])
     value = inputs
     for copy in copies:
         value = elab.exec_body(layer.node.body, copy, Frame(Env(layer.env), value), layer.span)

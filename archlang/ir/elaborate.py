@@ -30,6 +30,7 @@ from archlang.ir.arguments import bind_call
 from archlang.ir.builtins import BUILTINS, BuiltinError, call_builtin
 from archlang.ir.decisions import Assignment, DecisionPoint
 from archlang.ir.graph import Graph
+from archlang.ir.record import Recorder
 from archlang.ir.program import check_not_evaluating
 from archlang.ir.scope import Env, Scope
 from archlang.ir.values import (
@@ -81,6 +82,8 @@ class Elaborator:
         self.used: Assignment = {}
         self.graph = Graph("")
         self.requires: list[tuple[A.Require, Frame, Scope]] = []
+        #: set by a bind walk that should remember its decisions (for `Arch.to_arch`)
+        self.recorder: Recorder | None = None
         self.steps = 0
 
     # ------------------------------------------------------------ entry point
@@ -231,9 +234,17 @@ class Elaborator:
         if not isinstance(items, tuple):
             raise ArchTypeError(f"`for` expects a list, but got {type_name(items)}",
                                 stmt.iterable.span, code="E311")
-        for item in items:
+        rec = self.recorder if scope.active else None
+        for i, item in enumerate(items):
             self._bind_targets(stmt, item, frame)
-            result = self._exec_stmts(stmt.body, scope, frame)
+            if rec is not None:
+                rec.add(scope.path, stmt, item)
+                outer, rec.loop_ctx = rec.loop_ctx, rec.loop_ctx + ((id(stmt), i),)
+            try:
+                result = self._exec_stmts(stmt.body, scope, frame)
+            finally:
+                if rec is not None:
+                    rec.loop_ctx = outer
             if result is not None:
                 return result
         return None
@@ -258,12 +269,14 @@ class Elaborator:
         return None
 
     def _exec_if(self, stmt: A.If, scope: Scope, frame: Frame) -> tuple[Any] | None:
-        for test_expr, body in stmt.branches:
+        for i, (test_expr, body) in enumerate(stmt.branches):
             test = self.eval(test_expr, scope, frame)
             if is_unknown(test):
                 return self._exec_dynamic_if(stmt, scope, frame)
             if test:
+                self.record(scope, stmt, i)
                 return self._exec_stmts(body, scope, frame)
+        self.record(scope, stmt, len(stmt.branches))
         if stmt.orelse is not None:
             return self._exec_stmts(stmt.orelse, scope, frame)
         return None
@@ -338,7 +351,16 @@ class Elaborator:
         name = scope.label(e.func)
         env = self.program.env_of(block)
         args = bind_call(self, e, block, scope, frame, name)
-        return BlockLayer(e.span, name, block=block, env=env, args=args)
+        return BlockLayer(e.span, name, block=block, env=env, args=args, call=e,
+                          origin=(scope.path, self.loop_ctx()))
+
+    def loop_ctx(self) -> Any:
+        return self.recorder.loop_ctx if self.recorder is not None else ()
+
+    def record(self, scope: Scope, node: Any, value: Any) -> None:
+        """Remember what `node` evaluated to on the chosen path (bind walks that record)."""
+        if self.recorder is not None and scope.active:
+            self.recorder.add(scope.path, node, value)
 
     def _call_builtin(self, e: A.Call, scope: Scope, frame: Frame) -> Any:
         if e.kwargs:
@@ -381,6 +403,7 @@ class Elaborator:
             shadow = scope.shadow(e.span)
             return unknown_of(self.eval(e.then, shadow, frame), self.eval(e.orelse, shadow,
                                                                           frame), test)
+        self.record(scope, e, bool(test))
         return self.eval(e.then if test else e.orelse, scope, frame, hint)
 
     def _bool_op(self, e: A.BoolOp, scope: Scope, frame: Frame, hint: str | None) -> Any:

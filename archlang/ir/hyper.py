@@ -70,11 +70,16 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
             _no_duplicates(values, e)
             d = DecisionPoint(key, "choice", labels=tuple(_label(v) for v in values),
                               values=tuple(values), cond=scope.cond, span=e.span)
-            return decide(elab, d, scope)
+            value = decide(elab, d, scope)
+            if not isinstance(value, Unknown):
+                elab.record(scope, e, e.args[d.index_of(value)])
+            return value
     d = DecisionPoint(key, "choice", labels=tuple(_expr_label(a) for a in e.args),
                       cond=scope.cond, span=e.span)
     chosen = decide(elab, d, scope)
     chosen = None if isinstance(chosen, Unknown) else chosen
+    if chosen is not None:
+        elab.record(scope, e, e.args[chosen])
     candidates = [elab.eval(a, scope.under((key, frozenset({i})), chosen == i), frame)
                   for i, a in enumerate(e.args)]
     kinds = {_kind(c) for c in candidates}
@@ -131,7 +136,10 @@ def _range(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) ->
                                  code="E503")
     lo, hi = (float(lo), float(hi)) if e.func == "float" else (lo, hi)
     d = DecisionPoint(key, e.func, low=lo, high=hi, log=log, cond=scope.cond, span=e.span)
-    return decide(elab, d, scope)
+    value = decide(elab, d, scope)
+    if not isinstance(value, Unknown):
+        elab.record(scope, e, A.IntLit(value) if e.func == "int" else A.FloatLit(value))
+    return value
 
 
 # ---------------------------------------------------------------- subset
@@ -159,6 +167,7 @@ def _subset(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) -
     chosen = decide(elab, d, scope)
     if isinstance(chosen, Unknown):
         return tuple(SHADOW if isinstance(v, Tensor) else chosen for v in values[:k])
+    elab.record(scope, e, A.TupleLit(tuple(cands[i] for i in chosen)))
     return tuple(values[i] for i in chosen)
 
 
@@ -186,7 +195,8 @@ def eval_repeat(elab: Elaborator, e: A.Repeat, scope: Scope, frame: Frame) -> Re
     elif count > MAX_REPEAT:
         raise ArchLimitError(f"`repeat({count})` makes more than {MAX_REPEAT} copies",
                              e.count.span, hint="is the count what you meant?", code="E602")
-    return RepeatLayer(e.span, name, node=e, env=frame.env, count=count)
+    return RepeatLayer(e.span, name, node=e, env=frame.env, count=count,
+                       origin=(scope.path, elab.loop_ctx()))
 
 
 def _check_count_domain(d: DecisionPoint, e: A.Repeat) -> None:

@@ -92,6 +92,9 @@ class BlockLayer(Layer):
     block: A.BlockDef = None  # type: ignore[assignment]
     env: Env = None  # type: ignore[assignment]  # the block's module globals
     args: dict[str, Any] = field(default_factory=dict)
+    call: A.Call | None = None
+    #: where the call was written: (instance path, loop context), for the recorder
+    origin: tuple[str, Any] = ("", ())
 
 
 @dataclass(eq=False)
@@ -99,6 +102,7 @@ class RepeatLayer(Layer):
     node: A.Repeat = None  # type: ignore[assignment]
     env: Env = None  # type: ignore[assignment]  # the closure the body sees
     count: Any = None  # int, or Unknown(key=...) of the count decision
+    origin: tuple[str, Any] = ("", ())
 
 
 @dataclass(eq=False)
