@@ -30,8 +30,8 @@ from archlang.ir.arguments import bind_call
 from archlang.ir.builtins import BUILTINS, BuiltinError, call_builtin
 from archlang.ir.decisions import Assignment, DecisionPoint
 from archlang.ir.graph import Graph
-from archlang.ir.record import Recorder
 from archlang.ir.program import check_not_evaluating
+from archlang.ir.record import Recorder
 from archlang.ir.scope import Env, Scope
 from archlang.ir.values import (
     SHADOW,

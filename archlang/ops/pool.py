@@ -6,7 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from archlang.ops._common import (
-    Code, axis, call, define, expect_rank, fmt, lit, nonnegative, ntuple, positive, torch_dim,
+    Code,
+    axis,
+    call,
+    define,
+    expect_rank,
+    fmt,
+    lit,
+    nonnegative,
+    ntuple,
+    positive,
+    torch_dim,
 )
 from archlang.ops.registry import Attrs, OpError, Param, Shape
 

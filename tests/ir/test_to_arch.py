@@ -8,8 +8,8 @@ import pytest
 
 import archlang
 from archlang.ir.specialize import decided_network, specialize
-from archlang.syntax.format import format_module
 from archlang.syntax import ast as A
+from archlang.syntax.format import format_module
 
 ROOT = Path(__file__).resolve().parents[2]
 SPACES = [

@@ -17,26 +17,10 @@ from archlang.search import (
     get_searcher,
     iter_assignments,
 )
+from archlang.testing.spaces import CONDITIONAL_SPACES
 
 # Spaces with conditions of every kind: (text, size).
-SPACES = [
-    (SYN, SYN_SIZE),
-    ("""block b() { linear(choice(4, 8, 16)) -> choice(relu(), gelu()) }
-    network n() (x: [8]) {
-        return x -> choice(b(), linear(int(1, 4)), identity()) -> linear(2)
-    }""", 3 * 2 + 4 + 1),
-    ("""network n() (x: [8]) {
-        return x -> choice(repeat(int(1, 2)) { choice(linear(choice(2, 3)), relu()) },
-                           identity()) -> linear(2)
-    }""", (3 + 3 * 3) + 1),
-    ("""network n() (x: [8]) {
-        a = x -> linear(4)
-        b = x -> linear(4)
-        c = x -> linear(4)
-        return (subset(2, a, b, c) -> add(), choice(a, b)) -> add() -> linear(2)
-    }""", 3 * 2),
-    ("network n() (x: [8]) { return x -> linear(2) }", 1),
-]
+SPACES = [(SYN, SYN_SIZE), *CONDITIONAL_SPACES[3:]]
 FLOAT_SPACE = """network f() (x: [4]) {
     return x -> linear(choice(2, 4)) -> dropout(float(0.0, 0.5)) -> linear(2)
 }"""
