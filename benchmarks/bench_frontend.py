@@ -1,16 +1,22 @@
 """Front-end benchmarks: parser throughput and sample + bind + print per architecture.
 
-  1. parse a generated 10,000-line `.arch` file (lines per second);
+  1. parse a generated 10,000-line `.arch` file (lines per second). The parser caches trees
+     by text, so the cache is emptied before each of `--parse-rounds` parses; lark's tables
+     are built once, before timing. Reported: the median rate (and the best).
   2. for 10,000 architectures of examples/digits.arch: sample an assignment, bind it, print the
-     decided network back as `.arch` (microseconds each, and each stage alone).
+     decided network back as `.arch` (microseconds each, and each stage alone). The 10,000
+     are timed in `--rounds` consecutive chunks; reported: the median over chunks of the
+     mean time per architecture (and the best chunk).
 
-Run:  python benchmarks/bench_frontend.py [--archs N]
+Run:  python benchmarks/bench_frontend.py [--lines N] [--archs N] [--rounds N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import archlang  # noqa: E402
-from archlang.syntax.parser import parse_text  # noqa: E402
+from archlang.syntax.parser import _parse_cached, parse_text  # noqa: E402
 
 
 def generated_program(lines: int) -> str:
@@ -45,42 +51,66 @@ def generated_program(lines: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def bench_parse(lines: int) -> float:
+def bench_parse(lines: int, rounds: int) -> tuple[int, list[float]]:
+    """(lines actually in the file, lines per second of each parse)."""
     text = generated_program(lines)
-    parse_text("block warm() { relu() }")
-    t = time.perf_counter()
-    parse_text(text, "gen.arch")
-    return lines / (time.perf_counter() - t)
+    n = text.count("\n")
+    parse_text("block warm() { relu() }")  # builds lark's tables
+    rates = []
+    for _ in range(rounds):
+        _parse_cached.cache_clear()
+        t = time.perf_counter()
+        parse_text(text, "gen.arch")
+        rates.append(n / (time.perf_counter() - t))
+    return n, rates
 
 
-def bench_archs(n: int) -> dict[str, float]:
+def bench_archs(n: int, rounds: int) -> list[dict[str, float]]:
+    """Per chunk of n // rounds architectures: mean microseconds per stage."""
     space = archlang.load(HERE.parent / "examples" / "digits.arch").network()
     rng = random.Random(0)
     space.bind(space.sample_assignment(rng)).to_arch()  # warm
-    t_sample = t_bind = t_print = 0.0
-    for _ in range(n):
-        t0 = time.perf_counter()
-        a = space.sample_assignment(rng)
-        t1 = time.perf_counter()
-        arch = space.bind(a)
-        t2 = time.perf_counter()
-        arch.to_arch()
-        t3 = time.perf_counter()
-        t_sample, t_bind, t_print = t_sample + t1 - t0, t_bind + t2 - t1, t_print + t3 - t2
-    scale = 1e6 / n
-    return {"sample": t_sample * scale, "bind": t_bind * scale, "print": t_print * scale,
-            "total": (t_sample + t_bind + t_print) * scale}
+    chunks = []
+    for _ in range(rounds):
+        size = n // rounds
+        t_sample = t_bind = t_print = 0.0
+        for _ in range(size):
+            t0 = time.perf_counter()
+            a = space.sample_assignment(rng)
+            t1 = time.perf_counter()
+            arch = space.bind(a)
+            t2 = time.perf_counter()
+            arch.to_arch()
+            t3 = time.perf_counter()
+            t_sample, t_bind, t_print = t_sample + t1 - t0, t_bind + t2 - t1, t_print + t3 - t2
+        scale = 1e6 / size
+        chunks.append({"sample": t_sample * scale, "bind": t_bind * scale,
+                       "print": t_print * scale, "total": (t_sample + t_bind + t_print) * scale})
+    return chunks
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=10_000)
+    ap.add_argument("--parse-rounds", type=int, default=5)
     ap.add_argument("--archs", type=int, default=10_000)
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
-    print(f"parse: {bench_parse(args.lines):,.0f} lines/s ({args.lines:,} lines)")
-    r = bench_archs(args.archs)
-    print(f"digits, {args.archs:,} archs: sample {r['sample']:.0f} us, bind {r['bind']:.0f} us, "
-          f"print {r['print']:.0f} us, total {r['total']:.0f} us per architecture")
+    print(f"load average (1, 5, 15 min) at start: {_load()}")
+    n, rates = bench_parse(args.lines, args.parse_rounds)
+    print(f"parse: {statistics.median(rates):,.0f} lines/s median of {args.parse_rounds} parses "
+          f"(best {max(rates):,.0f}) of a {n:,}-line file")
+    chunks = bench_archs(args.archs, args.rounds)
+    med = {k: statistics.median(c[k] for c in chunks) for k in chunks[0]}
+    best = min(c["total"] for c in chunks)
+    print(f"digits, {args.archs:,} archs in {args.rounds} chunks, median of chunk means: "
+          f"sample {med['sample']:.0f} us, bind {med['bind']:.0f} us, print {med['print']:.0f} us, "
+          f"total {med['total']:.0f} us per architecture (best chunk {best:.0f} us)")
+    print(f"load average at end: {_load()}")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

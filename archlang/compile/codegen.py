@@ -4,6 +4,12 @@ The source depends only on torch. Submodules are named after the instance paths 
 source (``stage_1_basic_block_conv2d``), `forward` is straight-line, and every emitted
 statement ends with a comment giving the `.arch` place it came from. `line_map` maps each
 generated line to that place, for tracebacks.
+
+Like hand-written PyTorch, `forward` frees what it no longer needs: each intermediate is
+`del`eted after its last use, and an op whose input nothing else reads may overwrite it
+(`F.relu(h, inplace=True)`, `h.add_(x)`) where the op that produced it allows that
+(`OpSpec.fresh_output`). Without both, a batch-32 ResNet-18 or MobileNetV2 pass needs
+4-6x the memory.
 """
 
 from __future__ import annotations
@@ -109,16 +115,79 @@ def _emit_forward(w: _Writer, graph: Graph, owners: dict[int, str]) -> None:
     w.line(f"def forward(self, {args}) -> torch.Tensor:")
     w.indent()
     names = {id(n): n.name for n in graph.inputs}
+    plan = _Plan(graph)
+    if plan.frees:
+        w.line("# `del` drops each intermediate after its last use, so its memory is reused")
     for n in graph.nodes:
         spec = get_op(n.op)
         assert spec is not None
         var = _var_name(n)
-        expr = spec.emit_forward([names[id(x)] for x in n.inputs], n.attrs, owners.get(id(n)))
+        in_vars = [names[id(x)] for x in n.inputs]
+        expr = None
+        if spec.emit_inplace is not None:
+            for i, x in enumerate(n.inputs):
+                if plan.overwritable(x, n):
+                    expr = spec.emit_inplace(in_vars, n.attrs, i)
+                    if expr is not None:
+                        break
+        if expr is None:
+            expr = spec.emit_forward(in_vars, n.attrs, owners.get(id(n)))
         names[id(n)] = var
-        w.line(f"{var} = {expr}", n.span)
+        dead = plan.dies_at.get(id(n), [])
+        free = f"; del {', '.join(names[id(x)] for x in dead)}" if dead else ""
+        w.line(f"{var} = {expr}{free}", n.span)
     assert graph.output is not None
     w.line(f"return {names[id(graph.output)]}")
     w.outdent()
+
+
+class _Plan:
+    """Where each intermediate is last used, and which ones an op may overwrite in place.
+
+    `forward` is straight-line, so without `del` every intermediate would live until it
+    returns: at batch 32 that multiplies peak memory and makes each allocation fresh pages.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.inputs = {id(x) for x in graph.inputs}
+        self.uses: dict[int, int] = {}
+        last: dict[int, Node] = {}
+        for n in graph.nodes:
+            for x in n.inputs:
+                self.uses[id(x)] = self.uses.get(id(x), 0) + 1
+                last[id(x)] = n
+        out = graph.output
+        if out is not None:
+            self.uses[id(out)] = self.uses.get(id(out), 0) + 1
+        # values that carry the batch: those computed from a network input (a `parameter`
+        # alone has a batch of 1, so it cannot take a batched sum in place)
+        self.batched = set(self.inputs)
+        for n in graph.nodes:
+            if any(id(x) in self.batched for x in n.inputs):
+                self.batched.add(id(n))
+        self.dies_at: dict[int, list[Node]] = {}
+        seen: set[int] = set()
+        for n in graph.nodes:
+            for x in n.inputs:
+                if (id(x) not in seen and last.get(id(x)) is n and id(x) not in self.inputs
+                        and x is not out):
+                    seen.add(id(x))
+                    self.dies_at.setdefault(id(n), []).append(x)
+        self.frees = bool(self.dies_at)
+
+    def overwritable(self, x: Node, user: Node) -> bool:
+        """May `user` overwrite the value `x` in place? Only a fresh tensor (see
+        `OpSpec.fresh_output`) that no other op, nor the return, reads, of `user`'s shape."""
+        spec = get_op(x.op)
+        return (
+            id(x) not in self.inputs
+            and self.uses.get(id(x)) == 1
+            and id(x) in self.batched
+            and x.shape == user.shape
+            and x.dtype == user.dtype
+            and spec is not None
+            and spec.fresh_output(x.attrs, [y.shape for y in x.inputs])
+        )
 
 
 def _var_name(n: Node) -> str:

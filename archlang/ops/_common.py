@@ -25,7 +25,11 @@ def define(
     first checks the input count, every `Param.check` and the op's own `check`, so a shape
     that `infer_shape` returns is one the emitted PyTorch code really produces."""
     params = tuple(params)
-    filled = {k: _filling(params, fn) for k, fn in fields.items() if callable(fn)}
+    inplace = fields.pop("emit_inplace", None)
+    if inplace is not None:
+        fields["emit_inplace"] = lambda v, attrs, i: inplace(v, with_defaults(params, attrs), i)
+    filled = {k: _filling(params, fn) for k, fn in fields.items()
+              if callable(fn) and k != "emit_inplace"}
     check = filled.get("check")
 
     def checked_shape(attrs: Attrs, in_shapes: Sequence[Shape]) -> Shape:
@@ -44,6 +48,12 @@ def define(
 
     fields.update(filled)
     return register(OpSpec(name, params, inputs, checked_shape, forward, doc=doc, **fields))
+
+
+def always_fresh(attrs: Attrs, in_shapes: Sequence[Shape]) -> bool:
+    """`OpSpec.fresh_output` for ops that always return a new tensor their backward never
+    reads (conv, batchnorm, linear)."""
+    return True
 
 
 def with_defaults(params: Sequence[Param], attrs: Attrs) -> Attrs:

@@ -23,8 +23,14 @@ def _same_shape(a: Attrs, in_shapes: Sequence[Shape]) -> Shape:
     return in_shapes[0]
 
 
+#: activations the code generator may apply in place (`inplace=True`) to an input nothing else
+#: reads; their own output is what their backward reads, so it is never overwritten
+INPLACE = {"relu", "relu6"}
+
+
 def _elementwise(name: str, fn: str, what: str) -> None:
-    define(name, (), _same_shape, lambda v, a, m: f"{fn}({v[0]})",
+    inplace = (lambda v, a, i: f"{fn}({v[0]}, inplace=True)") if name in INPLACE else None
+    define(name, (), _same_shape, lambda v, a, m: f"{fn}({v[0]})", emit_inplace=inplace,
            doc=f"elementwise {what}, any shape: {name}()")
 
 

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from archlang.ops._common import call, define, expect_rank, fmt, lit, ntuple, numel, positive
+from archlang.ops._common import (
+    always_fresh,
+    call,
+    define,
+    expect_rank,
+    fmt,
+    lit,
+    ntuple,
+    numel,
+    positive,
+)
 from archlang.ops.registry import Attrs, OpError, Param, Shape
 
 LAYOUT = {1: "[C, L]", 2: "[C, H, W]"}
@@ -101,6 +111,7 @@ for _nd in (1, 2):
         lambda v, a, m: f"{m}({v[0]})",
         check=partial(_check, _nd),
         emit_init=partial(_emit_init, _nd),
+        fresh_output=always_fresh,
         count_params=lambda a, s, nd=_nd: (a["out"] * _weights_per_output(nd, a, s)
                                           + (a["out"] if a["bias"] else 0)),
         flops=lambda a, s, out, nd=_nd: numel(out) * _weights_per_output(nd, a, s),

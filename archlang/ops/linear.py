@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archlang.ops._common import call, define, expect_rank, numel, positive
+from archlang.ops._common import always_fresh, call, define, expect_rank, numel, positive
 from archlang.ops.registry import Attrs, Param, Shape
 
 
@@ -23,6 +23,7 @@ define(
     emit_init=lambda a, s: call("nn.Linear", s[0][-1], a["out"], bias=(a["bias"], True)),
     count_params=lambda a, s: s[0][-1] * a["out"] + (a["out"] if a["bias"] else 0),
     flops=lambda a, s, out: numel(out) * s[0][-1],
+    fresh_output=always_fresh,
     doc="affine map on the last dim, [D] or [L, D] -> [..., out]: linear(out, bias=true)",
 )
 

@@ -30,6 +30,11 @@ def _broadcast(name: str, in_shapes: Sequence[Shape]) -> Shape:
     return tuple(out)
 
 
+def _add_inplace(v: Sequence[str], a: Attrs, i: int) -> str | None:
+    """``a.add_(b)``: sum two inputs into input `i` (addition commutes exactly, so either)."""
+    return f"{v[i]}.add_({v[1 - i]})" if len(v) == 2 else None
+
+
 def _elementwise(name: str, symbol: str, what: str) -> None:
     define(
         name,
@@ -37,6 +42,9 @@ def _elementwise(name: str, symbol: str, what: str) -> None:
         lambda a, s: _broadcast(name, s),
         lambda v, a, m: f" {symbol} ".join(v),
         inputs=None,
+        # with one input the result is that input itself, not a new tensor
+        fresh_output=lambda a, s: len(s) > 1,
+        emit_inplace=_add_inplace if name == "add" else None,
         doc=f"elementwise {what} of one or more inputs of one shape (a size-1 dim "
             f"broadcasts): {name}(a, b, ...)",
     )

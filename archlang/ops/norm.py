@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archlang.ops._common import ANY_RANK, call, define, expect_rank, fmt, positive
+from archlang.ops._common import ANY_RANK, always_fresh, call, define, expect_rank, fmt, positive
 from archlang.ops.registry import Attrs, OpError, Param, Shape
 
 EPS = Param("eps", "float", 1e-5, check=positive("eps"))
@@ -30,6 +30,7 @@ def _batchnorm(nd: int, ranks: list[int], layout: str, hint: str) -> None:
         emit_init=lambda a, s: call(f"nn.BatchNorm{nd}d", s[0][0], eps=(a["eps"], 1e-5),
                                     momentum=(a["momentum"], 0.1), affine=(a["affine"], True)),
         count_params=lambda a, s: 2 * s[0][0] if a["affine"] else 0,
+        fresh_output=always_fresh,
         doc=f"batch normalization over the channels of a {layout} input: "
             f"{name}(eps=1e-5, momentum=0.1, affine=true)",
     )

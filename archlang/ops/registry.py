@@ -64,6 +64,10 @@ def _no_init(attrs: Attrs, in_shapes: Sequence[Shape]) -> str | None:
     return None
 
 
+def _not_fresh(attrs: Attrs, in_shapes: Sequence[Shape]) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class OpSpec:
     """A primitive op.
@@ -82,6 +86,13 @@ class OpSpec:
         check: ``(attrs, in_shapes) -> None``; raises `OpError` for combinations no single
             `Param.check` sees (``groups`` must divide the input channels).
         doc: one line for `archlang show --ops` and the README.
+        emit_inplace: ``(in_vars, attrs, i) -> str | None``, an expression computing the
+            output by overwriting input ``i`` (``F.relu(x, inplace=True)``, ``a.add_(b)``), or
+            None where that input cannot be overwritten. The code generator uses it only when
+            input ``i`` has no other use and its producer's `fresh_output` holds.
+        fresh_output: ``(attrs, in_shapes) -> bool``, true when the output is a new tensor
+            (never a view or alias of an input) that this op's backward does not read, so the
+            op that consumes it may overwrite it in place (conv, batchnorm, linear, add).
     """
 
     name: str
@@ -96,6 +107,8 @@ class OpSpec:
     doc: str = ""
     #: extra names the generated module needs at top level (e.g. "import math")
     imports: tuple[str, ...] = field(default=())
+    emit_inplace: Callable[[Sequence[str], Attrs, int], str | None] | None = None
+    fresh_output: Callable[[Attrs, Sequence[Shape]], bool] = _not_fresh
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
