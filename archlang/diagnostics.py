@@ -25,6 +25,32 @@ class Diagnostic:
     severity: str = "error"
 
 
+#: the widest source excerpt a diagnostic shows; longer lines are cut around the caret
+MAX_SHOWN = 120
+
+
+def _window(text: str, col: int, width: int) -> tuple[str, int, int]:
+    """Cut a long line to at most `MAX_SHOWN` characters around columns col..col+width.
+
+    Returns the excerpt (with `…` where it was cut), the caret's column in it and the
+    caret's width (never more than the excerpt shows).
+
+    >>> _window("x" * 300, 200, 5)[1:]
+    (42, 5)
+    """
+    if len(text) <= MAX_SHOWN:
+        return text, col, width
+    width = min(width, MAX_SHOWN // 2)
+    start = max(0, min(col - 1 - 40, len(text) - MAX_SHOWN))
+    excerpt = text[start:start + MAX_SHOWN]
+    col -= start
+    if start > 0:
+        excerpt, col = "…" + excerpt, col + 1
+    if start + MAX_SHOWN < len(text):
+        excerpt += "…"
+    return excerpt, col, width
+
+
 def render_text(diag: Diagnostic) -> str:
     """Render a diagnostic the way compilers do::
 
@@ -42,9 +68,10 @@ def render_text(diag: Diagnostic) -> str:
         gutter = " " * len(str(span.line))
         width = span.end_col - span.col if span.end_line == span.line else len(text) - span.col + 1
         width = max(1, min(width, max(1, len(text) - span.col + 1)))
+        text, col, width = _window(text, span.col, width)
         out.append(f"{gutter} |")
         out.append(f"{span.line} | {text}")
-        out.append(f"{gutter} | {' ' * (span.col - 1)}{'^' * width}")
+        out.append(f"{gutter} | {' ' * (col - 1)}{'^' * width}")
         prefix = f"{gutter} = "
     else:
         prefix = "  = "

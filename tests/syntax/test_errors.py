@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from archlang.diagnostics import ArchError, ArchLimitError, ArchSyntaxError
+from archlang.diagnostics import ArchError, ArchLimitError, ArchSyntaxError, _window
 from archlang.syntax.errors import EXAMPLES
 from archlang.syntax.parser import MAX_NESTING, parse_text
 
@@ -27,10 +27,12 @@ def _check(text: str, code: str, line: int, col: int) -> ArchError:
     assert rendered[0].startswith(f"{PATH}:{line}:{col}: error[{code}]: "), rendered[0]
     gutter = " " * len(str(line))
     assert rendered[1] == f"{gutter} |"
-    assert rendered[2] == f"{line} | {text.splitlines()[line - 1]}"
+    source_line = text.splitlines()[line - 1]
+    shown, shown_col, _ = _window(source_line, col, 1)  # long lines are cut around the caret
+    assert rendered[2] == f"{line} | {shown}"
     caret = rendered[3]
     assert caret.startswith(f"{gutter} | ")
-    assert caret[len(gutter) + 3:].index("^") == col - 1, "\n".join(rendered)
+    assert caret[len(gutter) + 3:].index("^") == shown_col - 1, "\n".join(rendered)
     return err
 
 
