@@ -189,29 +189,42 @@ class DecisionTree:
             if d.cond is not None:
                 self.children.setdefault(d.cond[0], []).append(d)
 
-    def size(self) -> int | float:
-        """The exact number of distinct assignments (``math.inf`` with a float decision)."""
+    def size(self, only: dict[str, Any] | None = None) -> int | float:
+        """The exact number of distinct assignments (``math.inf`` with a float decision).
+
+        `only` restricts decisions to some of their values (``{key: [values]}``): the count is
+        then of the assignments that give each of those keys one of its listed values, so with
+        a decision's ancestors restricted to the values that activate it, ``size({k: [v],
+        ...})`` counts the members in which `k` is active and equals `v` (what `archlang show
+        --explain` prints).
+        """
         memo: dict[str, int | float] = {}
+        allowed = {k: {_hashable(v) for v in vs} for k, vs in (only or {}).items()}
         total: int | float = 1
         for d in self.roots:
-            total = _mul(total, self._size(d, memo))
+            total = _mul(total, self._size(d, memo, allowed))
         return total
 
-    def _size(self, d: DecisionPoint, memo: dict[str, int | float]) -> int | float:
+    def _size(self, d: DecisionPoint, memo: dict[str, int | float],
+              allowed: dict[str, set[Any]]) -> int | float:
         if d.key in memo:
             return memo[d.key]
         kids = self.children.get(d.key, [])
-        if not kids:
-            result = d.cardinality()
-        elif not d.finite:
-            result = math.inf
+        keep = allowed.get(d.key)
+        if not d.finite:
+            result = math.inf if keep is None or keep else 0
+        elif not kids:
+            result = d.cardinality() if keep is None else sum(
+                1 for v in d.domain() if _hashable(v) in keep)
         else:
             result = 0
             for value in d.domain():
+                if keep is not None and _hashable(value) not in keep:
+                    continue
                 prod: int | float = 1
                 for c in kids:
                     if cond_allows(c.cond, value):  # type: ignore[arg-type]
-                        prod = _mul(prod, self._size(c, memo))
+                        prod = _mul(prod, self._size(c, memo, allowed))
                 result += prod
         memo[d.key] = result
         return result
@@ -240,6 +253,10 @@ class DecisionTree:
                                                                      assignment[d.cond[0]])):
                 out.append(d)
         return out
+
+
+def _hashable(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
 
 
 def _mul(a: int | float, b: int | float) -> int | float:
