@@ -79,3 +79,12 @@ def test_a_float_decision_counts_as_infinite() -> None:
     assert e[0].members[0][1] == float("inf") and e[1].members == [("2", float("inf")),
                                                                      ("4", float("inf"))]
     assert cond_allows(("k", frozenset({1})), 1)
+
+
+def test_readme_example_is_what_explain_prints(monkeypatch) -> None:
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("```\ndigits_cnn.repeat  int(1, 3)\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    space = archlang.load("examples/digits.arch").network()
+    item = next(e for e in explain(space) if e.key == "digits_cnn.repeat")
+    assert render_text([item]) == "digits_cnn.repeat  int(1, 3)\n" + shown.rstrip("\n")
