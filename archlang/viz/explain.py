@@ -2,9 +2,9 @@
 activates, and how many members of the space each of its candidates leads to.
 
 The counts are exact (Python ints, however large): for a candidate `v` of decision `d`, the
-number of members in which `d` is active and takes `v`, computed by `DecisionTree.size` with
-`d` restricted to `v` and its ancestors to the values that activate it. For a decision that is
-always active, the counts of its candidates add up to the size of the space.
+number of members in which `d` is active and takes `v` (`DecisionTree.value_counts`, the
+same walk as `DecisionTree.size`). For a decision that is always active, the counts of its
+candidates add up to the size of the space.
 
 "Ties" are the other places in the source that read the same decision: the uses of the name
 it is bound to (``width = choice(16, 32, 64)`` then ``conv_bn_relu(width)``), or the block
@@ -93,15 +93,9 @@ def render_text(items: list[Explained]) -> str:
 
 def _members(d: DecisionPoint, tree: Any) -> list[tuple[str, int | float]]:
     """(candidate as written, members with `d` active and taking it) for each candidate."""
-    path: dict[str, list[Any]] = {}
-    node = d
-    while node.cond is not None:
-        parent, values = node.cond
-        path[parent] = [list(v) if isinstance(v, tuple) else v for v in values]
-        node = tree.by_key[parent]
     if not d.finite:
-        return [(d.describe(), tree.size(path) if path else math.inf)]
-    return [(_candidate(d, v), tree.size({**path, d.key: [v]})) for v in d.domain()]
+        return [(d.describe(), math.inf)]
+    return [(_candidate(d, v), n) for v, n in tree.value_counts(d.key)]
 
 
 def _candidate(d: DecisionPoint, value: Any) -> str:
