@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from archlang.source import Span
 from archlang.syntax import ast as A
 from archlang.syntax.format import format_expr
 from archlang.viz.dot import Digraph
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 #: longest source text shown in one box line
 MAX_TEXT = 60
+#: most decision lines in one box
+MAX_KEYS = 8
 CHOICE_STYLE = {"shape": "hexagon", "fillcolor": "#fff4e0"}
 INPUT_CHOICE_STYLE = {"shape": "diamond", "fillcolor": "#fff4e0"}
 NOTE_STYLE = {"shape": "note", "fillcolor": "#fffbe6", "style": "filled"}
@@ -60,6 +63,10 @@ class _SpaceWalk:
         for d in space.decisions:
             self.keys.setdefault(_place(d.span), []).append(d.key)
         self.env: dict[str, _Value] = {}
+        #: where the network body writes decisions: those are drawn, not listed with ↳
+        self.body_places = {_place(n.span) for stmt in space.network_def.body
+                            for n in _walk_stmt(stmt)
+                            if isinstance(n, A.Call) and n.func in A.HYPER_NAMES}
 
     def run(self) -> str:
         net = self.space.network_def
@@ -70,7 +77,20 @@ class _SpaceWalk:
             node = self.dot.node(f"{inp.name}{shape}", shape="ellipse", fillcolor="#e8f0fe")
             self.env[inp.name] = _Value("tensor", (node,))
         self.body(net.body, None)
+        self._unplaced()
         return self.dot.source()
+
+    def _unplaced(self) -> None:
+        """Decisions the walk could not place (declared in blocks, not under a drawn decision)
+        go in one note, so that the diagram names every decision of the space."""
+        shown = set(re.findall(r"[◆↳] ([^\s\\\"]+)", self.dot.source()))
+        missing = list(dict.fromkeys(_generic(d.key) for d in self.space.decisions
+                                     if _generic(d.key) not in shown))
+        if missing:
+            lines = missing if len(missing) <= MAX_KEYS else [
+                *missing[:MAX_KEYS - 1], f"… {len(missing) - MAX_KEYS + 1} more"]
+            self.dot.node("\n".join(["decisions inside blocks:", *(f"◆ {k}" for k in lines)]),
+                          **NOTE_STYLE)
 
     # ------------------------------------------------------------ statements
 
@@ -115,16 +135,17 @@ class _SpaceWalk:
         arms = [(f"if {_short(format_expr(t))}", body) for t, body in stmt.branches]
         if stmt.orelse is not None:
             arms.append(("else", stmt.orelse))
-        results = []
+        envs = []
         for label, body in arms:
             self.env = dict(before)
             self.dot.open_cluster(label)
-            results.append((dict(self.env), self.body(body, current)))
-            results[-1] = (self.env, results[-1][1])
+            self.body(body, current)
+            envs.append(self.env)
             self.dot.close_cluster()
-        envs = [env for env, _ in results] + ([before] if stmt.orelse is None else [])
+        if stmt.orelse is None:
+            envs.append(before)
         self.env = dict(before)
-        for name in {n for env in envs for n in env}:
+        for name in dict.fromkeys(n for env in envs for n in env):  # in a stable order
             values = [env[name] for env in envs if name in env]
             if all(v.kind == "tensor" for v in values) and len({v.nodes for v in values}) > 1:
                 join = self.dot.node("", shape="point", width="0.08")
@@ -231,15 +252,33 @@ class _SpaceWalk:
     # ------------------------------------------------------------ decisions and ties
 
     def _keys_of(self, expr: A.Expr, sep: str = "\n") -> str:
-        """The keys of the decisions written inside `expr` (not inside nested layers' bodies)."""
+        """The keys of the decisions written inside `expr` (a decision made in every copy of a
+        repeat shows once, with ``[i]``), and below each the decisions it activates inside
+        blocks, which the diagram does not draw (``↳ net.repeat[i].residual.conv.k if 1``)."""
         keys: list[str] = []
         for node in _walk(expr):
             if isinstance(node, A.Call) and node.func in A.HYPER_NAMES:
                 for key in self.keys.get(_place(node.span), []):
-                    generic = re.sub(r"\[\d+\]", "[i]", key)
-                    if generic not in keys:
-                        keys.append(generic)
-        return "".join(f"{sep}◆ {k}" for k in keys)
+                    for line in [f"◆ {_generic(key)}", *self._hidden(key)]:
+                        if line not in keys:
+                            keys.append(line)
+        if len(keys) > MAX_KEYS:
+            keys = [*keys[:MAX_KEYS - 1], f"… {len(keys) - MAX_KEYS + 1} more"]
+        return "".join(f"{sep}{k}" for k in keys)
+
+    def _hidden(self, key: str) -> list[str]:
+        """Decisions conditional on `key` that are declared outside the network's body."""
+        parent = self.space.tree.by_key[key]
+        out = []
+        for c in self.space.tree.children.get(key, []):
+            if _place(c.span) in self.body_places:
+                continue
+            when = ""
+            if parent.kind == "choice" and parent.values is None and c.cond is not None:
+                when = " if " + ", ".join(str(i) for i in sorted(c.cond[1]))
+            out.append(f"↳ {_generic(c.key)}{when}")
+            out.extend(self._hidden(c.key))
+        return out
 
     def _ties(self, expr: A.Expr, node: str | None) -> None:
         """Dotted edges from the notes of decisions that `expr` reads by name to `node`."""
@@ -295,6 +334,24 @@ def _walk(expr: Any) -> list[Any]:
             elif hasattr(value, "span") and not isinstance(value, type(node.span)):
                 stack.append(value)
     return out
+
+
+def _walk_stmt(stmt: A.Stmt) -> list[Any]:
+    """Every AST node of a statement, bodies of repeats, loops and branches included."""
+    out: list[Any] = []
+    stack: list[Any] = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, tuple):  # a body, an argument list, an `if` branch (test, body)
+            stack.extend(node)
+        elif hasattr(node, "span") and not isinstance(node, Span):
+            out.append(node)
+            stack.extend(vars(node).values())
+    return out
+
+
+def _generic(key: str) -> str:
+    return re.sub(r"\[\d+\]", "[i]", key)
 
 
 def _place(span: Any) -> tuple[str, int, int]:

@@ -96,3 +96,25 @@ def test_graphviz_renders_svg_and_png() -> None:
     svg = render(arch_dot(arch), "svg").decode()
     assert "<svg" in svg and svg.count('class="node"') == len(arch.graph.nodes) + 2
     assert render(space_dot(arch.space), "png").startswith(b"\x89PNG")
+
+
+SPACES = [(f, n.name) for f in sorted((ROOT / "examples").glob("*.arch"))
+          for n in archlang.load(f).networks()]
+
+
+@pytest.mark.parametrize(("file", "network"), SPACES, ids=[f"{f.stem}-{n}" for f, n in SPACES])
+def test_space_diagram_names_every_decision(file: Path, network: str) -> None:
+    space = archlang.load(file).network(network)
+    dot = space_dot(space)
+    for d in space.decisions:
+        generic = re.sub(r"\[\d+\]", "[i]", d.key)
+        assert f"◆ {generic}" in dot or f"↳ {generic}" in dot, d.key
+
+
+def test_decisions_inside_blocks_are_listed_under_what_activates_them() -> None:
+    dot = space_dot(archlang.load(ROOT / "examples/digits.arch").network())
+    assert "↳ digits_cnn.repeat[i].residual.conv_bn_relu.k if 1" in dot
+    block = """block inner() { linear(choice(4, 8)) }
+    network n() (x: [4]) { return x -> inner() -> linear(2) }"""
+    dot = space_dot(archlang.parse(block).network())
+    assert 'label="decisions inside blocks:\\n◆ n.inner.linear.out"' in dot
