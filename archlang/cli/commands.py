@@ -246,20 +246,17 @@ def show(file: str, network: str | None, sets: tuple[str, ...], seed: int | None
     arch = _decide(space, fixed, seed) if seed is not None or rest.is_fixed else None
     if explain:
         _show_explain(rest, as_json)
-    if diagram is not None:
-        _write_diagram(diagram, rest, arch, depth, explain)
-    if explain or diagram is not None:
-        return
-    if as_json:
+    elif as_json:
         click.echo(json.dumps(_show_json(file, rest, fixed, arch), indent=2))
-        return
-    _show_text(file, rest, fixed, arch)
+    elif diagram is None:
+        _show_text(file, rest, fixed, arch)
+    if diagram is not None:  # "wrote ..." goes to stderr when stdout carries a report
+        _write_diagram(diagram, rest, arch, depth, quiet_stdout=explain or as_json)
 
 
 def _write_diagram(out_path: str, space: Space, arch: Arch | None, depth: int | None,
-                   explain: bool = False) -> None:
-    """Draw `arch` when a member is decided, else the space; "wrote ..." goes to stderr when
-    stdout carries the --explain report."""
+                   quiet_stdout: bool = False) -> None:
+    """Draw `arch` when a member is decided, else the space."""
     from archlang.viz import DiagramError, arch_dot, space_dot, write_diagram
 
     text = arch_dot(arch, depth=depth) if arch is not None else space_dot(space)
@@ -268,7 +265,7 @@ def _write_diagram(out_path: str, space: Space, arch: Arch | None, depth: int | 
     except DiagramError as exc:
         raise click.ClickException(str(exc)) from None
     what = f"network `{arch.name}`" if arch is not None else f"the space of `{space.name}`"
-    click.echo(f"wrote {out_path} ({what})", err=explain)
+    click.echo(f"wrote {out_path} ({what})", err=quiet_stdout)
 
 
 def _show_explain(space: Space, as_json: bool) -> None:

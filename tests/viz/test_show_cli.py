@@ -88,3 +88,9 @@ def test_explain_respects_fixed_decisions(run) -> None:
     data = json.loads(result.stdout)
     assert data["size"] == 72
     assert "digits_cnn.repeat" not in [d["key"] for d in data["decisions"]]
+
+
+def test_json_and_diagram_together_keep_stdout_json(run, tmp_path) -> None:
+    result = run("show", DIGITS, "--json", "--diagram", "s.dot")
+    assert json.loads(result.stdout)["size"] == 936
+    assert "wrote s.dot" in result.stderr and (tmp_path / "s.dot").exists()
