@@ -44,6 +44,8 @@ Examples:
 LAZY_COMMANDS = {
     "search": ("archlang.cli.search_cmd:search",
                "Search a space on a task and report the best networks."),
+    "report": ("archlang.cli.report_cmd:report",
+               "Draw the report of a finished search (curve, Pareto, HTML)."),
 }
 
 

@@ -215,23 +215,71 @@ def _write(path: str, text: str) -> None:
 @_seed_option
 @_param_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--diagram", "diagram", metavar="OUT.svg|OUT.png|OUT.dot", default=None,
+              help="Draw the space (or the decided member) to this file; .svg and .png need "
+                   "Graphviz's `dot` program, .dot is DOT text.")
+@click.option("--depth", type=click.IntRange(0, None), default=None, metavar="N",
+              help="With --diagram on a decided member: keep N levels of blocks as boxes "
+                   "around their layers, collapse deeper blocks into one box each.")
+@click.option("--explain", "explain", is_flag=True,
+              help="For each decision: where it is declared, what it ties, what it "
+                   "activates, and how many members each candidate leads to.")
 def show(file: str, network: str | None, sets: tuple[str, ...], seed: int | None,
-         params: tuple[str, ...], as_json: bool) -> None:
+         params: tuple[str, ...], as_json: bool, diagram: str | None, depth: int | None,
+         explain: bool) -> None:
     """Show a network's decisions and space size; for a decided member, its figures.
 
     \b
     A member is decided when the network has no open decisions, when --set fixes them all,
     or with --seed N. Its parameter count, FLOPs (multiply-accumulates for one example) and
     output shape are then shown.
+    \b
+    Examples:
+      archlang show examples/digits.arch --diagram space.svg
+      archlang show examples/digits.arch --seed 0 --diagram member.png
+      archlang show stdlib/models/resnet.arch -n resnet50 --diagram r50.svg --depth 1
+      archlang show examples/digits.arch --explain
     """
     space = _space(file, network, params)
     fixed = _parse_fixed(space, sets)
     rest = space.fix(fixed) if fixed else space
     arch = _decide(space, fixed, seed) if seed is not None or rest.is_fixed else None
-    if as_json:
+    if explain:
+        _show_explain(rest, as_json)
+    elif as_json:
         click.echo(json.dumps(_show_json(file, rest, fixed, arch), indent=2))
-        return
-    _show_text(file, rest, fixed, arch)
+    elif diagram is None:
+        _show_text(file, rest, fixed, arch)
+    if diagram is not None:  # "wrote ..." goes to stderr when stdout carries a report
+        _write_diagram(diagram, rest, arch, depth, quiet_stdout=explain or as_json)
+
+
+def _write_diagram(out_path: str, space: Space, arch: Arch | None, depth: int | None,
+                   quiet_stdout: bool = False) -> None:
+    """Draw `arch` when a member is decided, else the space."""
+    from archlang.viz import DiagramError, arch_dot, space_dot, write_diagram
+
+    text = arch_dot(arch, depth=depth) if arch is not None else space_dot(space)
+    try:
+        write_diagram(text, out_path)
+    except DiagramError as exc:
+        raise click.ClickException(str(exc)) from None
+    what = f"network `{arch.name}`" if arch is not None else f"the space of `{space.name}`"
+    click.echo(f"wrote {out_path} ({what})", err=quiet_stdout)
+
+
+def _show_explain(space: Space, as_json: bool) -> None:
+    from archlang.viz.explain import explain, render_text
+
+    items = explain(space)
+    if as_json:
+        click.echo(json.dumps({"network": space.name, "size": out.size_json(space.size),
+                               "decisions": [e.to_json() for e in items]}, indent=2))
+    elif items:
+        click.echo(render_text(items))
+        click.echo(f"\nspace size: {out.format_size(space.size)}")
+    else:
+        click.echo(f"network `{space.name}` has no open decisions")
 
 
 def _show_json(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None) -> dict:

@@ -184,6 +184,7 @@ class DecisionTree:
         self.decisions = decisions
         self.by_key = {d.key: d for d in decisions}
         self.roots = [d for d in decisions if d.cond is None]
+        self._sizes: tuple[dict[str, int | float], dict[str, int | float]] | None = None
         self.children: dict[str, list[DecisionPoint]] = {}
         for d in decisions:
             if d.cond is not None:
@@ -196,6 +197,57 @@ class DecisionTree:
         for d in self.roots:
             total = _mul(total, self._size(d, memo))
         return total
+
+    def value_counts(self, key: str) -> list[tuple[Any, int | float]]:
+        """For each value of decision `key`, how many assignments make `key` active and give it
+        that value (exact; ``math.inf`` with a float decision). For a decision that is always
+        active the counts add up to `size()`. Used by `archlang show --explain`.
+
+        Each call costs the depth of `key` times its ancestors' domains: subtree sizes and the
+        products of the other top-level decisions are computed once per tree.
+        """
+        d = self.by_key[key]
+        sizes, without = self._subtree_sizes()
+        if not d.finite:
+            return [(None, math.inf)]
+        counts = []
+        for value in d.domain():
+            count: int | float = 1
+            for c in self.children.get(d.key, []):
+                if cond_allows(c.cond, value):  # type: ignore[arg-type]
+                    count = _mul(count, sizes[c.key])
+            node = d
+            while node.cond is not None:  # up to the root: the ancestors' values that lead here
+                parent = self.by_key[node.cond[0]]
+                total: int | float = 0
+                for u in parent.domain():
+                    if not cond_allows(node.cond, u):
+                        continue
+                    prod = count
+                    for c in self.children.get(parent.key, []):
+                        if c is not node and cond_allows(c.cond, u):  # type: ignore[arg-type]
+                            prod = _mul(prod, sizes[c.key])
+                    total += prod
+                count, node = total, parent
+            counts.append((value, _mul(count, without[node.key])))
+        return counts
+
+    def _subtree_sizes(self) -> tuple[dict[str, int | float], dict[str, int | float]]:
+        """(size of each decision's subtree, product of the other roots' sizes per root)."""
+        if self._sizes is None:
+            sizes: dict[str, int | float] = {}
+            for d in self.roots:
+                self._size(d, sizes)
+            before: list[int | float] = [1]
+            for d in self.roots:
+                before.append(_mul(before[-1], sizes[d.key]))
+            after: int | float = 1
+            without: dict[str, int | float] = {}
+            for i in range(len(self.roots) - 1, -1, -1):
+                without[self.roots[i].key] = _mul(before[i], after)
+                after = _mul(after, sizes[self.roots[i].key])
+            self._sizes = (sizes, without)
+        return self._sizes
 
     def _size(self, d: DecisionPoint, memo: dict[str, int | float]) -> int | float:
         if d.key in memo:
