@@ -39,3 +39,34 @@ def get_searcher(name: str, *, seed: int = 0) -> Searcher:
         raise ValueError(f"unknown search algorithm {name!r}; "
                          f"known: {', '.join(_SEARCHERS)}") from None
     return cls(seed=seed)
+
+
+def search(space, evaluate, algorithm="random", *, budget=20, seed=0,  # type: ignore[no-untyped-def]
+           objective="val_accuracy", direction="maximize", on_trial=None) -> Study:
+    """Search `space` from Python, with the engine the command line uses; returns the Study.
+
+    `space` is a Space (or an archlang.dsl network); ``evaluate(arch) -> {metric: value}``
+    scores one architecture; `algorithm` is a name `searcher_names()` lists (or a Searcher).
+
+        >>> import archlang
+        >>> from archlang.search import search
+        >>> space = archlang.parse('''
+        ... network net() (x: [4]) {
+        ...     return x -> linear(choice(2, 4, 8)) -> relu() -> linear(2)
+        ... }''').network()
+        >>> study = search(space, lambda a: {"val_accuracy": -a.params}, "grid", budget=5)
+        >>> study.best.assignment
+        {'net.linear.out': 2}
+
+    It lives here, not at ``archlang.search(...)``: that name is this package, and a
+    package cannot also be a function.
+    """
+    if hasattr(space, "space") and callable(space.space):
+        space = space.space()
+    searcher = algorithm if isinstance(algorithm, Searcher) else get_searcher(algorithm,
+                                                                            seed=seed)
+    return run_search(space, evaluate, searcher, budget, on_trial, objective=objective,
+                      direction=direction)
+
+
+__all__ += ["search"]

@@ -14,6 +14,7 @@ as it was. Nodes are named by paths (symbolic/paths.py), decisions by their keys
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,9 +48,18 @@ class Match:
 # ---------------------------------------------------------------- finding
 
 
+def glob(pattern: str) -> re.Pattern[str]:
+    """A key glob: ``*`` matches within one dotted segment, ``**`` across segments, ``?``
+    one character; everything else (``[0]`` included) matches itself."""
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    table = {"**": ".*", "*": r"[^.]*", "?": "."}
+    return re.compile("".join(table.get(p, re.escape(p)) for p in parts))
+
+
 def find(space: Space, pattern: str) -> list[DecisionPoint]:
-    """The open decisions whose keys match a glob (``*`` within and across dots)."""
-    return [d for d in space.decisions if fnmatch.fnmatchcase(d.key, pattern)]
+    """The open decisions whose keys match a glob (see `glob`): ``net.*.k``, ``net.**.k``."""
+    rx = glob(pattern)
+    return [d for d in space.decisions if rx.fullmatch(d.key)]
 
 
 def reachable(space: Space) -> list[Any]:
@@ -243,11 +253,13 @@ def rebind(space: Space, values: dict[str, Any]) -> Space:
     if nodes:
         draft = Draft(space)
         for path, value in nodes.items():
-            if "." not in path or P.parse_path(path)[0] not in draft.root.visible:
+            try:
+                locate(draft, path)
+            except RewriteError:
                 from archlang.diagnostics import Suggest
 
                 raise RewriteError(f"`{path}` is neither a decision key nor a node path", None,
-                                   hint=Suggest(keys).hint(path), code="E521")
+                                   hint=Suggest(keys).hint(path), code="E521") from None
             do_replace(draft, path, value)
         space = draft.commit("rebinding", ", ".join(nodes))
     return space.fix(fixed) if fixed else space

@@ -114,8 +114,9 @@ class Rule:
             return space
         try:
             return self._commit(space, matches)
-        except RewriteError:
-            self._blame(space, matches)
+        except RewriteError as err:
+            if err.diagnostic.code == "E523":  # the result does not hold together
+                self._blame(space, matches)
             raise
 
     __call__ = apply
