@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from archlang.search.base import Searcher, SpaceExhausted, assignment_key
 from archlang.search.grid import GridSearch, iter_assignments
 from archlang.search.loop import Study, Trial, run_search
@@ -41,8 +43,9 @@ def get_searcher(name: str, *, seed: int = 0) -> Searcher:
     return cls(seed=seed)
 
 
-def search(space, evaluate, algorithm="random", *, budget=20, seed=0,  # type: ignore[no-untyped-def]
-           objective="val_accuracy", direction="maximize", on_trial=None) -> Study:
+def search(space: Any, evaluate: Any, algorithm: str | Searcher = "random", *, budget: int = 20,
+           seed: int = 0, objective: str = "val_accuracy", direction: str = "maximize",
+           on_trial: Any = None) -> Study:
     """Search `space` from Python, with the engine the command line uses; returns the Study.
 
     `space` is a Space (or an archlang.dsl network); ``evaluate(arch) -> {metric: value}``

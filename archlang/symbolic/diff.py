@@ -49,18 +49,6 @@ def diff(a: Any, b: Any) -> Diff:
     return _diff_spaces(a, b)
 
 
-def _text(node: Any) -> str:
-    from archlang.syntax.format import format_expr, format_item
-
-    try:
-        return format_expr(node)
-    except TypeError:
-        try:
-            return format_item(node).split("\n")[0]
-        except TypeError:
-            return type(node).__name__
-
-
 def _diff_spaces(a: Any, b: Any) -> Diff:
     from archlang.symbolic.edit import reachable
 
@@ -69,9 +57,9 @@ def _diff_spaces(a: Any, b: Any) -> Diff:
     items_b = {it.name: it for it in reachable(b)}
     for name in list(items_a) + [n for n in items_b if n not in items_a]:
         if name not in items_b:
-            out.append(Change("-", name, old=_text(items_a[name])))
+            out.append(Change("-", name, old=P.node_text(items_a[name])))
         elif name not in items_a:
-            out.append(Change("+", name, new=_text(items_b[name])))
+            out.append(Change("+", name, new=P.node_text(items_b[name])))
         elif items_a[name] != items_b[name]:
             _nodes(items_a[name], items_b[name], name, (), out)
     da = {d.key: d for d in a.decisions}
@@ -97,7 +85,7 @@ def _nodes(x: Any, y: Any, item: str, steps: tuple[P.Step, ...], out: Diff) -> N
             return
         if _sequence_edit(kids_x, kids_y, item, steps, out):
             return
-    out.append(Change("~", P.format_path(item, steps), _text(x), _text(y)))
+    out.append(Change("~", P.format_path(item, steps), P.node_text(x), P.node_text(y)))
 
 
 def _same_scalars(x: Any, y: Any) -> bool:
@@ -118,8 +106,8 @@ def _sequence_edit(kx: list[Any], ky: list[Any], item: str, steps: tuple[P.Step,
         if [n for _, n in longer[:i] + longer[i + 1:]] == [n for _, n in shorter]:
             step, node = longer[i]
             path = P.format_path(item, steps + (step,))
-            out.append(Change(op, path, old=_text(node) if op == "-" else None,
-                              new=_text(node) if op == "+" else None))
+            out.append(Change(op, path, old=P.node_text(node) if op == "-" else None,
+                              new=P.node_text(node) if op == "+" else None))
             return True
     return False
 

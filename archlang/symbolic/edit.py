@@ -37,12 +37,13 @@ class Match:
 
     @property
     def text(self) -> str:
-        from archlang.syntax.format import format_expr
-
-        return format_expr(self.node)
+        return P.node_text(self.node)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.text}"
+
+    def __repr__(self) -> str:
+        return f"<Match {self}>"
 
 
 # ---------------------------------------------------------------- finding
@@ -153,8 +154,20 @@ def _put(draft: Draft, name: str, steps: tuple[P.Step, ...], new: Any) -> None:
     draft.adopt(new)
 
 
+_EXPRS = tuple(A.Expr.__args__)  # type: ignore[attr-defined]
+
+
+def _expression_at(path: str, node: Any, verb: str) -> None:
+    if not isinstance(node, _EXPRS):
+        what = type(node).__name__.lower()
+        raise RewriteError(f"cannot {verb} at `{path}`: it is a {what}, not an expression",
+                           None, hint="give the path of an expression inside it "
+                           "(`space.find_nodes(...)` lists them)", code="E521")
+
+
 def do_replace(draft: Draft, path: str, value: Any) -> None:
-    name, steps, _ = locate(draft, path)
+    name, steps, node = locate(draft, path)
+    _expression_at(path, node, "replace")
     _put(draft, name, steps, flat_pipe(_node(value)))
 
 
@@ -176,10 +189,8 @@ def do_insert(draft: Draft, path: str, layer: Any, before: bool = False) -> None
     elif isinstance(node, (A.ExprStmt, A.Assign, A.Return)) and idx:
         item = P.edit_sequence(item, steps, lambda s, i: _insert_stmt(s, i, new, before,
                                                                         path))
-    elif isinstance(node, (A.ExprStmt, A.Assign, A.Return, A.For, A.If, A.Require)):
-        raise RewriteError(f"cannot insert at `{path}`: not a place in a body", None,
-                           code="E521")
     else:
+        _expression_at(path, node, "insert")
         wrapped = A.Pipe((new, node) if before else (node, new))
         item = P.put(item, steps, flat_pipe(wrapped))
     draft.set_item(name, item)

@@ -115,5 +115,18 @@ def edit_sequence(node: Any, steps: tuple[Step, ...], fn: Any) -> Any:
     return put(node, owner + ((name, idx[:-1]),), fn(seq, idx[-1]))
 
 
-def is_layer_call(node: Any) -> bool:
-    return isinstance(node, A.Call) and node.func not in A.HYPER_NAMES
+def node_text(node: Any) -> str:
+    """How a node reads in `.arch` (the first line of a statement or definition)."""
+    from archlang.syntax.format import format_expr, format_item
+
+    if isinstance(node, (A.Param, A.Input)):
+        value = node.default if isinstance(node, A.Param) else node.shape
+        head = node.name + (f": {node.type}" if getattr(node, "type", None) else "")
+        sep = " = " if isinstance(node, A.Param) else ": "
+        return head + (sep + format_expr(value) if value is not None else "")
+    for fmt in (format_expr, format_item):
+        try:
+            return fmt(node).split("\n")[0]
+        except (TypeError, AttributeError):
+            continue
+    return type(node).__name__
