@@ -73,24 +73,44 @@ class Draft:
         self.items[i] = new
 
     def _vendor(self, name: str) -> None:
-        prog = self.space.program
-        target = self.root.visible.get(name)
-        if target is None:
+        """Replace the import that brings `name` in by the imported file's items (through
+        as many imports as it takes: a network's file that imports the blocks' file)."""
+        mod = self._module_defining(name)
+        for _ in range(len(self.space.program.modules)):
+            step = self._import_towards(mod)
+            self._vendor_import(step)
+            if self._position(name) is not None:
+                return
+
+    def _module_defining(self, name: str) -> LoadedModule:
+        mods = [m for m in self.space.program.modules.values() if name in m.defs]
+        if not mods:
             raise RewriteError(f"no block, network or constant `{name}` in this program",
                                None, hint=Suggest(self.root.visible).hint(name), code="E521")
-        mod = prog.module_of(target)
+        return mods[0]
+
+    def _import_towards(self, target: LoadedModule) -> int:
+        """The position of the import item that leads (most directly) to `target`."""
+        best: tuple[int, int] | None = None
         for i, it in enumerate(self.items):
-            if isinstance(it, A.Import) and self.import_of.get(id(it)) is mod:
-                break
-        else:
-            raise RewriteError(f"`{name}` is defined in {mod.source.path}, which this program "
-                               "imports only indirectly; rewrite it there", None, code="E521")
+            mod = self.import_of.get(id(it)) if isinstance(it, A.Import) else None
+            depth = _depth(mod, target) if mod is not None else None
+            if depth is not None and (best is None or depth < best[0]):
+                best = (depth, i)
+        if best is None:
+            raise RewriteError(f"`{target.source.path}` is not imported by this program",
+                               None, code="E521")
+        return best[1]
+
+    def _vendor_import(self, i: int) -> None:
+        mod = self.import_of[id(self.items[i])]
         have = {it.path for it in self.items if isinstance(it, A.Import)}
         own = [it for it in mod.tree.items if isinstance(it, A.Import)]
         for imp, sub in zip(own, mod.imports):
             if not imp.path.startswith("stdlib/") and imp.path not in have:
-                raise RewriteError(f"cannot rewrite `{name}`: {mod.source.path} imports "
-                                   f"`{imp.path}` relative to itself", None, code="E521")
+                raise RewriteError(f"cannot rewrite the definitions of {mod.source.path}: it "
+                                   f"imports `{imp.path}` relative to itself", None,
+                                   code="E521")
             self.import_of[id(imp)] = sub
         new = [imp for imp in own if imp.path not in have]
         defs = [it for it in mod.tree.items if not isinstance(it, A.Import)]
@@ -125,9 +145,11 @@ class Draft:
 
     def tree(self) -> A.Module:
         """The edited module, without vendored definitions nothing reaches any more."""
-        keep = [it for it in self.items if getattr(it, "name", None) not in self.vendored]
+        network = self.space.name  # the space's own network stays, wherever it came from
+        keep = [it for it in self.items
+                if getattr(it, "name", None) not in self.vendored or it.name == network]
         by_name = {it.name: it for it in self.items if hasattr(it, "name")}
-        reached: set[str] = set()
+        reached: set[str] = {network}
         todo = [it for it in keep if not isinstance(it, A.Import)]
         while todo:
             for _, n in P.walk(todo.pop()):
@@ -165,6 +187,16 @@ class Draft:
                                hint="nothing was changed; the space is as it was",
                                code="E523") from None
         return new
+
+
+def _depth(mod: LoadedModule, target: LoadedModule, seen: frozenset[int] = frozenset()
+           ) -> int | None:
+    """How many imports lead from `mod` to `target` (0: it is the target), or None."""
+    if mod is target:
+        return 0
+    found = [_depth(m, target, seen | {id(mod)}) for m in mod.imports if id(m) not in seen]
+    depths = [d for d in found if d is not None]
+    return 1 + min(depths) if depths else None
 
 
 def check_space(space: Space, samples: int) -> None:
