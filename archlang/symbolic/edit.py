@@ -273,7 +273,12 @@ def rebind(space: Space, values: dict[str, Any]) -> Space:
                                    hint=Suggest(keys).hint(path), code="E521") from None
             do_replace(draft, path, value)
         space = draft.commit("rebinding", ", ".join(nodes))
-    return space.fix(fixed) if fixed else space
+    if not fixed:
+        return space
+    settled = space.fix(fixed)
+    if "_full_tree" in space.__dict__:  # same program, network and parameters: same tree
+        settled.__dict__["_full_tree"] = space.__dict__["_full_tree"]
+    return settled
 
 
 __all__ = ["Match", "clone", "find", "find_nodes", "insert_at", "iter_nodes", "rebind",
