@@ -29,6 +29,7 @@ import functools
 import inspect
 import itertools
 import os
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -227,7 +228,7 @@ def use(path: str) -> Library:
     """
     base = None
     if not path.startswith("stdlib/"):
-        caller = inspect.stack()[1].filename
+        caller = sys._getframe(1).f_code.co_filename
         base = Path(caller).resolve().parent if os.path.exists(caller) else Path.cwd()
     return Library(path, base)
 

@@ -53,6 +53,8 @@ def _check(space):
     again = archlang.parse(text).network(space.name)
     assert again.program.root.tree == space.program.root.tree
     assert [d.key for d in again.decisions] == [d.key for d in space.decisions]
+    back = archlang.Space.from_json(json.loads(json.dumps(space.to_json())))
+    assert back.decisions == space.decisions and back.fixed == space.fixed
     import torch
 
     arch = space.sample(0)

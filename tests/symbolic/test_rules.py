@@ -143,3 +143,15 @@ def test_every_edit_error_is_one_clear_rewrite_error(cnn, edit, message):
     with pytest.raises(RewriteError, match=message):
         edit(cnn)
     _unchanged(cnn, before)
+
+
+def test_members_that_failed_before_the_rewrite_do_not_block_it():
+    space = archlang.parse("""
+network n() (x: [4]) {
+    w = choice(2, 4, 8, 16)
+    require w != 2 and w != 4
+    return x -> linear(w) -> relu()
+}""").network()
+    with pytest.raises(archlang.ArchError):  # seed 0 picks a member the requirement rejects
+        [space.sample(seed) for seed in range(3)]
+    assert space.apply(every("relu").becomes(choice(relu(), gelu()))).size == 8
