@@ -146,8 +146,12 @@ class Network(Definition):
         from archlang.api import parse
         from archlang.syntax.format import format_module
 
-        return parse(format_module(module(self)), path=f"<python {self.name}>",
+        return parse(format_module(module(self)), path=f"<python {self.name}{self._where()}>",
                      base=_base_of(self))
+
+    def _where(self) -> str:
+        code = getattr(self.fn, "__code__", None)
+        return f" from {Path(code.co_filename).name}" if code is not None else ""
 
     def space(self, **params: Any) -> Space:
         """The search space of this network (keyword arguments override its parameters)."""

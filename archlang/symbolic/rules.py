@@ -26,7 +26,6 @@ decision down as an argument.
 
 from __future__ import annotations
 
-import fnmatch
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -102,9 +101,11 @@ class Rule:
     at_least: int = 1
 
     def __str__(self) -> str:
-        what = {"becomes": "becomes(...)", "then": "then(...)", "before": "before(...)",
-                "remove": "removed()", "widen": "widen(...)"}[self.action]
-        return f"every({self.pattern.name!r}).{what}"
+        """``every('relu').becomes(choice(relu(), gelu()))``: the rule as it was written."""
+        arg = self.arg[0] if self.action == "widen" else self.arg
+        shown = "" if self.action == "remove" else _show(arg)
+        name = "removed" if self.action == "remove" else self.action
+        return f"every({self.pattern.name!r}).{name}({shown})"
 
     def apply(self, space: Space) -> Space:
         """A new Space with the rule applied at every match (checked as a whole)."""
@@ -177,6 +178,17 @@ class Rule:
             factor, arg, tie = self.arg
             E.do_replace(draft, m.path, _widened(m, factor if tie is None else A.Name(tie),
                                                  arg))
+
+
+def _show(value: Any) -> str:
+    from archlang.dsl.expr import lit
+
+    if callable(value) and not hasattr(value, "node"):
+        return getattr(value, "__name__", "function")
+    try:
+        return P.node_text(lit(value))
+    except TypeError:
+        return repr(value)
 
 
 def _widened(m: E.Match, factor: Any, arg: int | str) -> Any:

@@ -181,4 +181,4 @@ def test_language_errors_point_at_the_printed_arch_line():
     with pytest.raises(archlang.ArchError) as err:
         broken.space().bind()
     text = err.value.render()
-    assert "<python broken>:2:" in text and "unknown op or block `conv3d`" in text
+    assert "<python broken from test_dsl.py>:2:" in text and "unknown op or block `conv3d`" in text
