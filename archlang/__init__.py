@@ -16,6 +16,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Arch", "ArchError", "DecisionPoint", "Program", "Space", "load", "parse", "__version__",
+    # the Python DSL (archlang.dsl) and rewrites (archlang.symbolic)
+    "RewriteError", "block", "choice", "diff", "every", "float_range", "int_range", "network",
+    "repeat", "subset", "use",
 ]
 
 _LAZY = {
@@ -26,15 +29,21 @@ _LAZY = {
     "Arch": "archlang.ir.arch",
     "DecisionPoint": "archlang.ir.decisions",
     "ArchError": "archlang.diagnostics",
+    **dict.fromkeys(("block", "choice", "float_range", "int_range", "network", "repeat",
+                     "subset", "use"), "archlang.dsl"),
+    **dict.fromkeys(("RewriteError", "diff", "every"), "archlang.symbolic"),
 }
 
 if TYPE_CHECKING:
     from archlang.api import load, parse
     from archlang.diagnostics import ArchError
+    from archlang.dsl import (block, choice, float_range, int_range, network, repeat, subset,
+                              use)
     from archlang.ir.arch import Arch
     from archlang.ir.decisions import DecisionPoint
     from archlang.ir.program import Program
     from archlang.ir.space import Space
+    from archlang.symbolic import RewriteError, diff, every
 
 
 def __getattr__(name: str) -> Any:

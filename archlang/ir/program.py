@@ -52,21 +52,28 @@ class Program:
         self.modules: dict[str, LoadedModule] = {}
         self.root: LoadedModule | None = None
         self._module_of: dict[int, LoadedModule] = {}
+        #: the folder relative imports of the root resolve against (None: the cwd)
+        self.base: Path | None = None
 
     # ------------------------------------------------------------ loading
 
     @classmethod
-    def from_source(cls, source: Source, base: Path | None = None) -> Program:
+    def from_source(cls, source: Source, base: Path | None = None,
+                    tree: A.Module | None = None) -> Program:
+        """Link `source` and its imports. With `tree`, the root is that already built
+        module tree instead of `source` parsed (a rewritten program, archlang.symbolic:
+        `source` then only names the file and renders the spans that point into it)."""
         prog = cls()
+        prog.base = base
         path = Path(source.path)
         key = str(path.resolve()) if path.is_file() else source.path
-        prog.root = prog._load(source, base, chain=[], key=key)
+        prog.root = prog._load(source, base, chain=[], key=key, tree=tree)
         return prog
 
     def _load(self, source: Source, base: Path | None, chain: list[str],
-              key: str) -> LoadedModule:
+              key: str, tree: A.Module | None = None) -> LoadedModule:
         """Parse and link one module; `key` is its resolved path (what cycles compare)."""
-        mod = LoadedModule(source, parse_source(source))
+        mod = LoadedModule(source, tree if tree is not None else parse_source(source))
         self.modules[key] = mod
         for item in mod.tree.items:
             if isinstance(item, A.Import):

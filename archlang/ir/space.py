@@ -173,6 +173,67 @@ class Space:
                     d.span, code="E512")
             d = self._full_tree.by_key[parent]
 
+    # ------------------------------------------------------------ rewrites (archlang.symbolic)
+    # Each returns a new, checked Space (or raises RewriteError) and leaves this one as it is.
+
+    def find(self, pattern: str) -> list[DecisionPoint]:
+        """The open decisions whose keys match a glob: ``space.find("net.*.k")``."""
+        from archlang.symbolic import find
+
+        return find(self, pattern)
+
+    def find_nodes(self, pattern: Any) -> list[Any]:
+        """Call nodes whose name matches a glob (or nodes a predicate accepts), with paths."""
+        from archlang.symbolic import find_nodes
+
+        return find_nodes(self, pattern)
+
+    def rebind(self, values: Assignment) -> Space:
+        """Fix decisions (by key) and replace nodes (by path) at once."""
+        from archlang.symbolic import rebind
+
+        return rebind(self, values)
+
+    def replace(self, path: str, value: Any) -> Space:
+        from archlang.symbolic import replace_at
+
+        return replace_at(self, path, value)
+
+    def insert(self, path: str, layer: Any, *, before: bool = False) -> Space:
+        from archlang.symbolic import insert_at
+
+        return insert_at(self, path, layer, before)
+
+    def remove(self, path: str) -> Space:
+        from archlang.symbolic import remove_at
+
+        return remove_at(self, path)
+
+    def apply(self, *rules: Any) -> Space:
+        """The rewrite rules (archlang.symbolic.every(...)...) applied in order."""
+        from archlang.symbolic import apply
+
+        return apply(self, *rules)
+
+    def clone(self) -> Space:
+        from archlang.symbolic import clone
+
+        return clone(self)
+
+    def diff(self, other: Space) -> Any:
+        """What changed from this space to `other`, path by path (prints readably)."""
+        from archlang.symbolic import diff
+
+        return diff(self, other)
+
+    def to_arch(self) -> str:
+        """The program of this space as `.arch` text (a rewritten space prints its edits)."""
+        from archlang.syntax.format import format_module
+
+        root = self.program.root
+        assert root is not None
+        return format_module(root.tree)
+
     # ------------------------------------------------------------ serialization
 
     def to_json(self) -> dict[str, Any]:

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from archlang.search.base import Searcher, SpaceExhausted, assignment_key
 from archlang.search.grid import GridSearch, iter_assignments
 from archlang.search.loop import Study, Trial, run_search
@@ -39,3 +41,35 @@ def get_searcher(name: str, *, seed: int = 0) -> Searcher:
         raise ValueError(f"unknown search algorithm {name!r}; "
                          f"known: {', '.join(_SEARCHERS)}") from None
     return cls(seed=seed)
+
+
+def search(space: Any, evaluate: Any, algorithm: str | Searcher = "random", *, budget: int = 20,
+           seed: int = 0, objective: str = "val_accuracy", direction: str = "maximize",
+           on_trial: Any = None) -> Study:
+    """Search `space` from Python, with the engine the command line uses; returns the Study.
+
+    `space` is a Space (or an archlang.dsl network); ``evaluate(arch) -> {metric: value}``
+    scores one architecture; `algorithm` is a name `searcher_names()` lists (or a Searcher).
+
+        >>> import archlang
+        >>> from archlang.search import search
+        >>> space = archlang.parse('''
+        ... network net() (x: [4]) {
+        ...     return x -> linear(choice(2, 4, 8)) -> relu() -> linear(2)
+        ... }''').network()
+        >>> study = search(space, lambda a: {"val_accuracy": -a.params}, "grid", budget=5)
+        >>> study.best.assignment
+        {'net.linear.out': 2}
+
+    It lives here, not at ``archlang.search(...)``: that name is this package, and a
+    package cannot also be a function.
+    """
+    if hasattr(space, "space") and callable(space.space):
+        space = space.space()
+    searcher = algorithm if isinstance(algorithm, Searcher) else get_searcher(algorithm,
+                                                                            seed=seed)
+    return run_search(space, evaluate, searcher, budget, on_trial, objective=objective,
+                      direction=direction)
+
+
+__all__ += ["search"]
