@@ -153,7 +153,7 @@ class MCTS(Searcher):
         visits = 0 if here is None else here.n + here.pending + here.failed
         log_n = math.log(visits + 1)
         best, best_score = None, -math.inf
-        for value in self._candidates(node, d, visits):
+        for value in self._candidates(node, d):
             child = self.nodes.get(node + ((d.key, value_key(value)),))
             score = self._ucb(child, self.marginal.get((d.key, value_key(value))), log_n)
             score += 1e-9 * self.rng.random()  # ties broken at random, reproducibly
@@ -179,14 +179,18 @@ class MCTS(Searcher):
             return 0.5
         return (value - self.lo) / (self.hi - self.lo)
 
-    def _candidates(self, node: Node, d: DecisionPoint, visits: int) -> list[Any]:
+    def _candidates(self, node: Node, d: DecisionPoint) -> list[Any]:
         if d.cardinality() <= WIDE:
             return list(d.domain())
         kids = self.widened.setdefault((node, d.key), [])
-        room = math.ceil(self.widen_c * (visits + 1) ** self.widen_alpha)
-        if len(kids) < room:
+        here = self.nodes.get(node)
+        if len(kids) < (self._room(here) if here is not None else 1):
             self._widen(node, d, kids)
         return kids
+
+    def _room(self, s: _Stats) -> int:
+        """How many children a widened decision may have at a node with these stats."""
+        return math.ceil(self.widen_c * (s.n + s.pending + s.failed + 1) ** self.widen_alpha)
 
     def _widen(self, node: Node, d: DecisionPoint, kids: list[Any]) -> None:
         """Add one child: a local move from the best child half of the time, else a sample."""
@@ -237,12 +241,12 @@ class MCTS(Searcher):
             else:
                 s.n += 1
                 s.total += score
-            if i + 1 < len(path):  # remember a widened child as the walk met it
+            if i + 1 < len(path):  # a value met off the walk (an escape) joins if room
                 key, value = path[i + 1][-1]
                 d = self.tree.by_key[key]  # type: ignore[union-attr]
                 if d.cardinality() > WIDE:
                     kids = self.widened.setdefault((node, key), [])
-                    if all(value_key(k) != value for k in kids):
+                    if len(kids) < self._room(s) and all(value_key(k) != value for k in kids):
                         kids.append(assignment[key])
 
     def _node(self, node: Node) -> _Stats:
