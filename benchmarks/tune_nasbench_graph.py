@@ -174,7 +174,7 @@ def main() -> None:
     for item in args.set:
         target, value = item.split("=", 1)
         algo, attr = target.split(".", 1)
-        options.setdefault(algo, {})[attr] = float(value)
+        options.setdefault(algo, {})[attr] = int(value) if value.isdigit() else float(value)
     runners: dict[str, Callable[..., dict[str, Any]]] = {
         "tpe": run_optuna_tpe, "pyglove-evolution": run_pyglove_evolution}
     print(f"budget {args.budget}, {args.seeds} seeds; mean ± std; hit = seeds reaching the "

@@ -107,7 +107,12 @@ class Searcher:
         raise NotImplementedError
 
     def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
-        """Learn from the result of a proposal (the default ignores it)."""
+        """Learn from the result of a proposal; subclasses call this first.
+
+        A result replayed from storage (observed without having been proposed by this
+        searcher, when a search resumes) counts as proposed: it is never proposed again.
+        """
+        self.proposed.add(assignment_key(assignment))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} seed={self.seed}>"

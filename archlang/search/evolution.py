@@ -105,6 +105,7 @@ class RegularizedEvolution(Searcher):
         return members[best][0]
 
     def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
+        super().observe(assignment, result)
         score = result.get("score")
         if score is None:
             return

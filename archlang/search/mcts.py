@@ -39,7 +39,7 @@ A walk that ends on an assignment already proposed, or one a `require` rules out
 mutated (`mutation.mutate`) until it is new — a local step from a promising point — and
 after ``MAX_TRIES`` falls back to random.
 
-Defaults (C=0.3, K=4, reorder at 10) were tuned on NAS-Bench-Graph at budget 100; see
+Defaults (C=0.03, K=1, reorder at 10) were tuned on NAS-Bench-Graph at budget 100; see
 `benchmarks/tune_nasbench_graph.py` and benchmarks/README.md for the measured figures.
 """
 
@@ -87,7 +87,7 @@ class MCTS(Searcher):
 
     name = "mcts"
 
-    def __init__(self, *, seed: int = 0, exploration: float = 0.3, prior_weight: float = 4.0,
+    def __init__(self, *, seed: int = 0, exploration: float = 0.03, prior_weight: float = 1.0,
                  reorder_at: int = 10, widen_c: float = 1.0, widen_alpha: float = 0.5) -> None:
         super().__init__(seed=seed)
         self.exploration = exploration
@@ -211,6 +211,7 @@ class MCTS(Searcher):
     # ------------------------------------------------------------ observing
 
     def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
+        super().observe(assignment, result)
         key = assignment_key(assignment)
         path = self.path(assignment)
         if self.pending.pop(key, None) is not None:
