@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from archlang.search.base import Searcher, SpaceExhausted, assignment_key
+from archlang.search.encoding import from_nested, to_nested
 from archlang.search.evolution import RegularizedEvolution
 from archlang.search.grid import GridSearch, iter_assignments
 from archlang.search.loop import Study, Trial, run_search
@@ -24,8 +25,8 @@ from archlang.search.random_search import RandomSearch
 
 __all__ = [
     "MCTS", "GridSearch", "RandomSearch", "RegularizedEvolution", "Searcher", "SpaceExhausted",
-    "Study", "Trial", "assignment_key", "get_searcher", "iter_assignments", "mutate",
-    "run_search", "searcher_names",
+    "Study", "Trial", "assignment_key", "from_nested", "get_searcher", "iter_assignments",
+    "mutate", "run_search", "searcher_names", "to_nested",
 ]
 
 _SEARCHERS: dict[str, type[Searcher]] = {

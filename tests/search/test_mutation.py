@@ -12,6 +12,7 @@ from search_spaces import SYN, make_space
 
 import archlang
 from archlang.ir.decisions import DecisionPoint, DecisionTree
+from archlang.search.encoding import from_nested, to_nested
 from archlang.search.mutation import mutable, mutate, mutate_value, problems
 from archlang.testing.spaces import CONDITIONAL_SPACES
 
@@ -130,3 +131,26 @@ def test_a_space_of_one_member_cannot_mutate():
     assert mutable(tree, {}) == []
     with pytest.raises(ValueError, match="no decision"):
         mutate(tree, {}, random.Random(0))
+
+
+@pytest.mark.parametrize("name", SEARCHABLE)
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_nested_view_round_trips_through_json(name, seed):
+    import json
+
+    tree = SPACES[name].tree
+    a = tree.sample(random.Random(seed))
+    nested = json.loads(json.dumps(to_nested(tree, a)))
+    assert from_nested(nested) == json.loads(json.dumps(a))
+    assert set(nested) == {d.key for d in tree.roots}  # children only under their parent
+
+
+def test_the_nested_view_puts_a_repeat_copy_under_its_count():
+    tree = SPACES["conditional[1]"].tree  # repeat(int(0, 3)) { linear(choice(4, 8)) }
+    count = tree.roots[0].key
+    a = tree.sample(random.Random(0), fixed={count: 2})
+    nested = to_nested(tree, a)
+    assert list(nested) == [count, *[d.key for d in tree.roots[1:]]]
+    assert nested[count]["value"] == 2 and len(nested[count]["then"]) == 2
+    assert to_nested(tree, {**tree.sample(random.Random(0), fixed={count: 0})})[count] == 0
