@@ -36,8 +36,9 @@ replaying the observed results through the new order — the statistics are sums
 replaying loses nothing.
 
 A walk that ends on an assignment already proposed, or one a `require` rules out, is
-mutated (`mutation.mutate`) until it is new — a local step from a promising point — and
-after ``MAX_TRIES`` falls back to random.
+mutated (`mutation.mutate`) until it is new — ``NEAR_TRIES`` single steps from the walk's
+end, then a random walk of steps, which leaves an exhausted neighbourhood quickly in long
+searches — and after ``MAX_TRIES`` steps falls back to random.
 
 Defaults (C=0.03, K=1, reorder at 10) were tuned on NAS-Bench-Graph at budget 100; see
 `benchmarks/tune_nasbench_graph.py` and benchmarks/README.md for the measured figures.
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
 WIDE = 16
 #: mutations of a walk that collided before falling back to random
 MAX_TRIES = 32
+#: of those, how many are single mutations of the walk before they start to chain
+NEAR_TRIES = 8
 
 Node = tuple[tuple[str, Any], ...]
 
@@ -125,11 +128,14 @@ class MCTS(Searcher):
         return assignment
 
     def _escape(self, start: Assignment) -> Assignment:
-        """A new assignment near a walk that ended on one proposed before."""
+        """A new assignment near a walk that ended on one proposed before: first single
+        mutations of it, then a random walk of mutations, to leave an exhausted
+        neighbourhood quickly."""
         assert self.tree is not None
         if mutable(self.tree, start):
-            for _ in range(MAX_TRIES):
-                child = mutate(self.tree, start, self.rng)
+            child = start
+            for attempt in range(MAX_TRIES):
+                child = mutate(self.tree, start if attempt < NEAR_TRIES else child, self.rng)
                 if self.admit(child):
                     return child
         found = self.sample_new()
