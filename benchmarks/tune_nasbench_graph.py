@@ -19,6 +19,11 @@ inside the searcher (propose + observe).
     PYTHONPATH=. python benchmarks/tune_nasbench_graph.py --algorithms mcts \\
         --set mcts.exploration=0.5 --datasets cora
 
+    PYTHONPATH=. python benchmarks/tune_nasbench_graph.py --overhead 10000
+
+`--overhead N` instead times each archlang searcher alone (propose + observe, CPU per
+trial) over N trials of the same space with a dummy score, no table.
+
 Needs `pip install nas-bench-graph`; `optuna` for `tpe`, `pyglove` for `pyglove-evolution`.
 """
 
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -161,6 +167,21 @@ def summarize(trace: list[tuple[float, float]], table: Table, cpu: float) -> dic
             "ms": 1000 * cpu / max(1, len(trace))}
 
 
+def overhead(trials: int, algorithms: list[str]) -> None:
+    """CPU µs per propose + observe over `trials` trials, with a cheap deterministic score."""
+    space = archlang.parse(space_text(OPS)).network()
+    for name in algorithms:
+        searcher = get_searcher(name, seed=0)
+        searcher.setup(space)
+        t0 = time.process_time()
+        for _ in range(trials):
+            a = searcher.propose()
+            score = float(zlib.crc32(repr(sorted(a.items())).encode()) % 1000)
+            searcher.observe(a, {"state": "complete", "metrics": {}, "score": score})
+        us = 1e6 * (time.process_time() - t0) / trials
+        print(f"{name:10} {us:8.0f} µs per trial over {trials} trials", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--datasets", default="cora,citeseer,pubmed,proteins")
@@ -169,7 +190,11 @@ def main() -> None:
     p.add_argument("--budget", type=int, default=100)
     p.add_argument("--set", action="append", default=[],
                    help="ALGO.ATTR=VALUE: override a searcher attribute")
+    p.add_argument("--overhead", type=int, metavar="N",
+                   help="time random, evolution and mcts alone over N trials instead")
     args = p.parse_args()
+    if args.overhead:
+        return overhead(args.overhead, ["random", "evolution", "mcts"])
     options: dict[str, dict[str, Any]] = {}
     for item in args.set:
         target, value = item.split("=", 1)
