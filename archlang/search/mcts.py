@@ -15,7 +15,8 @@ Choosing a value at a node (UCT with a prior):
   assignment that gave this decision this value, wherever it sat in the tree (shrunk towards
   the global mean by one pseudo-observation). This is RAVE/AMAF from game-tree search: a
   child never visited at this node still has an informed value, which matters at budgets
-  of ~100, where the tree below the first two levels is nearly empty. K = ``prior_weight``.
+  of ~100, where the tree below the first two levels is nearly empty. K = ``prior_weight``;
+  ``prior_weight=0`` turns the prior off (plain UCT: an unvisited child is worth the mean).
 * rewards are normalized to [0, 1] by the lowest and highest scores observed so far.
 * pending proposals count as visits that scored the worst score seen (virtual loss), so
   proposals made before their predecessors' results arrive spread out over the tree;
@@ -169,9 +170,9 @@ class MCTS(Searcher):
 
     def _ucb(self, child: _Stats | None, marg: _Stats | None, log_n: float) -> float:
         mean = self.sum / self.n if self.n else 0.0
-        prior = (marg.total + mean) / (marg.n + 1) if marg is not None else mean
-        worst = self.lo if self.lo is not None else 0.0
         k = self.prior_weight
+        prior = (marg.total + mean) / (marg.n + 1) if marg is not None and k > 0 else mean
+        worst = self.lo if self.lo is not None else 0.0
         if child is None:
             value, seen = prior, 0
         else:
