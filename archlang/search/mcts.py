@@ -42,7 +42,9 @@ end, then a random walk of steps, which leaves an exhausted neighbourhood quickl
 searches — and after ``MAX_TRIES`` steps falls back to random.
 
 Defaults (C=0.03, K=1, reorder at 10) were tuned on NAS-Bench-Graph at budget 100; see
-`benchmarks/tune_nasbench_graph.py` and benchmarks/README.md for the measured figures.
+`benchmarks/tune_nasbench_graph.py` and benchmarks/README.md for the measured figures. Its
+ablation: there, the low exploration constant is what matters most; the order and the prior
+move the queries needed to reach the top 1% by a few, either way.
 """
 
 from __future__ import annotations

@@ -77,3 +77,17 @@ def test_conditional_space_children_are_valid_and_the_search_ends_when_exhausted
 def test_bad_settings_say_which_invariant_failed():
     with pytest.raises(ValueError, match=r"tournament_size <= population_size.*got"):
         RegularizedEvolution(population_size=3, tournament_size=5)
+
+
+@pytest.mark.parametrize("name", ["evolution", "mcts"])
+def test_through_the_search_loop_with_binding(name):
+    from search_spaces import SYN_BEST, reward
+
+    from archlang.search import run_search
+
+    space = make_space(SYN)
+    study = run_search(space, reward, get_searcher(name, seed=0), budget=12)
+    assert study.stopped in ("budget", "duplicates") or study.stopped.startswith("exhausted")
+    assert not study.failed
+    best = space.bind(SYN_BEST).hash  # the network; the loop may score it via an equal one
+    assert any(t.hash == best for t in study.trials)
