@@ -82,6 +82,9 @@ class Elaborator:
         self.used: Assignment = {}
         self.graph = Graph("")
         self.requires: list[tuple[A.Require, Frame, Scope]] = []
+        #: space walk: the requires that read decisions but no static figure, for
+        #: `Space.allows` to check before anything is bound
+        self.decision_requires: list[tuple[A.Require, Frame, Scope]] = []
         #: set by a bind walk that should remember its decisions (for `Arch.to_arch`)
         self.recorder: Recorder | None = None
         self.steps = 0
@@ -185,6 +188,8 @@ class Elaborator:
 
     def _check_require(self, stmt: A.Require, scope: Scope, frame: Frame) -> None:
         ok = self.eval(stmt.expr, scope, frame)
+        if is_unknown(ok) and self.space_walk and scope.dynamic_if is None:
+            self.decision_requires.append((stmt, Frame(_snapshot(frame.env)), scope))
         if is_unknown(ok) or ok:
             return
         from archlang.syntax.format import format_expr

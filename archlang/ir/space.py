@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from archlang.diagnostics import ArchSpaceError, Suggest
 from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
 from archlang.ir.elaborate import Elaborator
+from archlang.ir.requires import DecisionRequire, check_require
 from archlang.syntax import ast as A
 
 if TYPE_CHECKING:
@@ -65,10 +66,14 @@ class Space:
     # ------------------------------------------------------------ decisions
 
     @functools.cached_property
-    def _full_tree(self) -> DecisionTree:
+    def _walk(self) -> tuple[DecisionTree, list[DecisionRequire]]:
         elab = Elaborator(self.program)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
-        return DecisionTree(elab.decisions)
+        return DecisionTree(elab.decisions), elab.decision_requires
+
+    @property
+    def _full_tree(self) -> DecisionTree:
+        return self._walk[0]
 
     @functools.cached_property
     def tree(self) -> DecisionTree:
@@ -98,6 +103,20 @@ class Space:
     def is_fixed(self) -> bool:
         """True when nothing is left open."""
         return not self.decisions
+
+    def allows(self, assignment: Assignment) -> bool:
+        """False when a `require` that reads only decisions rules `assignment` out.
+
+        Cheap (no bind): searchers call it on every proposal. Requires that read static
+        figures (`params`, `flops`) or values computed from decisions are left to `bind`,
+        so True does not promise that the bind succeeds. See `archlang.ir.requires`.
+        """
+        requires = self._walk[1]
+        if not requires:
+            return True
+        full = {**self.fixed, **assignment}
+        return all(check_require(self.program, self._full_tree, req, full) is not False
+                   for req in requires)
 
     # ------------------------------------------------------------ binding
 

@@ -17,16 +17,22 @@ from __future__ import annotations
 from typing import Any
 
 from archlang.search.base import Searcher, SpaceExhausted, assignment_key
+from archlang.search.encoding import from_nested, to_nested
+from archlang.search.evolution import RegularizedEvolution
 from archlang.search.grid import GridSearch, iter_assignments
 from archlang.search.loop import Study, Trial, run_search
+from archlang.search.mcts import MCTS
+from archlang.search.mutation import mutate
 from archlang.search.random_search import RandomSearch
 
 __all__ = [
-    "GridSearch", "RandomSearch", "Searcher", "SpaceExhausted", "Study", "Trial",
-    "assignment_key", "get_searcher", "iter_assignments", "run_search", "searcher_names",
+    "MCTS", "GridSearch", "RandomSearch", "RegularizedEvolution", "Searcher", "SpaceExhausted",
+    "Study", "Trial", "assignment_key", "from_nested", "get_searcher", "iter_assignments",
+    "mutate", "run_search", "searcher_names", "to_nested",
 ]
 
-_SEARCHERS: dict[str, type[Searcher]] = {cls.name: cls for cls in (RandomSearch, GridSearch)}
+_SEARCHERS: dict[str, type[Searcher]] = {
+    cls.name: cls for cls in (RandomSearch, GridSearch, RegularizedEvolution, MCTS)}
 
 
 def searcher_names() -> list[str]:
@@ -34,7 +40,7 @@ def searcher_names() -> list[str]:
 
 
 def get_searcher(name: str, *, seed: int = 0) -> Searcher:
-    """A fresh searcher by its command-line name ("random", "grid")."""
+    """A fresh searcher by its command-line name ("random", "grid", "evolution", "mcts")."""
     try:
         cls = _SEARCHERS[name]
     except KeyError:

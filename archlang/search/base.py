@@ -52,6 +52,11 @@ class Searcher:
 
     Everything random draws from ``self.rng``, a `random.Random` seeded by ``seed``, so a
     searcher proposes the same sequence for the same seed and the same observations.
+
+    Shared helpers: ``admit(assignment)`` is the gate every proposal passes — it refuses an
+    assignment proposed before and one that a decision-only `require` of the space rules
+    out (`Space.allows`), and remembers what it lets through; ``sample_new()`` draws random
+    assignments until one is admitted.
     """
 
     #: the name the command line knows the algorithm by
@@ -61,10 +66,36 @@ class Searcher:
         self.seed = seed
         self.rng = random.Random(seed)
         self.tree: DecisionTree | None = None
+        self.space: Space | None = None
+        #: canonical keys (`assignment_key`) of every assignment `admit` let through
+        self.proposed: set[str] = set()
 
     def setup(self, space: Space) -> None:
         """Receive the space; subclasses check it here and raise if they cannot search it."""
+        self.space = space
         self.tree = space.tree
+        self.proposed = set()
+
+    def allows(self, assignment: Assignment) -> bool:
+        """False when a `require` of the space that reads only decisions rules it out."""
+        return self.space is None or self.space.allows(assignment)
+
+    def admit(self, assignment: Assignment) -> bool:
+        """True, and remembered as proposed, when `assignment` is new and allowed."""
+        key = assignment_key(assignment)
+        if key in self.proposed or not self.allows(assignment):
+            return False
+        self.proposed.add(key)
+        return True
+
+    def sample_new(self, draws: int = 200) -> Assignment | None:
+        """A random assignment that `admit` lets through, or None after `draws` tries."""
+        assert self.tree is not None, "call setup(space) first"
+        for _ in range(draws):
+            assignment = self.tree.sample(self.rng)
+            if self.admit(assignment):
+                return assignment
+        return None
 
     @property
     def decisions(self) -> list[DecisionPoint]:
@@ -76,7 +107,12 @@ class Searcher:
         raise NotImplementedError
 
     def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
-        """Learn from the result of a proposal (the default ignores it)."""
+        """Learn from the result of a proposal; subclasses call this first.
+
+        A result replayed from storage (observed without having been proposed by this
+        searcher, when a search resumes) counts as proposed: it is never proposed again.
+        """
+        self.proposed.add(assignment_key(assignment))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} seed={self.seed}>"

@@ -60,7 +60,8 @@ def check_finite(tree: DecisionTree) -> None:
 class GridSearch(Searcher):
     """Exhaustive search over a finite space; `propose` raises `SpaceExhausted` at the end.
 
-    The order is fixed by the space, so the seed changes nothing.
+    The order is fixed by the space, so the seed changes nothing. Assignments that a
+    decision-only `require` rules out are skipped.
     """
 
     name = "grid"
@@ -72,7 +73,7 @@ class GridSearch(Searcher):
         self._iter = iter_assignments(self.tree)
 
     def propose(self) -> Assignment:
-        try:
-            return next(self._iter)
-        except StopIteration:
-            raise SpaceExhausted("every assignment of the space has been proposed") from None
+        for assignment in self._iter:
+            if self.admit(assignment):
+                return assignment
+        raise SpaceExhausted("every assignment of the space has been proposed")

@@ -1,9 +1,10 @@
 """Random search: independent top-down samples of the decision tree, never repeated.
 
 Each proposal is a fresh `DecisionTree.sample`; one whose canonical assignment was
-proposed before is drawn again. When rejection keeps failing in a finite space, the
-remaining assignments are enumerated and one is picked at random, so the search ends
-exactly when every assignment has been proposed (`propose` raises `SpaceExhausted`).
+proposed before, or that a decision-only `require` rules out, is drawn again. When
+rejection keeps failing in a finite space, the remaining assignments are enumerated and one
+is picked at random, so the search ends exactly when every assignment has been proposed
+(`propose` raises `SpaceExhausted`).
 """
 
 from __future__ import annotations
@@ -33,33 +34,31 @@ class RandomSearch(Searcher):
         super().setup(space)
         assert self.tree is not None
         self.size = self.tree.size()
-        self.seen: set[str] = set()
 
     def propose(self) -> Assignment:
         assert self.tree is not None, "call setup(space) first"
-        if len(self.seen) >= self.size:
-            raise SpaceExhausted(f"all {len(self.seen)} assignments have been proposed")
-        for _ in range(MAX_DRAWS):
-            assignment = self.tree.sample(self.rng)
-            if self._take(assignment):
-                return assignment
-        return self._pick_unseen()
+        if len(self.proposed) >= self.size:
+            raise SpaceExhausted(f"all {len(self.proposed)} assignments have been proposed")
+        assignment = self.sample_new(MAX_DRAWS)
+        return assignment if assignment is not None else pick_unseen(self)
 
-    def _take(self, assignment: Assignment) -> bool:
-        key = assignment_key(assignment)
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
 
-    def _pick_unseen(self) -> Assignment:
-        assert self.tree is not None
-        if math.isinf(self.size) or self.size > MAX_ENUMERATE:
-            raise SpaceExhausted(f"{MAX_DRAWS} draws in a row gave assignments already "
-                                 "proposed")
-        left = [a for a in iter_assignments(self.tree) if assignment_key(a) not in self.seen]
-        if not left:
-            raise SpaceExhausted(f"all {len(self.seen)} assignments have been proposed")
-        assignment = self.rng.choice(left)
-        self._take(assignment)
-        return assignment
+def pick_unseen(searcher: Searcher) -> Assignment:
+    """A random assignment not yet admitted, by enumerating what is left of a finite space.
+
+    Raises `SpaceExhausted` when nothing is left or the space is too large to enumerate.
+    """
+    tree = searcher.tree
+    assert tree is not None
+    size = tree.size()
+    if math.isinf(size) or size > MAX_ENUMERATE:
+        raise SpaceExhausted(f"{MAX_DRAWS} draws in a row gave assignments already "
+                             "proposed or ruled out by a `require`")
+    left = [a for a in iter_assignments(tree) if assignment_key(a) not in searcher.proposed
+            and searcher.allows(a)]
+    if not left:
+        raise SpaceExhausted(f"all {len(searcher.proposed)} allowed assignments have been "
+                             "proposed")
+    assignment = searcher.rng.choice(left)
+    searcher.admit(assignment)
+    return assignment

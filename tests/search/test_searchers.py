@@ -108,6 +108,6 @@ def test_grid_refuses_continuous_decisions():
 def test_get_searcher_by_name():
     assert isinstance(get_searcher("random", seed=1), RandomSearch)
     assert isinstance(get_searcher("grid"), GridSearch)
-    with pytest.raises(ValueError, match="known: random, grid"):
-        get_searcher("evolution")
+    with pytest.raises(ValueError, match="known: random, grid, evolution, mcts"):
+        get_searcher("annealing")
     assert math.isinf(make_space(FLOAT_SPACE).size)
