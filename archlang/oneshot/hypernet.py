@@ -22,8 +22,8 @@ Arch before it is scored.
     ... }''').network()
     >>> hyper = HyperNet(space, rank=2, hidden=8)
     >>> arch = space.bind({"net.linear.out": 16})
-    >>> {k: tuple(v.shape) for k, v in hyper.tensors_for(arch).items()}
-    {'linear.weight': (16, 8), 'linear.bias': (16,), 'linear_1.weight': (2, 16), 'linear_1.bias': (2,)}
+    >>> [tuple(v.shape) for v in hyper.tensors_for(arch).values()]
+    [(16, 8), (16,), (2, 16), (2,)]
 """
 
 from __future__ import annotations
