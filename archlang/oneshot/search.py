@@ -1,12 +1,13 @@
 """Weight-sharing search from end to end: train once, search cheaply, retrain the best.
 
-    >>> import archlang                                              # doctest: +SKIP
-    >>> from archlang.oneshot import run_weight_sharing_search
-    >>> from archlang.search import get_searcher
-    >>> space = archlang.load("examples/digits.arch").network()
-    >>> result = run_weight_sharing_search(space, "digits", get_searcher("random"), 50,
-    ...                                    kind="supernet", retrain_top=3, storage_dir="runs/ws")
-    >>> [(r.one_shot, r.metrics["val_accuracy"]) for r in result.retrained]
+    import archlang
+    from archlang.oneshot import run_weight_sharing_search
+    from archlang.search import get_searcher
+
+    space = archlang.load("examples/digits.arch").network()
+    result = run_weight_sharing_search(space, "digits", get_searcher("random"), 50,
+                                       kind="supernet", retrain_top=3, storage_dir="runs/ws")
+    print([(r.one_shot, r.metrics["val_accuracy"]) for r in result.retrained])
 
 Phases, each reported through ``on_phase(phase, done, total)``:
 
