@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class WeightSharingEvaluator:
-    """``evaluate(arch) -> {"val_accuracy", "params", "flops", "eval_seconds"}``.
+    """``evaluate(arch) -> {"val_accuracy", "val_loss", "params", "flops", "eval_seconds"}``.
 
     Args:
         model: a trained `Supernet` or `HyperNet` of the Arch's space.
@@ -50,6 +50,8 @@ class WeightSharingEvaluator:
         x, y = self.data["val"]
         self.model.eval()
         with torch.no_grad():
-            accuracy = (self.model(x, arch=arch).argmax(dim=1) == y).float().mean().item()
-        return {self.objective: accuracy, "params": arch.params, "flops": arch.flops,
-                "eval_seconds": time.perf_counter() - start}
+            logits = self.model(x, arch=arch)
+        accuracy = (logits.argmax(dim=1) == y).float().mean().item()
+        loss = torch.nn.functional.cross_entropy(logits, y).item()
+        return {self.objective: accuracy, "val_loss": loss, "params": arch.params,
+                "flops": arch.flops, "eval_seconds": time.perf_counter() - start}

@@ -18,6 +18,7 @@ given unbroken.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 CHECKPOINT = "shared_model.pt"
 CHECKPOINT_FORMAT = "archlang.oneshot/1"
+#: Arches a sampler keeps bound (binding costs about a millisecond)
+BIND_CACHE = 4096
 #: the most Arches a fair step trains (decisions with more candidates cycle through them)
 FAIR_LIMIT = 8
 
@@ -66,6 +69,7 @@ class Sampler:
         self.space: Space = model.space
         self.model = model
         self.rng = random.Random(seed)
+        self._bound: dict[str, Arch] = {}
 
     def __call__(self) -> list[Arch]:
         raise NotImplementedError
@@ -74,10 +78,19 @@ class Sampler:
         """A uniformly drawn Arch that keeps `fixed`; members that fail to build are
         drawn again."""
         for _ in range(100):
+            assignment = self.space.tree.sample(self.rng, fixed=fixed)
+            key = json.dumps(assignment, sort_keys=True)
+            if key in self._bound:
+                return self._bound[key]
             try:
-                return self.space.bind(self.space.tree.sample(self.rng, fixed=fixed))
+                arch = self.space.bind(assignment)
             except ArchError:
                 fixed = None
+                continue
+            if len(self._bound) >= BIND_CACHE:
+                self._bound.clear()
+            self._bound[key] = arch
+            return arch
         raise ValueError(f"100 random members of `{self.space.name}` failed to build")
 
 
