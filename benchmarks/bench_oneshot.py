@@ -13,7 +13,7 @@ and what does it cost?
 
 Everything runs on one thread (torch.set_num_threads(1)), the standalone trainings too.
 
-Run:  python benchmarks/bench_oneshot.py [--archs 30] [--steps 300] [--budget 30]
+Run:  python benchmarks/bench_oneshot.py [--archs 30] [--steps 400] [--budget 30]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def distinct_archs(space: archlang.Space, n: int, seed: int) -> list[archlang.Ar
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archs", type=int, default=30)
-    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--retrain-top", type=int, default=3)
     parser.add_argument("--sampling", default="uniform")
