@@ -70,6 +70,10 @@ class HyperNet(SharedModel):
             nn.Parameter(torch.zeros(rank, *self.layout.max_shapes[k]))
             for k in self.weight_keys) if rank else nn.ParameterList()
 
+    def settings(self) -> dict[str, object]:
+        return {**super().settings(), "rank": self.rank,
+                "hidden": self.coefficients.in_features}
+
     def embedding(self, arch: Arch) -> torch.Tensor:
         """The coefficients of every shared tensor for `arch`: ``(tensors, rank)``."""
         code = self.encoder.encode(arch.assignment) or [0.0]

@@ -92,6 +92,11 @@ class SharedModel(nn.Module):
 
     # ------------------------------------------------------------ subclasses
 
+    def settings(self) -> dict[str, object]:
+        """What a checkpoint must match to be resumed into this model."""
+        return {"model": type(self).__name__, "space": self.space.name,
+                "tensors": len(self.weight_keys), "weights": self.layout.weights}
+
     def trainable_for(self, arch: Arch, slots: list[Slot]) -> dict[str, torch.Tensor]:
         """The trainable tensors of `arch` (not buffers), by state-dict key."""
         raise NotImplementedError

@@ -149,9 +149,8 @@ def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = 
     x, y = data["train"]
     sampler = get_sampler(sampling, model, seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    config = {"model": type(model).__name__, "space": model.space.name, "sampling": sampling,
-              "lr": lr, "batch_size": batch_size, "seed": seed,
-              "tensors": len(model.weight_keys), "weights": model.layout.weights}
+    config = {**model.settings(), "sampling": sampling, "lr": lr, "batch_size": batch_size,
+              "seed": seed}
     log = TrainLog(steps)
     path = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
     if path is not None and path.exists():
