@@ -57,6 +57,10 @@ def main() -> None:
     parser.add_argument("--sampling", default="uniform")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="also train the 30 again with another seed and report tau "
+                             "between the two standalone runs (how far a ranking can agree)")
+    parser.add_argument("--only-ceiling", action="store_true", help="stop after the ceiling")
     parser.add_argument("--truth", type=Path,
                         help="a JSON file of standalone accuracies from an earlier run "
                              "(read if it exists, else written): skips step 1's training")
@@ -80,6 +84,12 @@ def main() -> None:
           f"(val accuracy {min(truth):.3f} .. {max(truth):.3f})")
 
     figures = {"archs": len(archs), "standalone_seconds": standalone, "load": os.getloadavg()}
+    if args.ceiling or args.only_ceiling:
+        again = [digits.evaluate(a, seed=1)["val_accuracy"] for a in archs]
+        figures["ceiling_tau"] = kendalltau(again, truth).statistic
+        print(f"standalone seed 0 vs seed 1: tau {figures['ceiling_tau']:.3f}")
+        if args.only_ceiling:
+            return
     for kind in ("supernet", "hypernet"):
         start = time.perf_counter()
         result = run_weight_sharing_search(

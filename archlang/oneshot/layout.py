@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -180,9 +181,10 @@ class WeightLayout:
             big = self.largest.get(slot.bank_key)
             if big is None or math.prod(slot.shape) > math.prod(big.shape):
                 self.largest[slot.bank_key] = slot
-            path = slot.bank_key.split(":", 1)[0]
-            self._ops_at.setdefault(path, set()).add(slot.bank_key.split(":", 1)[1]
-                                                     .split(".", 1)[0])
+            path, rest = slot.bank_key.split(":", 1)
+            op = re.split(r"[./]", rest, maxsplit=1)[0]
+            rank = f" ({rest.rsplit('/', 1)[1]})" if "/" in rest else ""
+            self._ops_at.setdefault(path, set()).add(op + rank)
 
 
 # ---------------------------------------------------------------- one node's tensors

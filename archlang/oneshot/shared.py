@@ -73,8 +73,9 @@ class SharedModel(nn.Module):
         self.layout.check_memory(max_bytes, self.copies * self.bank_factor, self.what)
         if self.layout.unshared:
             warnings.warn(
-                f"{self.what} of `{space.name}`: candidates at these places are different "
-                f"ops and get separate weights: {'; '.join(self.layout.unshared)}",
+                f"{self.what} of `{space.name}`: what these places hold differs in op, "
+                f"groups or rank across the space, so each kind gets its own weights: "
+                f"{'; '.join(self.layout.unshared)}",
                 SharingWarning, stacklevel=3)
         keys = sorted(self.layout.max_shapes)
         #: the trainable bank keys, in the order subclasses store their tensors

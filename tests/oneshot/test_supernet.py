@@ -137,6 +137,22 @@ def test_incompatible_candidates_get_separate_weights_and_a_warning():
             torch.testing.assert_close(supernet(x, arch=arch), supernet.export(arch).eval()(x))
 
 
+def test_tensors_of_different_rank_at_one_place_are_kept_apart():
+    space = archlang.parse("""
+network r() (x: [2, 4]) {
+    h = x -> choice(flatten(), identity())
+    h = h + parameter(shape(h))
+    return h -> flatten() -> linear(2)
+}""").network()
+    with pytest.warns(SharingWarning, match=r"`parameter`: parameter, parameter \(3d\)"):
+        supernet = Supernet(space)
+    assert supernet.layout.max_shapes["parameter:parameter"] == (1, 8)
+    assert supernet.layout.max_shapes["parameter:parameter/3d"] == (1, 2, 4)
+    for i in range(2):
+        arch, x = space.bind({"r.choice": i}), torch.randn(3, 2, 4)
+        torch.testing.assert_close(supernet(x, arch=arch), supernet.export(arch)(x))
+
+
 def test_a_space_too_large_is_refused_before_allocating():
     space = archlang.parse("""
 network huge() (x: [100000]) {
