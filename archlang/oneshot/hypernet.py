@@ -45,7 +45,7 @@ class HyperNet(SharedModel):
     """Generates every weight of an Arch from the Arch's encoding; see the module docstring.
 
     Args:
-        space, layout, max_bytes: as `SharedModel`.
+        space, layout, max_bytes, seed: as `SharedModel`.
         rank: generated directions per tensor (the bank is held ``rank + 1`` times).
         hidden: width of the encoding's embedding.
     """
@@ -55,24 +55,27 @@ class HyperNet(SharedModel):
     def __init__(self, *args, rank: int = 4, hidden: int = 64,  # type: ignore[no-untyped-def]
                  **kwargs) -> None:
         self.rank = rank
+        self.hidden = hidden
         self.bank_factor = rank + 1
         super().__init__(*args, **kwargs)
+
+    def build(self) -> None:
         self.encoder = ArchEncoder(self.space)
+        hidden = self.hidden
         self.embed = nn.Sequential(nn.Linear(max(self.encoder.size, 1), hidden), nn.ReLU(),
                                    nn.Linear(hidden, hidden), nn.ReLU())
-        self.coefficients = nn.Linear(hidden, max(rank, 1) * len(self.weight_keys))
+        self.coefficients = nn.Linear(hidden, max(self.rank, 1) * len(self.weight_keys))
         nn.init.normal_(self.coefficients.weight, std=0.1)
         nn.init.zeros_(self.coefficients.bias)
         self.base = nn.ParameterList(nn.Parameter(self.initial(k)) for k in self.weight_keys)
         # the directions start at zero: the first Arches see B0, and the gradient of each
         # direction is its coefficient times B0's, so they grow where Arches disagree
         self.directions = nn.ParameterList(
-            nn.Parameter(torch.zeros(rank, *self.layout.max_shapes[k]))
-            for k in self.weight_keys) if rank else nn.ParameterList()
+            nn.Parameter(torch.zeros(self.rank, *self.layout.max_shapes[k]))
+            for k in self.weight_keys) if self.rank else nn.ParameterList()
 
     def settings(self) -> dict[str, object]:
-        return {**super().settings(), "rank": self.rank,
-                "hidden": self.coefficients.in_features}
+        return {**super().settings(), "rank": self.rank, "hidden": self.hidden}
 
     def embedding(self, arch: Arch) -> torch.Tensor:
         """The coefficients of every shared tensor for `arch`: ``(tensors, rank)``."""

@@ -98,7 +98,7 @@ def run_weight_sharing_search(
     phase = on_phase or (lambda name, done, total: None)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    model = build_shared_model(space, kind, **(model_options or {}))
+    model = build_shared_model(space, kind, **{"seed": seed, **(model_options or {})})
     data = task_data(task)
     seconds["build"] = time.perf_counter() - clock
 

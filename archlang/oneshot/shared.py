@@ -59,6 +59,7 @@ class SharedModel(nn.Module):
         space: the space whose Arches this model runs.
         layout: its `WeightLayout` (walked from the space when not given).
         max_bytes: refuse (`SupernetTooLargeError`) a model estimated to need more.
+        seed: seeds the initial weights (the global torch generator is left as it was).
     """
 
     #: float32 copies of the bank a training run holds: weights, gradients, two Adam moments
@@ -66,7 +67,7 @@ class SharedModel(nn.Module):
     what = "shared model"
 
     def __init__(self, space: Space, layout: WeightLayout | None = None, *,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+                 max_bytes: int = DEFAULT_MAX_BYTES, seed: int = 0) -> None:
         super().__init__()
         self.space = space
         self.layout = layout if layout is not None else WeightLayout(space)
@@ -83,8 +84,12 @@ class SharedModel(nn.Module):
         self.weight_index = {k: i for i, k in enumerate(self.weight_keys)}
         self.buffer_index = {k: i for i, k in enumerate(k for k in keys
                                                         if k in self.layout.buffers)}
-        for key, i in self.buffer_index.items():
-            self.register_buffer(f"buffer_{i}", self.initial(key))
+        self.seed = seed
+        with torch.random.fork_rng():  # the same seed gives the same model, whatever ran before
+            torch.manual_seed(seed)
+            for key, i in self.buffer_index.items():
+                self.register_buffer(f"buffer_{i}", self.initial(key))
+            self.build()
         self._runners: OrderedDict[str, nn.Module] = OrderedDict()
         self.active: Arch | None = None
 
@@ -92,6 +97,10 @@ class SharedModel(nn.Module):
     bank_factor = 1
 
     # ------------------------------------------------------------ subclasses
+
+    def build(self) -> None:
+        """Create the trainable tensors (called once, under the model's seed)."""
+        raise NotImplementedError
 
     def settings(self) -> dict[str, object]:
         """What a checkpoint must match to be resumed into this model."""

@@ -37,13 +37,12 @@ if TYPE_CHECKING:
 class Supernet(SharedModel):
     """Shared weights for every Arch of a space; see the module docstring.
 
-    Args: as `SharedModel` (space, layout, max_bytes).
+    Args: as `SharedModel` (space, layout, max_bytes, seed).
     """
 
     what = "supernet"
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
+    def build(self) -> None:
         self.bank = nn.ParameterList(nn.Parameter(self.initial(k)) for k in self.weight_keys)
 
     @property

@@ -50,3 +50,19 @@ def test_encoding_is_one_hot_per_active_decision(elastic):
     code = encoder.encode({"elastic.width": 16, "elastic.conv_bn_relu.k": 3, "elastic.repeat": 1,
                            "elastic.repeat[0].conv_bn_relu.k": 1})
     assert code == [0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("kind", ["supernet", "hypernet"])
+def test_the_same_seed_builds_the_same_model_whatever_ran_before(kind, elastic):
+    from archlang.oneshot import build_shared_model
+
+    torch.manual_seed(1)
+    a = build_shared_model(elastic, kind, seed=3)
+    torch.manual_seed(2)
+    b = build_shared_model(elastic, kind, seed=3)
+    state = torch.get_rng_state()
+    c = build_shared_model(elastic, kind, seed=4)
+    assert torch.equal(torch.get_rng_state(), state)  # the global generator is left alone
+    sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert any(not torch.equal(sa[k], sc[k]) for k in sa)
