@@ -16,6 +16,7 @@ and what does it cost?
 Everything runs on one thread (torch.set_num_threads(1)), the standalone trainings too.
 
 Run:  python benchmarks/bench_oneshot.py [--archs 30] [--steps 400] [--budget 30]
+          [--shared-seeds 3] [--truth-seeds 2] [--truth FILE]
 """
 
 from __future__ import annotations
@@ -70,6 +71,28 @@ def standalone_runs(archs: list[archlang.Arch], seeds: int,
     return runs, float(seconds)  # type: ignore[arg-type]
 
 
+def one_shot(space: archlang.Space, kind: str, seed: int, args: argparse.Namespace,
+             archs: list[archlang.Arch], runs: list[list[float]], standalone: float,
+             data: dict) -> dict[str, object]:
+    """One whole one-shot search, timed; then tau of its shared model on the sampled archs."""
+    start = time.perf_counter()
+    result = run_weight_sharing_search(
+        space, "digits", get_searcher("random", seed=seed), args.budget, kind=kind,
+        retrain_top=args.retrain_top, steps=args.steps, sampling=args.sampling, seed=seed)
+    total = time.perf_counter() - start
+    evaluate = WeightSharingEvaluator(result.model, data)
+    scores = [evaluate(a)["val_accuracy"] for a in archs]
+    tau = kendalltau(scores, [sum(r) / len(r) for r in runs]).statistic
+    tau0 = kendalltau(scores, [r[0] for r in runs]).statistic
+    best = result.best.metrics["val_accuracy"] if result.best else float("nan")
+    phases = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
+    print(f"{kind} seed {seed}: tau {tau:.3f} (against standalone seed 0 alone {tau0:.3f}); "
+          f"one-shot search {total:.1f} s = {total / standalone:.3f} x standalone ({phases}); "
+          f"best retrained val {best:.3f}", flush=True)
+    return {"tau": tau, "tau_seed0": tau0, "seconds": total, "ratio": total / standalone,
+            "phases": result.seconds, "best_retrained_val": best}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--archs", type=int, default=30)
@@ -77,7 +100,9 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=30)
     parser.add_argument("--retrain-top", type=int, default=3)
     parser.add_argument("--sampling", default="uniform")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the first shared-model seed")
+    parser.add_argument("--shared-seeds", type=int, default=3,
+                        help="one-shot searches per kind, with seeds seed, seed+1, ...")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--truth-seeds", type=int, default=2,
                         help="train each of the 30 with this many seeds; the truth is the "
@@ -88,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     space = archlang.load(HERE.parent / "examples" / "digits.arch").network()
-    archs = distinct_archs(space, args.archs, 1000 + args.seed)
+    archs = distinct_archs(space, args.archs, 1000)
     data = digits.load_data()
 
     runs, standalone = standalone_runs(archs, args.truth_seeds, args.truth)
@@ -99,29 +124,11 @@ def main() -> None:
     for i in range(1, args.truth_seeds):
         tau = kendalltau([r[0] for r in runs], [r[i] for r in runs]).statistic
         figures[f"tau_seed0_seed{i}"] = tau
-        print(f"standalone seed 0 vs seed {i}: tau {tau:.3f}")
+        print(f"standalone seed 0 vs seed {i}: tau {tau:.3f}", flush=True)
     for kind in ("supernet", "hypernet"):
-        start = time.perf_counter()
-        result = run_weight_sharing_search(
-            space, "digits", get_searcher("random", seed=args.seed), args.budget, kind=kind,
-            retrain_top=args.retrain_top, steps=args.steps, sampling=args.sampling,
-            seed=args.seed)
-        total = time.perf_counter() - start
-        evaluate = WeightSharingEvaluator(result.model, data)
-        scores = [evaluate(a)["val_accuracy"] for a in archs]
-        tau = kendalltau(scores, truth).statistic
-        figures[f"{kind}_tau_seed0"] = kendalltau(scores, [r[0] for r in runs]).statistic
-        best = result.best
-        figures[kind] = {
-            "tau": tau, "seconds": total, "ratio": total / standalone,
-            "phases": result.seconds,
-            "best_retrained_val": best.metrics["val_accuracy"] if best else None,
-            "final_loss": sum(result.train_log.losses[-20:]) / 20}
-        phases = ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items())
-        print(f"{kind}: tau {tau:.3f} (against seed 0 alone "
-              f"{figures[f'{kind}_tau_seed0']:.3f}); one-shot search {total:.1f} s = "
-              f"{total / standalone:.3f} x standalone ({phases}); best retrained val "
-              f"{figures[kind]['best_retrained_val']:.3f}")
+        for seed in range(args.seed, args.seed + args.shared_seeds):
+            figures[f"{kind}/{seed}"] = one_shot(space, kind, seed, args, archs, runs,
+                                                 standalone, data)
     figures["load"] = os.getloadavg()
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
