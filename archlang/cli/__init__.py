@@ -36,6 +36,8 @@ Examples:
   archlang show examples/digits.arch
   archlang compile examples/digits.arch --seed 0 -o model.py
   archlang fmt --check examples/*.arch
+  archlang search examples/digits.arch --task digits --budget 30 --out runs/digits
+  archlang trials --storage runs/digits/study.db
 """
 
 
@@ -44,6 +46,8 @@ Examples:
 LAZY_COMMANDS = {
     "search": ("archlang.cli.search_cmd:search",
                "Search a space on a task and report the best networks."),
+    "trials": ("archlang.cli.trials_cmd:trials",
+               "List the stored trials of a search (state, decisions, metrics)."),
 }
 
 

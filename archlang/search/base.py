@@ -46,9 +46,19 @@ class Searcher:
     earlier proposals are observed, and ``observe`` may come in any order. A proposal that
     is never observed (a failed bind, a crashed worker) is still never proposed again.
 
-    ``result`` is a dict with ``state`` ("complete" or "failed"), ``metrics`` (a dict, empty
-    for a failure) and ``score`` (the objective oriented so that larger is better; None for
-    a failure).
+    ``result`` is a dict with ``state`` ("complete", "failed" or "infeasible"), ``metrics``
+    (a dict, empty for a failure) and ``score`` (the first objective oriented so that larger
+    is better; None unless complete). An infeasible proposal (a `require` or a static
+    constraint ruled it out, nothing was trained) is best treated like a failure.
+
+    Resuming a stored search: before any ``propose``, the loop calls
+    ``replay(assignment, result)`` for every finished trial of the earlier run, oldest
+    first. `replay` calls the `mark_seen` hook (the assignment was already proposed: never
+    propose it again) and then ``observe``, so an algorithm that learns only in ``observe``
+    rebuilds its state without extra code. An algorithm that deduplicates its proposals
+    should override `mark_seen` to add the assignment to its record of proposals (random
+    and grid do). Even without that the loop never reruns a stored network: a proposal
+    equal to a stored trial is answered from storage, as a duplicate, not evaluated.
 
     Everything random draws from ``self.rng``, a `random.Random` seeded by ``seed``, so a
     searcher proposes the same sequence for the same seed and the same observations.
@@ -77,6 +87,17 @@ class Searcher:
 
     def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
         """Learn from the result of a proposal (the default ignores it)."""
+
+    def replay(self, assignment: Assignment, result: dict[str, Any] | None) -> None:
+        """A trial of an earlier run (resume): `mark_seen`, then `observe` unless `result`
+        is None (a trial that is about to be rerun; it is observed when it ends)."""
+        self.mark_seen(assignment)
+        if result is not None:
+            self.observe(assignment, result)
+
+    def mark_seen(self, assignment: Assignment) -> None:
+        """Hook: `assignment` was proposed before (by an earlier run); never propose it
+        again. The default does nothing."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} seed={self.seed}>"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from archlang.diagnostics import ArchSpaceError
 from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
-from archlang.search.base import Searcher, SpaceExhausted
+from archlang.search.base import Searcher, SpaceExhausted, assignment_key
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
@@ -70,9 +70,13 @@ class GridSearch(Searcher):
         assert self.tree is not None
         check_finite(self.tree)
         self._iter = iter_assignments(self.tree)
+        self._replayed: set[str] = set()
+
+    def mark_seen(self, assignment: Assignment) -> None:
+        self._replayed.add(assignment_key(assignment))
 
     def propose(self) -> Assignment:
-        try:
-            return next(self._iter)
-        except StopIteration:
-            raise SpaceExhausted("every assignment of the space has been proposed") from None
+        for assignment in self._iter:
+            if not self._replayed or assignment_key(assignment) not in self._replayed:
+                return assignment
+        raise SpaceExhausted("every assignment of the space has been proposed")

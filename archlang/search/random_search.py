@@ -45,6 +45,9 @@ class RandomSearch(Searcher):
                 return assignment
         return self._pick_unseen()
 
+    def mark_seen(self, assignment: Assignment) -> None:
+        self.seen.add(assignment_key(assignment))
+
     def _take(self, assignment: Assignment) -> bool:
         key = assignment_key(assignment)
         if key in self.seen:
