@@ -211,10 +211,13 @@ class _Reporter:
             TextColumn("[bold]search"), BarColumn(), MofNCompleteColumn(),
             TextColumn("best {task.fields[best]}"), TimeElapsedColumn(),
             TextColumn("eta"), TimeRemainingColumn(), console=console, disable=not self.bar)
-        done = sum(1 for t in history if t.counted)
-        self.task_id = self.progress.add_task("search", total=budget, best="-", completed=done)
+        self.done = sum(1 for t in history if t.counted)  # `Study.spent` walks every trial
+        self.task_id = self.progress.add_task("search", total=budget, best="-",
+                                              completed=self.done)
         self.start = time.perf_counter()
         self.seconds = 0.0
+        #: the best trial so far and its score, kept as trials come (no re-ranking)
+        self.best: tuple[float, Trial] | None = None
 
     def __enter__(self) -> _Reporter:
         self.progress.start()
@@ -225,17 +228,23 @@ class _Reporter:
         self.seconds = time.perf_counter() - self.start
 
     def on_trial(self, trial: Trial, study: Study) -> None:
-        best = study.best
-        shown = (f"{study.objective} {_fmt(best.metrics[study.objective])}"
-                 if best is not None else "-")
-        self.progress.update(self.task_id, completed=study.spent, best=shown)
+        if self.best is None:  # the first call: the best of a resumed study's trials
+            best = study.best
+            self.best = (study.score(best), best) if best is not None else None  # type: ignore[assignment]
+        score = study.score(trial) if trial.duplicate_of is None else None
+        if score is not None and (self.best is None or score > self.best[0]):
+            self.best = (score, trial)
+        shown = (f"{study.objective} {_fmt(self.best[1].metrics[study.objective])}"
+                 if self.best is not None else "-")
+        self.done += trial.counted
+        self.progress.update(self.task_id, completed=self.done, best=shown)
         if not self.bar and not self.quiet:
-            self.console.print(_trial_line(trial, study, self.budget), markup=False,
+            self.console.print(_trial_line(trial, study, self.done, self.budget), markup=False,
                                highlight=False, soft_wrap=True)
 
 
-def _trial_line(trial: Trial, study: Study, budget: int) -> str:
-    head = f"trial {trial.number:>3} [{study.spent}/{budget}]"
+def _trial_line(trial: Trial, study: Study, done: int, budget: int) -> str:
+    head = f"trial {trial.number:>3} [{done}/{budget}]"
     if trial.duplicate_of is not None:
         return f"{head} same network as trial {trial.duplicate_of} (not counted)"
     first = error_line(trial.error)

@@ -120,8 +120,10 @@ class Study:
                 if t.ok and t.duplicate_of is None and self.scores(t) is not None]
 
     def ranked(self) -> list[Trial]:
-        """`evaluated` trials, best first by the first objective, ties by number."""
-        return sorted(self.evaluated(), key=lambda t: (-self.score(t), t.number))  # type: ignore[operator]
+        """`evaluated` trials, best first by the first objective; ties go to the next
+        objectives, then to the earlier trial."""
+        return sorted(self.evaluated(),
+                      key=lambda t: (*(-x for x in self.scores(t)), t.number))  # type: ignore[union-attr]
 
     def pareto(self) -> list[Trial]:
         """The trials no other trial beats on every objective, best first by the first
@@ -208,8 +210,9 @@ def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
     number = max((t.number for t in history), default=-1) + 1
     duplicates_left = max_duplicates if max_duplicates is not None else 10 * budget + 100
     infeasible_left = max_infeasible if max_infeasible is not None else 10 * budget + 100
+    spent = study.spent  # kept up to date here: `Study.spent` walks every trial
     try:
-        while study.spent < budget:
+        while spent < budget:
             if rerun:
                 trial = rerun.pop(0)
                 searcher.replay(trial.assignment, None)
@@ -221,6 +224,7 @@ def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
                     break
                 trial, number = Trial(number, dict(assignment)), number + 1
             _run_trial(run, trial)
+            spent += trial.counted
             duplicates_left -= trial.duplicate_of is not None
             infeasible_left -= trial.state == INFEASIBLE
             study.trials.append(trial)

@@ -73,8 +73,18 @@ def test_a_search_with_two_objectives_keeps_a_front():
     assert front and study.objective == "val_accuracy"
     pts = [(t.metrics["val_accuracy"], -t.metrics["params"]) for t in done]
     assert {t.number for t in front} == {done[i].number for i in brute_front(pts)}
-    assert front == sorted(front, key=lambda t: (-t.metrics["val_accuracy"], t.number))
+    assert front == sorted(front, key=lambda t: (-t.metrics["val_accuracy"],
+                                                 t.metrics["params"], t.number))
     assert study.best is front[0]
+
+
+def test_ties_on_the_first_objective_go_to_the_next():
+    study = Study(objectives=[Objective("acc"), Objective("params", "minimize")],
+                  trials=[Trial(0, {}, "a", COMPLETE, {"acc": 0.5, "params": 9}),
+                          Trial(1, {}, "b", COMPLETE, {"acc": 0.5, "params": 3}),
+                          Trial(2, {}, "c", COMPLETE, {"acc": 0.4, "params": 1})])
+    assert [t.number for t in study.ranked()] == [1, 0, 2]
+    assert [t.number for t in study.pareto()] == [1, 2]
 
 
 def test_every_objective_must_be_reported():
