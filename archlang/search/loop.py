@@ -161,6 +161,10 @@ class Recorder(Protocol):
 
     def finish(self, trial: Trial) -> None: ...
 
+    def next_number(self) -> int:
+        """The first trial number not used yet (dropped trials keep theirs)."""
+        ...
+
 
 @dataclass
 class _Run:
@@ -208,6 +212,8 @@ def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
     searcher.setup(run.space)
     rerun = _replay(run, searcher, history)
     number = max((t.number for t in history), default=-1) + 1
+    if run.recorder is not None:
+        number = max(number, run.recorder.next_number())
     duplicates_left = max_duplicates if max_duplicates is not None else 10 * budget + 100
     infeasible_left = max_infeasible if max_infeasible is not None else 10 * budget + 100
     spent = study.spent  # kept up to date here: `Study.spent` walks every trial

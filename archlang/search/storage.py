@@ -211,6 +211,12 @@ class StudyStore:
                                (self.id, int(dropped))).fetchall()
         return [_trial(row) for row in rows]
 
+    def next_number(self) -> int:
+        """One past the largest trial number stored, dropped trials included."""
+        (top,) = self.db.execute("SELECT max(number) FROM trials WHERE study_id = ?",
+                                 (self.id,)).fetchone()
+        return 0 if top is None else top + 1
+
     def start(self, trial: Trial) -> None:
         """Record a trial that is about to be evaluated (state ``running``)."""
         self._write(trial)

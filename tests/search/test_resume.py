@@ -113,6 +113,8 @@ def test_an_edited_space_keeps_what_still_binds(tmp_path):
     assert study.spent == 6
     dropped = storage.open_study("s").trials(dropped=True)
     assert {t.assignment["w.width"] for t in dropped} == {16}
+    numbers = [t.number for t in storage.open_study("s").trials()]
+    assert min(numbers[4:]) == 6  # new trials never reuse a dropped trial's number
 
 
 def test_a_new_require_drops_what_it_rules_out(tmp_path):

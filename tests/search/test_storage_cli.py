@@ -103,3 +103,24 @@ def test_bad_options_are_usage_errors(tiny: Path, option, value, message):
 def test_trials_needs_an_existing_file(tmp_path: Path):
     result = run("trials", "--storage", tmp_path / "nothing.db")
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+def test_an_edited_file_says_what_it_kept_and_dropped(tmp_path: Path):
+    path = tmp_path / "e.arch"
+    text = """network e() (x: [1, 8, 8]) {
+    c = choice(2, 3)
+    return x -> conv2d(c, 1) -> relu() -> global_avgpool() -> linear(10)
+}
+"""
+    path.write_text(text, encoding="utf-8")
+    db = tmp_path / "s.db"
+    args = ("search", path, "--task", "digits", "--epochs", "1", "--budget", "2",
+            "--algorithm", "grid", "--storage", db)
+    assert run(*args).exit_code == 0
+    path.write_text(text.replace("choice(2, 3)", "choice(2, 5)"), encoding="utf-8")
+    edited = run(*args)
+    assert edited.exit_code == 0, edited.output
+    assert "the space was edited: kept 1, dropped 1 that no longer fit" in edited.stderr
+    assert "trial   2 [2/2]" in edited.stderr and "c=5" in edited.stdout
+    listed = run("trials", "--storage", db)
+    assert "1 dropped after an edit" in listed.stdout
