@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from search_spaces import SYN, make_space, reward
 
-from archlang.search import get_searcher, run_search
+from archlang.search import (
+    SpaceExhausted,
+    assignment_key,
+    get_searcher,
+    iter_assignments,
+    run_search,
+)
 from archlang.search.loop import COMPLETE, RUNNING, Trial
 from archlang.search.resume import prepare_study, reconcile
 from archlang.search.storage import Storage
@@ -86,6 +92,19 @@ def test_the_searcher_sees_the_stored_trials_through_observe(tmp_path):
     run_search(space, reward, searcher, 6, history=resumed.history, recorder=resumed.store)
     assert [a for a, _ in seen[:4]] == [t.assignment for t in resumed.history]
     assert len(seen) == 6 and {s for _, s in seen} == {COMPLETE}
+
+
+def test_random_never_reproposes_replayed_assignments():
+    space = make_space(SYN)
+    every = list(iter_assignments(space.tree))
+    searcher = get_searcher("random", seed=5)
+    searcher.setup(space)
+    for a in every[2:]:
+        searcher.replay(a, {"state": COMPLETE, "metrics": {}, "score": 0.0})
+    left = [searcher.propose(), searcher.propose()]
+    assert sorted(map(assignment_key, left)) == sorted(map(assignment_key, every[:2]))
+    with pytest.raises(SpaceExhausted):
+        searcher.propose()
 
 
 def test_grid_skips_replayed_assignments():
