@@ -36,6 +36,8 @@ Examples:
   archlang show examples/digits.arch
   archlang compile examples/digits.arch --seed 0 -o model.py
   archlang fmt --check examples/*.arch
+  archlang search examples/digits.arch --task digits --budget 30 --out runs/digits
+  archlang trials --storage runs/digits/study.db
 """
 
 
@@ -46,6 +48,8 @@ LAZY_COMMANDS = {
                "Search a space on a task and report the best networks."),
     "report": ("archlang.cli.report_cmd:report",
                "Draw the report of a finished search (curve, Pareto, HTML)."),
+    "trials": ("archlang.cli.trials_cmd:trials",
+               "List the stored trials of a search (state, decisions, metrics)."),
 }
 
 

@@ -1,13 +1,20 @@
 """`archlang search`: search a space on a task, show the best trials, write the results.
 
 The command only wires things together: the space from the `.arch` file, a searcher
-(`archlang.search`), a task's evaluator (`archlang.tasks`), `run_search`, then a rich
-progress bar while it runs, a table of the top trials and the files `--out` asks for.
+(`archlang.search`), a task's evaluator (`archlang.tasks`), the objectives and constraints
+(`archlang.search.objectives`), a storage file (`archlang.search.storage`, reconciled by
+`archlang.search.resume`), `run_search`, then a rich progress bar while it runs, a table of
+the top trials (the Pareto front with several objectives) and the files `--out` asks for.
 Rich and the library's heavy parts load inside the command, so `archlang --help` stays fast.
 
+Storage: ``--storage PATH`` if given, else ``OUT/study.db`` when ``--out`` is given, else
+none (the trials live in memory only). The study is ``--study NAME``, by default
+``<file stem>.<network>``. Rerunning the same command resumes the study.
+
 Exit codes: 0 with at least one completed trial; 1 for a problem in the `.arch` file
-(diagnostics on stderr) or when every trial failed; 130 when interrupted (the trials done
-so far are still shown and written).
+(diagnostics on stderr) or when every trial failed; 2 for a wrong command line (a bad
+``--objective``, a study run on another task); 130 when interrupted (the trials done so far
+are still shown, stored and written).
 """
 
 from __future__ import annotations
@@ -22,17 +29,29 @@ import click
 
 from archlang.diagnostics import ArchError
 from archlang.search import get_searcher, run_search, searcher_names
-from archlang.search.export import short_assignment, write_results
+from archlang.search.export import error_line, short_assignment, write_results
 from archlang.tasks import get_task, task_names
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from archlang.search.loop import Study, Trial
+    from archlang.search.objectives import Objective
 
 TOP = 5
 #: metrics the table shows when a task reports them, and their column titles
 SHOWN = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
+
+
+def _count_option(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    from archlang.search.objectives import parse_count
+
+    if value is None:
+        return None
+    try:
+        return parse_count(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("search")
@@ -49,34 +68,114 @@ SHOWN = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
 @click.option("--epochs", default=8, show_default=True, type=click.IntRange(min=1),
               help="Training epochs per trial.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write best.arch, best.py, best.json and trials.csv here.")
+              help="Write best.arch, best.py, best.json, trials.csv (and study.db) here.")
+@click.option("--objective", "objective_texts", multiple=True, metavar="NAME[:max|min]",
+              help="A metric to optimize; repeat for several (a Pareto front). "
+                   "Default: the task's objective.")
+@click.option("--max-params", callback=_count_option, metavar="N",
+              help="Skip networks with more parameters, untrained (e.g. 2M, 300k).")
+@click.option("--max-flops", callback=_count_option, metavar="N",
+              help="Skip networks with more FLOPs (multiply-accumulates), untrained.")
+@click.option("--storage", "storage_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="SQLite file of the trials [default: OUT/study.db with "
+                                 "--out, else memory only]. Rerun to resume.")
+@click.option("--study", "study_name", default=None, metavar="NAME",
+              help="Study name in the storage [default: FILE-STEM.NETWORK].")
+@click.option("--trial-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Fail a trial that runs longer (each trial then "
+                                      "runs in a forked child process).")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
-           seed: int, epochs: int, out: Path | None, quiet: bool) -> None:
+           seed: int, epochs: int, out: Path | None, objective_texts: tuple[str, ...],
+           max_params: int | None, max_flops: int | None, storage_path: Path | None,
+           study_name: str | None, trial_timeout: float | None, quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
 
+    from archlang.search.objectives import Constraints
+
     err = Console(stderr=True)
     task = get_task(task_name)
+    objectives = _objectives(objective_texts, task)
+    settings = {"file": str(file), "task": task_name, "algorithm": algorithm,
+                "budget": budget, "seed": seed, "epochs": epochs,
+                "objectives": [str(o) for o in objectives],
+                **Constraints(max_params, max_flops).to_json()}
     try:
         space = _load_space(file, network)
+        resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
         evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed)
-        with _Reporter(err, _planned(space, budget), quiet) as reporter:
+        history = resumed.history if resumed else []
+        with _Reporter(err, _planned(space, budget), quiet, history) as reporter:
             study = run_search(space, evaluate, get_searcher(algorithm, seed=seed), budget,
-                               reporter.on_trial, objective=task.objective,
-                               direction=task.direction)
+                               reporter.on_trial, objectives=objectives,
+                               constraints=Constraints(max_params, max_flops),
+                               history=history, recorder=resumed.store if resumed else None,
+                               trial_timeout=trial_timeout)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(1)
     _summarize(Console(), space, study, reporter.seconds)
     if out is not None:
-        settings = {"file": str(file), "task": task_name, "algorithm": algorithm,
-                    "budget": budget, "seed": seed, "epochs": epochs}
         for warning in write_results(study, space, out, settings):
             err.print("[yellow]warning:[/]", escape(warning))
         err.print(f"results written to {escape(str(out))}/", highlight=False)
+    if resumed is not None:
+        err.print(f"trials stored in {escape(str(resumed.store.storage.path))} "
+                  f"(study `{escape(resumed.store.name)}`)", highlight=False)
     sys.exit(_exit_code(study, err))
+
+
+def _objectives(texts: tuple[str, ...], task: Any) -> list[Objective]:
+    from archlang.search.objectives import Objective
+
+    if not texts:
+        return [Objective(task.objective, task.direction)]
+    try:
+        objectives = [Objective.parse(t) for t in texts]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--objective") from None
+    names = [o.name for o in objectives]
+    if len(set(names)) != len(names):
+        raise click.BadParameter(f"an objective is named twice: {', '.join(texts)}",
+                                 param_hint="--objective")
+    return objectives
+
+
+def _open_study(storage_path: Path | None, out: Path | None, study_name: str | None,
+                file: Path, space: Any, settings: dict[str, Any], err: Console) -> Any:
+    """The study to record into (and resume), or None when nothing is stored."""
+    from archlang.search.resume import prepare_study
+    from archlang.search.storage import Storage, StorageError
+
+    path = storage_path or (out / "study.db" if out is not None else None)
+    if path is None:
+        return None
+    name = study_name or f"{file.stem}.{space.name}"
+    try:
+        storage = Storage(path)
+    except StorageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--storage") from None
+    if storage.has_study(name):
+        _check_same_task(storage.open_study(name).field("settings"), settings, name)
+    resumed = prepare_study(storage, name, space, settings=settings,
+                            objectives=settings["objectives"])
+    err.print(resumed.summary(), markup=False, highlight=False)
+    return resumed
+
+
+#: settings that change what a trial's metrics mean: a study cannot mix them
+_RESULT_SETTINGS = ("task", "epochs")
+
+
+def _check_same_task(stored: dict[str, Any], settings: dict[str, Any], name: str) -> None:
+    for key in _RESULT_SETTINGS:
+        if key in stored and stored[key] != settings[key]:
+            raise click.UsageError(
+                f"study `{name}` was run with --{key} {stored[key]}, not {settings[key]}: "
+                f"its results would not compare; use another --study NAME or the same "
+                f"--{key}")
 
 
 def _load_space(file: Path, network: str | None) -> Any:
@@ -91,9 +190,12 @@ def _planned(space: Any, budget: int) -> int:
 
 
 class _Reporter:
-    """A progress bar on a terminal, one line per trial otherwise, nothing when quiet."""
+    """A progress bar on a terminal, one line per trial otherwise, nothing when quiet.
 
-    def __init__(self, console: Console, budget: int, quiet: bool) -> None:
+    Trials of a resumed study (``history``) count from the start."""
+
+    def __init__(self, console: Console, budget: int, quiet: bool,
+                 history: list[Trial]) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -107,11 +209,15 @@ class _Reporter:
         self.bar = not quiet and console.is_terminal
         self.progress = Progress(
             TextColumn("[bold]search"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("best val {task.fields[best]}"), TimeElapsedColumn(),
+            TextColumn("best {task.fields[best]}"), TimeElapsedColumn(),
             TextColumn("eta"), TimeRemainingColumn(), console=console, disable=not self.bar)
-        self.task_id = self.progress.add_task("search", total=budget, best="-")
+        self.done = sum(1 for t in history if t.counted)  # `Study.spent` walks every trial
+        self.task_id = self.progress.add_task("search", total=budget, best="-",
+                                              completed=self.done)
         self.start = time.perf_counter()
         self.seconds = 0.0
+        #: the best trial so far and its score, kept as trials come (no re-ranking)
+        self.best: tuple[float, Trial] | None = None
 
     def __enter__(self) -> _Reporter:
         self.progress.start()
@@ -122,43 +228,60 @@ class _Reporter:
         self.seconds = time.perf_counter() - self.start
 
     def on_trial(self, trial: Trial, study: Study) -> None:
-        best = study.best
-        shown = f"{best.metrics[study.objective]:.4f}" if best is not None else "-"
-        self.progress.update(self.task_id, completed=study.spent, best=shown)
+        if self.best is None:  # the first call: the best of a resumed study's trials
+            best = study.best
+            self.best = (study.score(best), best) if best is not None else None  # type: ignore[assignment]
+        score = study.score(trial) if trial.duplicate_of is None else None
+        if score is not None and (self.best is None or score > self.best[0]):
+            self.best = (score, trial)
+        shown = (f"{study.objective} {_fmt(self.best[1].metrics[study.objective])}"
+                 if self.best is not None else "-")
+        self.done += trial.counted
+        self.progress.update(self.task_id, completed=self.done, best=shown)
         if not self.bar and not self.quiet:
-            self.console.print(_trial_line(trial, study, self.budget), markup=False,
-                               highlight=False)
+            self.console.print(_trial_line(trial, study, self.done, self.budget), markup=False,
+                               highlight=False, soft_wrap=True)
 
 
-def _trial_line(trial: Trial, study: Study, budget: int) -> str:
-    head = f"trial {trial.number:>3} [{study.spent}/{budget}]"
+def _trial_line(trial: Trial, study: Study, done: int, budget: int) -> str:
+    head = f"trial {trial.number:>3} [{done}/{budget}]"
     if trial.duplicate_of is not None:
         return f"{head} same network as trial {trial.duplicate_of} (not counted)"
+    first = error_line(trial.error)
+    if trial.state == "infeasible":
+        return f"{head} infeasible (not trained, not counted): {first}"
     if not trial.ok:
-        first = (trial.error or "").splitlines()[0] if trial.error else "?"
         return f"{head} failed: {first}"
-    value = trial.metrics[study.objective]
-    return (f"{head} {study.objective} {value:.4f}  params {_count(trial.metrics.get('params'))}"
-            f"  {trial.seconds:.1f}s")
+    names = list(dict.fromkeys([*(o.name for o in study.objectives), "params"]))
+    shown = "  ".join(f"{m} {_fmt(trial.metrics.get(m))}" for m in names)
+    return f"{head} {shown}  {trial.seconds:.1f}s"
 
 
 def _summarize(console: Console, space: Any, study: Study, seconds: float) -> None:
+    """The top trials by the first objective; with several objectives, the Pareto front."""
     from rich.table import Table
     from rich.text import Text
 
     ranked = study.ranked()
-    metrics = list(dict.fromkeys([study.objective, *SHOWN]))
-    metrics = [m for m in metrics if any(m in t.metrics for t in ranked)] or [study.objective]
-    table = Table(title=f"top {TOP} of {len(ranked)} evaluated "
-                        f"({len(study.failed)} failed, {seconds:.0f}s)")
+    names = [o.name for o in study.objectives]
+    metrics = list(dict.fromkeys([*names, *SHOWN, "params"]))
+    metrics = [m for m in metrics if m in names or any(m in t.metrics for t in ranked)]
+    counts = (f"{len(study.failed)} failed, {len(study.infeasible)} infeasible, "
+              f"{seconds:.0f}s")
+    if len(study.objectives) > 1:
+        rows = study.pareto()
+        title = (f"Pareto front: {len(rows)} of {len(ranked)} evaluated ({counts}); "
+                 + ", ".join(str(o) for o in study.objectives))
+    else:
+        rows = ranked[:TOP]
+        title = f"top {TOP} of {len(ranked)} evaluated ({counts})"
+    table = Table(title=title)
     table.add_column("#", justify="right")
     for m in metrics:
         table.add_column(SHOWN.get(m, m), justify="right")
-    table.add_column("params", justify="right")
     table.add_column("decisions", overflow="fold")
-    for t in ranked[:TOP]:
+    for t in rows:
         table.add_row(str(t.number), *(_fmt(t.metrics.get(m)) for m in metrics),
-                      _count(t.metrics.get("params")),
                       Text(short_assignment(space, t.assignment)))
     console.print(table)
     if study.stopped and study.stopped != "budget":
@@ -166,7 +289,9 @@ def _summarize(console: Console, space: Any, study: Study, seconds: float) -> No
 
 
 def _fmt(value: Any) -> str:
-    return "-" if value is None else f"{value:.4f}"
+    if value is None:
+        return "-"
+    return _count(value) if isinstance(value, int) else f"{value:.4f}"
 
 
 def _count(value: Any) -> str:
@@ -177,8 +302,9 @@ def _exit_code(study: Study, err: Console) -> int:
     if study.stopped == "interrupted":
         return 130
     if study.best is None:
-        errors = list(dict.fromkeys(t.error for t in study.failed if t.error))
-        err.print(f"[red]error:[/] no trial completed ({len(study.trials)} failed)")
+        errors = list(dict.fromkeys(t.error for t in study.trials if t.error))
+        err.print(f"[red]error:[/] no trial completed ({len(study.failed)} failed, "
+                  f"{len(study.infeasible)} infeasible)")
         for message in errors[:3]:
             click.echo(message, err=True)
         return 1

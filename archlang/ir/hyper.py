@@ -273,9 +273,22 @@ def _label(v: Any) -> str:
     return repr(v)
 
 
+#: id(expr) -> (expr, label): a choice's labels are printed once per AST node, not on
+#: every bind (printing was a third of a bind's time in a search loop). Holding the node
+#: keeps its id from being reused; the table is emptied when it grows past the limit.
+_LABELS: dict[int, tuple[A.Expr, str]] = {}
+_MAX_LABELS = 100_000
+
+
 def _expr_label(e: A.Expr) -> str:
+    hit = _LABELS.get(id(e))
+    if hit is not None and hit[0] is e:
+        return hit[1]
     try:
         from archlang.syntax.format import format_expr
     except ImportError:  # pragma: no cover - during bootstrap
         return type(e).__name__
-    return format_expr(e)
+    if len(_LABELS) >= _MAX_LABELS:
+        _LABELS.clear()
+    text = _LABELS[id(e)] = (e, format_expr(e))
+    return text[1]

@@ -46,9 +46,18 @@ class Searcher:
     earlier proposals are observed, and ``observe`` may come in any order. A proposal that
     is never observed (a failed bind, a crashed worker) is still never proposed again.
 
-    ``result`` is a dict with ``state`` ("complete" or "failed"), ``metrics`` (a dict, empty
-    for a failure) and ``score`` (the objective oriented so that larger is better; None for
-    a failure).
+    ``result`` is a dict with ``state`` ("complete", "failed" or "infeasible"), ``metrics``
+    (a dict, empty for a failure) and ``score`` (the first objective oriented so that larger
+    is better; None unless complete). An infeasible proposal (a `require` or a static
+    constraint ruled it out, nothing was trained) is best treated like a failure.
+
+    Resuming a stored search: before any ``propose``, the loop calls
+    ``replay(assignment, result)`` for every finished trial of the earlier run, oldest
+    first. `replay` calls the `mark_seen` hook (the assignment was already proposed: never
+    propose it again: the default adds it to ``proposed``, which `admit` consults) and then
+    ``observe``, so an algorithm that learns only in ``observe`` rebuilds its state without
+    extra code. Even so the loop never reruns a stored network: a proposal equal to a
+    stored trial is answered from storage, as a duplicate, not evaluated.
 
     Everything random draws from ``self.rng``, a `random.Random` seeded by ``seed``, so a
     searcher proposes the same sequence for the same seed and the same observations.
@@ -112,6 +121,17 @@ class Searcher:
         A result replayed from storage (observed without having been proposed by this
         searcher, when a search resumes) counts as proposed: it is never proposed again.
         """
+        self.proposed.add(assignment_key(assignment))
+
+    def replay(self, assignment: Assignment, result: dict[str, Any] | None) -> None:
+        """A trial of an earlier run (resume): `mark_seen`, then `observe` unless `result`
+        is None (a trial that is about to be rerun; it is observed when it ends)."""
+        self.mark_seen(assignment)
+        if result is not None:
+            self.observe(assignment, result)
+
+    def mark_seen(self, assignment: Assignment) -> None:
+        """`assignment` was proposed before (by an earlier run): never propose it again."""
         self.proposed.add(assignment_key(assignment))
 
     def __repr__(self) -> str:

@@ -1,14 +1,16 @@
 """What a finished search leaves on disk, and how its trials read in one line.
 
-`write_results` writes, into one folder: ``best.arch`` (the best network with every
-decision fixed), ``best.py`` (its generated PyTorch source), ``best.json`` (assignment,
-metrics and the search's settings) and ``trials.csv`` (one row per trial).
+`write_results` writes, into one folder: ``best.arch`` (the best network by the first
+objective, with every decision fixed), ``best.py`` (its generated PyTorch source),
+``best.json`` (assignment, metrics, the search's settings, and the Pareto front when there
+are several objectives) and ``trials.csv`` (one row per trial, every state).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from archlang.search.loop import Study
 if TYPE_CHECKING:
     from archlang.ir.space import Space
 
+_DIAGNOSTIC = re.compile(r"error\[(E\d+)\]: *(.*)")
 FIXED_COLUMNS = ["number", "state", "hash", "seconds", "duplicate_of", "error"]
 
 
@@ -51,8 +54,12 @@ def write_results(study: Study, space: Space, out: Path,
     arch = space.bind(best.assignment)
     summary = {"network": space.name, "trial": best.number, "hash": arch.hash,
                "objective": study.objective, "direction": study.direction,
+               "objectives": [str(o) for o in study.objectives],
                "assignment": best.assignment, "metrics": best.metrics,
                "search": settings or {}}
+    if len(study.objectives) > 1:
+        summary["pareto"] = [{"trial": t.number, "assignment": t.assignment,
+                              "metrics": t.metrics} for t in study.pareto()]
     (out / "best.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "best.py").write_text(arch.source(), encoding="utf-8")
     try:
@@ -80,3 +87,14 @@ def short_assignment(space: Space, assignment: Assignment, width: int | None = N
         parts.append(f"{name}={value}")
     text = " ".join(parts)
     return text if width is None or len(text) <= width else text[:width - 1] + "…"
+
+
+def error_line(error: str | None) -> str:
+    """A trial's error in one line: ``E514: requirement `...` does not hold`` for a
+    rendered diagnostic (its location dropped), else the first line."""
+    if not error:
+        return "?"
+    m = _DIAGNOSTIC.search(error)
+    if m is not None:
+        return f"{m.group(1)}: {m.group(2).strip()}"
+    return error.strip().splitlines()[0]

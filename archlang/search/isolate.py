@@ -1,0 +1,149 @@
+"""Evaluations in a forked worker process, killed when one runs past its time limit.
+
+`ChildWorker(space, evaluate)` forks a worker on first use; the worker inherits the space
+and the evaluator as they are (nothing is pickled on the way in, so any callable works).
+``worker.run(assignment, timeout)`` sends the assignment through a pipe; the worker binds
+it in its copy of the space, calls ``evaluate(arch)`` and sends the metrics back. The
+parent waits at most `timeout` seconds, then kills the worker (SIGKILL) and raises
+`TrialTimeout`; the next trial forks a fresh worker. An exception in the worker comes back
+as `TrialError` with its ``Type: message``; a worker that dies (a segfault, the
+out-of-memory killer) raises `TrialError` naming the signal.
+
+One worker serves trial after trial, so what an evaluator caches (a data set, a lookup
+table) is loaded once, not per trial. Before the first fork the parent imports torch when
+it is installed, so a worker does not spend its first trial's time limit importing it.
+The worker runs torch on one thread: a forked child that enters the OpenMP thread pool its
+parent started hangs in its first parallel op (GNU OpenMP is not fork-safe; seen with torch
+2.13 CPU). Whatever evaluations allocate stays in the worker, not in the search process.
+
+Needs the ``fork`` start method (Linux, macOS); elsewhere `ChildWorker` raises
+`RuntimeError`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+import sys
+import traceback
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from archlang.ir.decisions import Assignment
+    from archlang.ir.space import Space
+    from archlang.search.loop import Evaluate
+
+
+class TrialTimeout(Exception):
+    """The evaluation ran past its time limit and was killed."""
+
+
+class TrialError(Exception):
+    """The evaluation failed in the worker (the message is the worker's error)."""
+
+
+class ChildWorker:
+    """A forked process that evaluates assignments of one space, one at a time."""
+
+    def __init__(self, space: Space, evaluate: Evaluate) -> None:
+        try:
+            self.ctx = multiprocessing.get_context("fork")
+        except ValueError:
+            raise RuntimeError("--trial-timeout needs the `fork` start method, which this "
+                               "platform lacks") from None
+        self.space, self.evaluate = space, evaluate
+        self.process: Any = None
+        self.conn: Connection | None = None
+
+    def run(self, assignment: Assignment, timeout: float) -> dict[str, Any]:
+        """The metrics of ``evaluate(space.bind(assignment))``, computed in the worker."""
+        if self.process is None or not self.process.is_alive():
+            self._start()
+        assert self.conn is not None
+        self.conn.send(assignment)
+        if not self.conn.poll(timeout):
+            self.close()
+            raise TrialTimeout(f"timeout: the evaluation ran past {timeout:g} s and was "
+                               "killed")
+        try:
+            kind, payload = self.conn.recv()
+        except EOFError:
+            self.process.join(5)
+            code = self.process.exitcode
+            self.close()
+            raise TrialError(_death(code)) from None
+        if kind == "error":
+            raise TrialError(payload)
+        return payload
+
+    def _start(self) -> None:
+        self.close()
+        if "torch" not in sys.modules and importlib.util.find_spec("torch") is not None:
+            import torch  # noqa: F401 - imported once here rather than in every worker
+        parent, child = self.ctx.Pipe()
+        self.process = self.ctx.Process(target=_serve, args=(self.space, self.evaluate, child),
+                                        daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+
+    def close(self) -> None:
+        """Kill the worker (if any); the next `run` forks a new one."""
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join()
+            self.process.close()
+            self.process = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _serve(space: Space, evaluate: Evaluate, conn: Connection) -> None:
+    """The worker's loop: an assignment in, ``("ok", metrics)`` or ``("error", text)`` out."""
+    _single_threaded_torch()
+    while True:
+        try:
+            assignment = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            message: tuple[str, Any] = ("ok", dict(evaluate(space.bind(assignment))))
+        except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
+            message = ("error", _describe(exc))
+        try:
+            conn.send(message)
+        except Exception as exc:  # noqa: BLE001 - e.g. metrics that cannot be pickled
+            conn.send(("error", f"the metrics could not be sent back: {exc}"))
+
+
+def _describe(exc: BaseException) -> str:
+    from archlang.diagnostics import ArchError
+
+    if isinstance(exc, ArchError):
+        return exc.render()
+    text = f"{type(exc).__name__}: {exc}"
+    if not isinstance(exc, Exception):
+        text += "\n" + traceback.format_exc(limit=3)
+    return text
+
+
+def _single_threaded_torch() -> None:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the evaluation process died ({name})"
+    return f"the evaluation process exited with code {exitcode} without a result"

@@ -1,0 +1,250 @@
+"""Trials on disk: one SQLite file (standard library `sqlite3`, WAL) holding named studies.
+
+    >>> from archlang.search.loop import Trial
+    >>> storage = Storage(":memory:")
+    >>> store = storage.open_study("demo", network="net", space_hash="abc")
+    >>> store.finish(Trial(0, {"net.width": 32}, hash="h0", state="complete",
+    ...                    metrics={"val_accuracy": 0.9}))
+    >>> [(t.number, t.state, t.metrics) for t in storage.open_study("demo").trials()]
+    [(0, 'complete', {'val_accuracy': 0.9})]
+
+Layout (``schema_version`` 1 in the ``meta`` table):
+
+* ``studies``: one row per study: its unique ``name``, the ``network``, the space it was
+  last run on (``space_hash``, ``source``: the text of the `.arch` files, ``path``), the
+  command's ``settings`` and ``objectives`` (JSON) and when it was created and last run.
+* ``trials``: one row per trial, keyed by (study, number): ``state`` (running, complete,
+  failed, infeasible), ``assignment`` and ``metrics`` (JSON), the network ``hash``,
+  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, and ``dropped``
+  (1 when an edit of the `.arch` file made the assignment invalid; such trials stay on
+  disk for the record but no longer belong to the search).
+
+Durability: every `StudyStore.start` and `StudyStore.finish` commits at once. The database
+runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process being killed
+(SIGKILL included); only a power loss or an OS crash may lose the last few commits. A
+trial still ``running`` when its process died is run again on resume (`archlang.search.loop`).
+
+Several processes may read a storage file while one search writes it (WAL); two searches
+writing the same study at once are not supported.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archlang.search.loop import Trial
+
+SCHEMA_VERSION = 1
+MEMORY = ":memory:"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS studies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    network TEXT,
+    space_hash TEXT,
+    source TEXT,
+    path TEXT,
+    settings TEXT NOT NULL DEFAULT '{}',
+    objectives TEXT NOT NULL DEFAULT '[]',
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trials (
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'failed', 'infeasible')),
+    assignment TEXT NOT NULL,
+    hash TEXT,
+    metrics TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    duplicate_of INTEGER,
+    started REAL,
+    seconds REAL NOT NULL DEFAULT 0,
+    dropped INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (study_id, number)
+);
+"""
+_TRIAL_COLUMNS = ("number, state, assignment, hash, metrics, error, duplicate_of, started, "
+                  "seconds")
+
+
+class StorageError(Exception):
+    """The storage file cannot be used (not a database, a newer schema, no such study)."""
+
+
+class Storage:
+    """A SQLite storage file (or ``":memory:"``) holding any number of studies."""
+
+    def __init__(self, path: str | Path = MEMORY) -> None:
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"{self.path}: not an archlang storage file ({exc})") from None
+
+    def _check_version(self) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
+                            (str(SCHEMA_VERSION),))
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StorageError(f"{self.path} was written by a newer archlang "
+                               f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ studies
+
+    def studies(self) -> list[StudyInfo]:
+        """Every study, oldest first, with its trial counts by state."""
+        rows = self.db.execute(
+            "SELECT s.name, s.network, s.created, s.updated, s.settings, s.objectives, "
+            "t.state, count(t.number) FROM studies s LEFT JOIN trials t "
+            "ON t.study_id = s.id AND t.dropped = 0 GROUP BY s.id, t.state "
+            "ORDER BY s.created, s.id").fetchall()
+        out: dict[str, StudyInfo] = {}
+        for name, network, created, updated, settings, objectives, state, n in rows:
+            info = out.setdefault(name, StudyInfo(name, network, created, updated,
+                                                  json.loads(settings), json.loads(objectives),
+                                                  {}))
+            if state is not None:
+                info.counts[state] = n
+        return list(out.values())
+
+    def has_study(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM studies WHERE name = ?", (name,)).fetchone() \
+            is not None
+
+    def open_study(self, name: str, *, network: str | None = None,
+                   space_hash: str | None = None, source: str | None = None,
+                   path: str | None = None, settings: dict[str, Any] | None = None,
+                   objectives: Iterable[str] = (), create: bool = True) -> StudyStore:
+        """The study called `name`, created with these fields when it does not exist
+        (unless ``create=False``: then `StorageError`). An existing study keeps its fields;
+        `StudyStore.update` changes them."""
+        row = self.db.execute("SELECT id FROM studies WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            if not create:
+                known = [s.name for s in self.studies()]
+                raise StorageError(f"no study `{name}` in {self.path}" + (
+                    f"; it holds {', '.join(f'`{k}`' for k in known)}" if known else
+                    " (it holds no study)"))
+            now = time.time()
+            cur = self.db.execute(
+                "INSERT INTO studies (name, network, space_hash, source, path, settings, "
+                "objectives, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (name, network, space_hash, source, path, json.dumps(settings or {}),
+                 json.dumps(list(objectives)), now, now))
+            return StudyStore(self, int(cur.lastrowid), name)  # type: ignore[arg-type]
+        return StudyStore(self, int(row[0]), name)
+
+
+@dataclass
+class StudyInfo:
+    """A study's summary, for listings."""
+
+    name: str
+    network: str | None
+    created: float
+    updated: float
+    settings: dict[str, Any]
+    objectives: list[str]
+    counts: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "network": self.network, "created": self.created,
+                "updated": self.updated, "settings": self.settings,
+                "objectives": self.objectives, "trials": self.counts}
+
+
+class StudyStore:
+    """One study of a `Storage`: read its trials, write them as they happen (`Recorder`)."""
+
+    def __init__(self, storage: Storage, study_id: int, name: str) -> None:
+        self.storage, self.id, self.name = storage, study_id, name
+        self.db = storage.db
+
+    def field(self, column: str) -> Any:
+        """One stored field of the study (``space_hash``, ``settings``, ...), JSON decoded
+        for ``settings`` and ``objectives``."""
+        assert column in ("network", "space_hash", "source", "path", "settings",
+                          "objectives", "created", "updated"), column
+        (value,) = self.db.execute(f"SELECT {column} FROM studies WHERE id = ?",  # noqa: S608
+                                   (self.id,)).fetchone()
+        return json.loads(value) if column in ("settings", "objectives") else value
+
+    def update(self, **fields: Any) -> None:
+        """Change study fields (``space_hash=...``, ``settings={...}``) and the run time."""
+        fields = {k: json.dumps(v) if k in ("settings", "objectives") else v
+                  for k, v in fields.items()}
+        fields["updated"] = time.time()
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.db.execute(f"UPDATE studies SET {sets} WHERE id = ?",  # noqa: S608
+                        (*fields.values(), self.id))
+
+    def trials(self, *, dropped: bool = False) -> list[Trial]:
+        """The study's trials in number order; with ``dropped=True`` only the dropped ones."""
+        rows = self.db.execute(f"SELECT {_TRIAL_COLUMNS} FROM trials "  # noqa: S608
+                               "WHERE study_id = ? AND dropped = ? ORDER BY number",
+                               (self.id, int(dropped))).fetchall()
+        return [_trial(row) for row in rows]
+
+    def next_number(self) -> int:
+        """One past the largest trial number stored, dropped trials included."""
+        (top,) = self.db.execute("SELECT max(number) FROM trials WHERE study_id = ?",
+                                 (self.id,)).fetchone()
+        return 0 if top is None else top + 1
+
+    def start(self, trial: Trial) -> None:
+        """Record a trial that is about to be evaluated (state ``running``)."""
+        self._write(trial)
+
+    def finish(self, trial: Trial) -> None:
+        """Record a trial's outcome; committed before this returns."""
+        self._write(trial)
+
+    def _write(self, t: Trial) -> None:
+        self.db.execute(
+            f"INSERT OR REPLACE INTO trials (study_id, {_TRIAL_COLUMNS}, dropped) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (self.id, t.number, t.state, json.dumps(t.assignment), t.hash,
+             json.dumps(t.metrics), t.error, t.duplicate_of, t.started, t.seconds))
+
+    def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int]) -> None:
+        """After an edit of the space: store the kept trials' new hashes and duplicate
+        links, and mark the dropped trial numbers, in one transaction."""
+        with self.storage.db:  # one transaction
+            self.db.execute("BEGIN")
+            self.db.executemany("UPDATE trials SET hash = ?, duplicate_of = ? "
+                                "WHERE study_id = ? AND number = ?",
+                                [(t.hash, t.duplicate_of, self.id, t.number) for t in kept])
+            self.db.executemany("UPDATE trials SET dropped = 1 WHERE study_id = ? AND "
+                                "number = ?", [(self.id, n) for n in dropped])
+
+
+def _trial(row: tuple[Any, ...]) -> Trial:
+    number, state, assignment, hash_, metrics, error, duplicate_of, started, seconds = row
+    return Trial(number, json.loads(assignment), hash_, state, json.loads(metrics), seconds,
+                 error, duplicate_of, started)

@@ -1,0 +1,197 @@
+"""The cost of the search loop itself: propose + bind + hash + observe + storage, per trial.
+
+A dummy evaluator (a number derived from the network's hash, no training) makes the loop
+the only cost. The space is NAS-Bench-Graph-like: 4 nodes, each reading one of the earlier
+tensors (an input choice) through one of 9 ops, 157,464 assignments. Every searcher
+registered in `archlang.search.searcher_names()` runs in memory and with a SQLite storage
+file; beside them, in the same process and on the same space written their way, Optuna
+(random and TPE; in memory and with its SQLite storage) and PyGlove (random and
+regularized evolution, population 20, tournament 5; in memory, PyGlove has no storage;
+driven at the DNA level: propose, materialize, feedback). The slow peers run fewer trials
+(``--slow-peer-trials``); the table says how many.
+
+µs per trial is wall time over every trial the loop handled: archlang's loop runs exactly
+``--trials`` trials, including proposals that turned out to be an equal network (answered
+without evaluating; "distinct" says how many networks were new). CPU µs is the process's
+CPU time over the same trials (lower than wall time when the machine is shared).
+
+    python benchmarks/bench_search_overhead.py                 # 10,000 trials each
+    python benchmarks/bench_search_overhead.py --trials 2000 --slow-peer-trials 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import archlang
+from archlang.search import get_searcher, run_search, searcher_names
+from archlang.search.resume import prepare_study
+from archlang.search.storage import Storage
+
+OPS = ["linear(16)", "relu()", "tanh()", "gelu()", "sigmoid()", "silu()", "layernorm()",
+       "relu6()", "identity()"]
+SPACE = f"""network graph4() (x: [16]) {{
+    h0 = x -> linear(16)
+    h1 = choice(h0) -> choice({", ".join(OPS)})
+    h2 = choice(h0, h1) -> choice({", ".join(OPS)})
+    h3 = choice(h0, h1, h2) -> choice({", ".join(OPS)})
+    h4 = choice(h0, h1, h2, h3) -> choice({", ".join(OPS)})
+    return h4 -> linear(4)
+}}
+"""
+
+
+def score_of(text: str) -> float:
+    """A deterministic pseudo-accuracy of anything that prints the same way."""
+    return (zlib.crc32(text.encode()) % 10_000) / 10_000
+
+
+class Row:
+    def __init__(self, system: str, algorithm: str, storage: str, trials: int,
+                 distinct: int | str, wall: float, cpu: float) -> None:
+        self.cells = [system, algorithm, storage, f"{trials:,}",
+                      f"{distinct:,}" if isinstance(distinct, int) else distinct,
+                      f"{wall / trials * 1e6:,.0f}", f"{cpu / trials * 1e6:,.0f}"]
+
+
+def timed(fn: Callable[[], tuple[int, int | str]]) -> tuple[int, int | str, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    trials, distinct = fn()
+    return trials, distinct, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def stop_after(n: int) -> Callable[..., None]:
+    """An `on_trial` that ends the loop after exactly `n` trials (duplicates included), as
+    Ctrl-C would: the space holds fewer distinct networks than assignments, so a budget of
+    distinct networks would make the trial count depend on the algorithm."""
+    def on_trial(trial, study) -> None:
+        if len(study.trials) >= n:
+            raise KeyboardInterrupt
+    return on_trial
+
+
+def archlang_rows(budget: int, tmp: Path) -> list[Row]:
+    space = archlang.parse(SPACE).network()
+
+    def evaluate(arch):
+        return {"val_accuracy": score_of(arch.hash)}
+
+    rows = []
+    for name in searcher_names():
+        for where in ("memory", "sqlite"):
+            def run(name: str = name, where: str = where) -> tuple[int, int]:
+                kwargs = {}
+                if where == "sqlite":
+                    storage = Storage(tmp / f"archlang-{name}.db")
+                    kwargs["recorder"] = prepare_study(storage, name, space).store
+                study = run_search(space, evaluate, get_searcher(name, seed=0), budget,
+                                   stop_after(budget), max_duplicates=100 * budget, **kwargs)
+                return len(study.trials), study.spent
+            rows.append(Row("archlang", name, where, *timed(run)))
+            print("  done:", " | ".join(rows[-1].cells), flush=True)
+    return rows
+
+
+def optuna_rows(trials: int, slow_trials: int, tmp: Path) -> list[Row]:
+    try:
+        import optuna
+    except ImportError:
+        return []
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def objective(trial) -> float:
+        cells = [(trial.suggest_categorical(f"in{i}", list(range(i + 1))),
+                  trial.suggest_categorical(f"op{i}", OPS)) for i in range(4)]
+        return score_of(repr(cells))
+
+    rows = []
+    for label, make in (("random", lambda: optuna.samplers.RandomSampler(seed=0)),
+                        ("TPE", lambda: optuna.samplers.TPESampler(seed=0))):
+        for where in ("memory", "sqlite"):
+            n = trials if (label == "random" and where == "memory") else slow_trials
+
+            def run(make=make, where=where, n=n, label=label) -> tuple[int, str]:
+                storage = (f"sqlite:///{tmp / f'optuna-{label}.db'}" if where == "sqlite"
+                           else None)
+                study = optuna.create_study(direction="maximize", sampler=make(),
+                                            storage=storage)
+                study.optimize(objective, n_trials=n)
+                return n, "-"
+            rows.append(Row(f"Optuna {optuna.__version__}", label, where, *timed(run)))
+            print("  done:", " | ".join(rows[-1].cells), flush=True)
+    return rows
+
+
+def pyglove_rows(trials: int) -> list[Row]:
+    """PyGlove's own loop (propose a DNA, materialize the object, feed back the reward):
+    the parts that match archlang's propose + bind + observe."""
+    try:
+        import pyglove as pg
+    except ImportError:
+        return []
+    space = pg.List([pg.Dict(input=pg.oneof(list(range(i + 1))), op=pg.oneof(OPS))
+                     for i in range(4)])
+    spec = pg.dna_spec(space)
+    rows = []
+    for label, make in (("random", lambda: pg.geno.Random(seed=0)),
+                        ("evolution (20, 5)", lambda: pg.evolution.regularized_evolution(
+                            population_size=20, tournament_size=5, seed=0))):
+        def run(make=make) -> tuple[int, str]:
+            algorithm = make()
+            algorithm.setup(spec)
+            for _ in range(trials):
+                dna = algorithm.propose()
+                algorithm.feedback(dna, score_of(repr(pg.materialize(space, dna))))
+            return trials, "-"
+        rows.append(Row(f"PyGlove {pg.__version__}", label, "memory", *timed(run)))
+        print("  done:", " | ".join(rows[-1].cells), flush=True)
+    return rows
+
+
+def bind_breakdown(n: int = 1000) -> str:
+    """Where an archlang trial's time goes: bind (elaboration) and hash, per assignment."""
+    space = archlang.parse(SPACE).network()
+    rng = random.Random(0)
+    assignments = [space.sample_assignment(rng) for _ in range(n)]
+    start = time.perf_counter()
+    arches = [space.bind(a) for a in assignments]
+    bound = time.perf_counter()
+    for a in arches:
+        _ = a.hash
+    hashed = time.perf_counter()
+    return (f"bind {(bound - start) / n * 1e6:,.0f} µs, "
+            f"hash {(hashed - bound) / n * 1e6:,.0f} µs per network (n={n})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=10_000,
+                        help="trials for archlang and for Optuna random in memory")
+    parser.add_argument("--slow-peer-trials", type=int, default=300,
+                        help="trials for Optuna TPE, Optuna with SQLite and PyGlove (tens "
+                             "of ms per trial here)")
+    parser.add_argument("--no-peers", action="store_true")
+    args = parser.parse_args()
+    space = archlang.parse(SPACE).network()
+    print(f"space: {space.size:,} assignments; {bind_breakdown()}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = archlang_rows(args.trials, Path(tmp))
+        if not args.no_peers:
+            rows += optuna_rows(args.trials, args.slow_peer_trials, Path(tmp))
+            rows += pyglove_rows(args.slow_peer_trials)
+    header = ["system", "algorithm", "storage", "trials", "distinct", "µs/trial",
+              "CPU µs/trial"]
+    print("\n| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row.cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The SQLite storage: trials round-trip, studies list, bad files are refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archlang.search.loop import COMPLETE, FAILED, INFEASIBLE, RUNNING, Trial
+from archlang.search.storage import Storage, StorageError
+
+TRIALS = [
+    Trial(0, {"n.width": 32, "n.blocks": [0, 2]}, "h0", COMPLETE,
+          {"val_accuracy": 0.875, "params": 1234, "note": "ok"}, 1.5, None, None, 1.7e9),
+    Trial(1, {"n.width": 16}, None, FAILED, {}, 0.25, "RuntimeError: out of memory"),
+    Trial(2, {"n.width": 32, "n.blocks": [0, 2]}, "h0", COMPLETE, {"val_accuracy": 0.875},
+          0.0, None, 0),
+    Trial(3, {"n.width": 64}, "h3", INFEASIBLE, {"params": 9_000_000}, 0.01,
+          "9,000,000 parameters > --max-params 2,000,000"),
+    Trial(4, {"n.width": 8, "n.p": 0.125}, "h4", RUNNING, started=1.8e9),
+]
+
+
+def test_trials_round_trip_field_for_field(tmp_path: Path):
+    path = tmp_path / "s.db"
+    with Storage(path) as storage:
+        store = storage.open_study("net", network="n", space_hash="abc", source="text",
+                                   settings={"budget": 5}, objectives=["val_accuracy:max"])
+        for t in TRIALS:
+            store.start(t) if t.state == RUNNING else store.finish(t)
+    with Storage(path) as storage:  # a new connection reads what the first one committed
+        store = storage.open_study("net", create=False)
+        assert store.trials() == TRIALS
+        assert store.field("settings") == {"budget": 5}
+        assert store.field("objectives") == ["val_accuracy:max"]
+        assert store.field("space_hash") == "abc" and store.field("network") == "n"
+
+
+def test_finish_replaces_the_running_row(tmp_path: Path):
+    storage = Storage(tmp_path / "s.db")
+    store = storage.open_study("a")
+    t = Trial(0, {"x": 1}, "h", RUNNING, started=5.0)
+    store.start(t)
+    assert [x.state for x in store.trials()] == [RUNNING]
+    t.state, t.metrics = COMPLETE, {"val_accuracy": 0.5}
+    store.finish(t)
+    assert store.trials() == [t]
+
+
+def test_file_storage_uses_wal(tmp_path: Path):
+    storage = Storage(tmp_path / "s.db")
+    assert storage.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_studies_are_listed_with_counts(tmp_path: Path):
+    storage = Storage(tmp_path / "s.db")
+    a = storage.open_study("a", network="n1")
+    storage.open_study("b", network="n2")
+    for t in TRIALS[:4]:
+        a.finish(t)
+    a.rewrite([], [1])  # dropped trials are not counted
+    infos = {i.name: i for i in storage.studies()}
+    assert list(infos) == ["a", "b"]
+    assert infos["a"].counts == {COMPLETE: 2, INFEASIBLE: 1}
+    assert infos["b"].counts == {} and infos["b"].network == "n2"
+    assert [t.number for t in a.trials(dropped=True)] == [1]
+    assert [t.number for t in a.trials()] == [0, 2, 3]
+
+
+def test_a_missing_study_names_the_known_ones():
+    storage = Storage()
+    storage.open_study("first")
+    with pytest.raises(StorageError, match="no study `second`.*`first`"):
+        storage.open_study("second", create=False)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path):
+    bad = tmp_path / "notes.db"
+    bad.write_text("not sqlite at all, just some text that is long enough " * 20)
+    with pytest.raises(StorageError, match="not an archlang storage file"):
+        Storage(bad)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path):
+    path = tmp_path / "s.db"
+    Storage(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StorageError, match="newer archlang"):
+        Storage(path)
+
+
+def test_states_are_checked_by_the_database():
+    store = Storage().open_study("a")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.finish(Trial(0, {}, state="lost"))
