@@ -37,8 +37,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from archlang.api import load, parse
     from archlang.diagnostics import ArchError
-    from archlang.dsl import (block, choice, float_range, int_range, network, repeat, subset,
-                              use)
+    from archlang.dsl import block, choice, float_range, int_range, network, repeat, subset, use
     from archlang.ir.arch import Arch
     from archlang.ir.decisions import DecisionPoint
     from archlang.ir.program import Program

@@ -24,6 +24,7 @@ from typing import Any
 from archlang.dsl.expr import Expr, lit
 from archlang.syntax import ast as A
 
+
 class Body:
     """A statement list being written (see the module docstring)."""
 

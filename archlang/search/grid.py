@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from archlang.diagnostics import ArchSpaceError
 from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
-from archlang.search.base import Searcher, SpaceExhausted, assignment_key
+from archlang.search.base import Searcher, SpaceExhausted
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space

@@ -276,10 +276,10 @@ def rebind(space: Space, values: dict[str, Any]) -> Space:
     if not fixed:
         return space
     settled = space.fix(fixed)
-    if "_full_tree" in space.__dict__:  # same program, network and parameters: same tree
-        settled.__dict__["_full_tree"] = space.__dict__["_full_tree"]
+    if "_walk" in space.__dict__:  # same program, network and parameters: same walk
+        settled.__dict__["_walk"] = space.__dict__["_walk"]
     return settled
 
 
 __all__ = ["Match", "clone", "find", "find_nodes", "insert_at", "iter_nodes", "rebind",
-           "reachable", "remove_at", "replace", "replace_at"]
+           "reachable", "remove_at", "replace_at"]

@@ -2,7 +2,8 @@
 
     >>> import archlang
     >>> from archlang.viz import space_dot, arch_dot
-    >>> space = archlang.parse('network n() (x: [8]) { return x -> linear(choice(4, 8)) }').network()
+    >>> text = 'network n() (x: [8]) { return x -> linear(choice(4, 8)) }'
+    >>> space = archlang.parse(text).network()
     >>> print(space_dot(space).splitlines()[0])
     digraph "n" {
 

@@ -83,7 +83,10 @@ def block_path(path: str) -> tuple[str, ...]:
 
 
 def _last(key: tuple[str, ...]) -> str:
-    """The last block instance of a cluster path: ``(repeat[0], repeat[0].residual)`` -> residual."""
+    """The last block instance of a cluster path.
+
+    ``(repeat[0], repeat[0].residual)`` -> ``residual``.
+    """
     return key[-1][len(key[-2]) + 1:] if len(key) > 1 else key[-1]
 
 

@@ -115,7 +115,7 @@ def test_statements_loops_ifs_and_require():
 
 def test_block_parameters_types_defaults_and_inputs():
     @block(inputs=["a"])
-    def unit(b, a, out: int, act: Layer = relu(), p: float = 0.5, tag: "str" = None):
+    def unit(b, a, out: int, act: Layer = relu(), p: float = 0.5, tag: str = None):  # noqa: B008
         return a >> linear(out) >> act
 
     item = unit.item
@@ -157,7 +157,7 @@ def test_mistakes_fail_in_python_with_a_hint():
     with pytest.raises(AttributeError, match="did you mean `conv2d`"):
         archlang.dsl.ops.conv2  # noqa: B018
     with pytest.raises(AttributeError, match="did you mean `conv_bn`"):
-        archlang.dsl.use("stdlib/blocks.arch").conv_bnn
+        archlang.dsl.use("stdlib/blocks.arch").conv_bnn  # noqa: B018
     with pytest.raises(TypeError, match="no truth value"):
         bool(k < 3)
     with pytest.raises(TypeError, match="no archlang literal"):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from pygments.token import Error, Keyword, Name, Number, Punctuation, String, Whitespace
 
 from archlang.editor import lexer as L

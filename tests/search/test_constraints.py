@@ -58,14 +58,26 @@ def test_infeasible_trials_do_not_use_the_budget(space):
     assert study.stopped.startswith("exhausted")
 
 
-def test_a_require_in_the_file_makes_the_trial_infeasible():
+def test_a_require_on_static_figures_makes_the_trial_infeasible():
+    """`params` is known only after bind: the loop records the trial infeasible, untrained."""
     calls = []
-    study = run_search(make_space(WIDTHS), lambda a: calls.append(a) or reward(a),
+    text = WIDTHS.replace("width == 2 or width == 9", "params <= 20")  # 7w + 2 <= 20: w = 2
+    study = run_search(make_space(text), lambda a: calls.append(a) or reward(a),
                        GridSearch(seed=0), budget=100)
     bad = study.infeasible
     assert [t.assignment["w.width"] for t in bad] == [2, 2]
     assert all(t.hash is None and "error[E514]" in t.error for t in bad)
     assert "does not hold" in bad[0].error
+    assert len(calls) == 6 and study.spent == 6
+
+
+def test_a_require_on_decisions_is_never_proposed():
+    """A `require` that reads only decisions keeps its assignments out of every proposal."""
+    calls = []
+    study = run_search(make_space(WIDTHS), lambda a: calls.append(a) or reward(a),
+                       GridSearch(seed=0), budget=100)
+    assert not study.infeasible
+    assert all(t.assignment["w.width"] != 2 for t in study.trials)
     assert len(calls) == 6 and study.spent == 6
 
 

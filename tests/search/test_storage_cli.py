@@ -13,7 +13,7 @@ from archlang.cli import cli
 
 TINY = """network tiny() (x: [1, 8, 8]) {
     c = choice(2, 4, 64)
-    require c != 4
+    require params != 90  # rules out c = 4, known only once bound (a static figure)
     return x -> conv2d(c, 3, padding = 1) -> relu() -> global_avgpool() -> linear(10)
 }
 """
@@ -58,7 +58,7 @@ def test_out_stores_the_study_and_a_rerun_resumes_it(tiny: Path, tmp_path: Path)
         (0, "complete"), (1, "infeasible"), (2, "infeasible")]
     assert data["trials"][0]["assignment"] == {"tiny.c": 2}
     table = run("trials", "--storage", out / "study.db")
-    assert "E514: requirement `c != 4` does not hold" in table.stdout
+    assert "E514: requirement `params != 90` does not hold" in table.stdout
     assert "--max-params 1,000" in table.stdout and "c=64" in table.stdout
 
 
