@@ -84,11 +84,19 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--trial-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="SECONDS", help="Fail a trial that runs longer (each trial then "
                                       "runs in a forked child process).")
+@click.option("--weight-sharing", type=click.Choice(["supernet", "hypernet"]), default=None,
+              help="One-shot search: train one shared model, score networks with its "
+                   "weights, then retrain the best on their own.")
+@click.option("--retrain-top", default=3, show_default=True, type=click.IntRange(min=1),
+              metavar="K", help="With --weight-sharing: networks retrained on their own.")
+@click.option("--shared-steps", default=400, show_default=True, type=click.IntRange(min=1),
+              metavar="N", help="With --weight-sharing: training steps of the shared model.")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
            seed: int, epochs: int, out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
-           study_name: str | None, trial_timeout: float | None, quiet: bool) -> None:
+           study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
+           retrain_top: int, shared_steps: int, quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
@@ -102,6 +110,9 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                 "budget": budget, "seed": seed, "epochs": epochs,
                 "objectives": [str(o) for o in objectives],
                 **Constraints(max_params, max_flops).to_json()}
+    if weight_sharing is not None:
+        sys.exit(_one_shot(file, network, task, algorithm, budget, seed, epochs, out, settings,
+                           weight_sharing, retrain_top, shared_steps, quiet, err))
     try:
         space = _load_space(file, network)
         resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
@@ -125,6 +136,25 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
         err.print(f"trials stored in {escape(str(resumed.store.storage.path))} "
                   f"(study `{escape(resumed.store.name)}`)", highlight=False)
     sys.exit(_exit_code(study, err))
+
+
+def _one_shot(file: Path, network: str | None, task: Any, algorithm: str, budget: int,
+              seed: int, epochs: int, out: Path | None, settings: dict[str, Any], kind: str,
+              retrain_top: int, steps: int, quiet: bool, err: Console) -> int:
+    """`--weight-sharing`: see `archlang.cli.search_oneshot`."""
+    from archlang.cli.search_oneshot import run_one_shot
+
+    try:
+        space = _load_space(file, network)
+        return run_one_shot(space, task, get_searcher(algorithm, seed=seed), budget, kind=kind,
+                            retrain_top=retrain_top, steps=steps, seed=seed, epochs=epochs,
+                            out=out, settings=settings, quiet=quiet, err=err)
+    except ArchError as exc:
+        click.echo(exc.render(), err=True)
+        return 1
+    except ValueError as exc:  # a checkpoint made with other settings
+        click.echo(f"error: {exc}", err=True)
+        return 1
 
 
 def _objectives(texts: tuple[str, ...], task: Any) -> list[Objective]:

@@ -128,25 +128,11 @@ def _fmt(value: Any) -> str:
 def _shortener(store: StudyStore) -> Any:
     """``short(assignment)``: with labels when the study's space can be loaded unchanged."""
     from archlang.search.export import short_assignment
+    from archlang.search.resume import stored_space
 
-    space = _stored_space(store)
+    space = stored_space(store)
     if space is not None:
         return lambda a: short_assignment(space, a)
     prefix = f"{store.field('network')}."
     return lambda a: " ".join(f"{k.removeprefix(prefix)}={json.dumps(v)}"
                               for k, v in a.items())
-
-
-def _stored_space(store: StudyStore) -> Any:
-    import archlang
-    from archlang.diagnostics import ArchError
-    from archlang.search.resume import space_fingerprint
-
-    path = store.field("path")
-    if not path or not Path(path).is_file():
-        return None
-    try:
-        space = archlang.load(path).network(store.field("network"))
-    except (ArchError, OSError):
-        return None
-    return space if space_fingerprint(space)[0] == store.field("space_hash") else None

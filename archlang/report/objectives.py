@@ -16,8 +16,9 @@ Objective = tuple[str, str]  # (metric name, "maximize" | "minimize")
 def objectives(study: Any) -> list[Objective]:
     """The study's objectives, the main one first."""
     many = getattr(study, "objectives", None)
-    if many:
-        return [(str(name), str(direction)) for name, direction in many]
+    if many:  # `archlang.search.objectives.Objective`s, or (name, direction) pairs
+        return [(str(o.name), str(o.direction)) if hasattr(o, "name") else (str(o[0]), str(o[1]))
+                for o in many]
     return [(study.objective, study.direction)]
 
 

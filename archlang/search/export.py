@@ -3,7 +3,9 @@
 `write_results` writes, into one folder: ``best.arch`` (the best network by the first
 objective, with every decision fixed), ``best.py`` (its generated PyTorch source),
 ``best.json`` (assignment, metrics, the search's settings, and the Pareto front when there
-are several objectives) and ``trials.csv`` (one row per trial, every state).
+are several objectives), ``trials.csv`` (one row per trial, every state), and the report:
+``curve.png`` (best so far), ``pareto.png`` (several objectives) and ``report.html``
+(`archlang.report`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def write_trials_csv(study: Study, path: Path) -> None:
 
 def write_results(study: Study, space: Space, out: Path,
                   settings: dict[str, Any] | None = None) -> list[str]:
-    """Write the four result files (only ``trials.csv`` without a best trial).
+    """Write the result files and the report (only ``trials.csv`` without a best trial).
 
     Returns warnings for files that could not be written (``best.arch`` needs the
     formatter, which may be missing).
@@ -62,11 +64,24 @@ def write_results(study: Study, space: Space, out: Path,
                               "metrics": t.metrics} for t in study.pareto()]
     (out / "best.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "best.py").write_text(arch.source(), encoding="utf-8")
+    warnings = write_pictures(study, space, out)
     try:
         text = arch.to_arch()
     except (ImportError, NotImplementedError) as exc:
-        return [f"best.arch not written: {exc}"]
+        return [*warnings, f"best.arch not written: {exc}"]
     (out / "best.arch").write_text(text, encoding="utf-8")
+    return warnings
+
+
+def write_pictures(study: Study, space: Space, out: Path) -> list[str]:
+    """``curve.png``, ``pareto.png`` (several objectives) and ``report.html`` via
+    `archlang.report`; a warning instead when matplotlib is missing."""
+    try:
+        from archlang.report import write_report
+
+        write_report(study, space, out)
+    except ImportError as exc:
+        return [f"report pictures not drawn ({exc}): pip install matplotlib"]
     return []
 
 

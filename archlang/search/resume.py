@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchError
@@ -127,3 +128,18 @@ def _relink_duplicates(kept: list[Trial], dropped: list[int]) -> None:
         original = by_number.get(t.duplicate_of)
         if t.duplicate_of in gone or original is None or original.hash != t.hash:
             t.duplicate_of = None
+
+
+def stored_space(store: StudyStore) -> Space | None:
+    """The study's space loaded from its `.arch` file, when that file is where it was and
+    unchanged (same fingerprint); else None."""
+    import archlang
+
+    path = store.field("path")
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        space = archlang.load(path).network(store.field("network"))
+    except (ArchError, OSError):
+        return None
+    return space if space_fingerprint(space)[0] == store.field("space_hash") else None

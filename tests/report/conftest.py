@@ -33,11 +33,9 @@ def study(space) -> Study:
 
 @pytest.fixture
 def two_objective_study(space, study):
-    """The same trials, read as a two-objective study (what the storage branch adds)."""
+    """The same trials, read as a two-objective study."""
+    from archlang.search.objectives import Objective
 
-    class TwoObjectives(Study):
-        pass
-
-    s = TwoObjectives(study.objective, study.direction, list(study.trials), study.stopped)
-    s.objectives = [("val_accuracy", "maximize"), ("params", "minimize")]  # type: ignore[attr-defined]
-    return s
+    return Study(trials=list(study.trials), stopped=study.stopped,
+                 objectives=[Objective("val_accuracy", "maximize"),
+                             Objective("params", "minimize")])

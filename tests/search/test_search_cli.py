@@ -18,7 +18,7 @@ TINY = """network tiny() (x: [1, 8, 8]) {
     return x -> conv2d(c, 3, padding = 1) -> relu() -> global_avgpool() -> linear(10)
 }
 """
-FILES = {"best.arch", "best.py", "best.json", "trials.csv"}
+FILES = {"best.arch", "best.py", "best.json", "trials.csv", "curve.png", "report.html", "study.db"}
 
 
 def runner() -> CliRunner:
@@ -38,7 +38,7 @@ def invoke(*args: str):
     return runner().invoke(search, [str(a) for a in args], catch_exceptions=False)
 
 
-def test_search_writes_the_four_files(tiny: Path, tmp_path: Path):
+def test_search_writes_the_results_and_the_report(tiny: Path, tmp_path: Path):
     out = tmp_path / "out"
     result = invoke(tiny, "--task", "digits", "--budget", "2", "--epochs", "1", "--out", out)
     assert result.exit_code == 0, result.output

@@ -7,13 +7,13 @@ from hypothesis import strategies as st
 
 from archlang.report.objectives import best_so_far, objectives, pareto_front, value
 from archlang.search.loop import COMPLETE, FAILED, Study, Trial
+from archlang.search.objectives import Objective
 
 
 def _study(points: list[tuple[float, float]], dirs=("maximize", "minimize")) -> Study:
-    s = Study("a", dirs[0], [Trial(i, {}, state=COMPLETE, metrics={"a": a, "b": b})
-                             for i, (a, b) in enumerate(points)])
-    s.objectives = [("a", dirs[0]), ("b", dirs[1])]  # type: ignore[attr-defined]
-    return s
+    return Study(trials=[Trial(i, {}, state=COMPLETE, metrics={"a": a, "b": b})
+                         for i, (a, b) in enumerate(points)],
+                 objectives=[Objective("a", dirs[0]), Objective("b", dirs[1])])
 
 
 def test_single_objective_study_reads_as_one_objective() -> None:
