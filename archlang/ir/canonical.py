@@ -1,0 +1,150 @@
+"""The canonical form of a concrete graph: equal networks give equal forms, whatever their order.
+
+`Graph.canonical()` (and so `Arch.hash`) calls `canonical_form`. Two graphs get the same form
+when they are the same network up to
+
+* the order in which independent nodes were created (two parallel branches written in
+  either order, a DAG wired through input choices in any node numbering);
+* the order of the inputs of a commutative op (`add`, `mul`; never `concat`, whose order
+  changes the result);
+* nodes that compute nothing: `identity()` and `dropout(0.0)` are looked through, so
+  ``x -> identity() -> relu()`` is ``x -> relu()``;
+* nodes the output does not depend on (the bind walk prunes them; they are skipped here
+  too).
+
+How: every live node gets a structural digest in two Weisfeiler-Lehman-like passes, bottom
+up (its op, attributes and its inputs' digests, sorted for commutative ops) and then top
+down (its users' digests and the argument position it takes in each). Nodes are numbered by
+sorting on those digests; the form lists each node with its inputs' numbers, so it records
+the exact wiring (a layer used twice is not two layers). Numbering only ever breaks ties
+between nodes with equal digests by creation order, so the form is exact (different
+networks never share it); in contrived graphs where structurally equal nodes are not
+interchangeable, two equal networks could in principle get different forms (a missed
+duplicate, never a false one). Network inputs keep their declared order: they are the
+module's signature.
+
+The digests are BLAKE2 of text (never Python's salted `hash()`), so the form and the hash
+are the same in every process and on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archlang.ir.graph import Graph, Node
+
+#: ops whose result does not depend on the order of their inputs
+COMMUTATIVE = frozenset({"add", "mul"})
+
+
+def is_transparent(node: Node) -> bool:
+    """True for a node that returns its only input unchanged (in eval and in training)."""
+    if node.op == "identity":
+        return True
+    return node.op == "dropout" and node.attrs.get("p") == 0
+
+
+def canonical_form(graph: Graph) -> list[Any]:
+    """``[["input", shape, dtype]..., [op, [input numbers], attrs]..., ["output", number]]``."""
+    form: list[Any] = [["input", list(n.shape), n.dtype] for n in graph.inputs]
+    if graph.output is None:
+        return [*form, ["output", -1]]
+    k = len(graph.inputs)
+    nodes, args = _live(graph, _resolve(graph.output))
+    attrs = [_jsonable_attrs(n) for n in nodes]
+    down = _down_digests(graph, nodes, args, attrs)
+    key = _up_digests(nodes, args, down)
+    ordered = sorted(range(len(nodes)), key=lambda i: (key[i], i))
+    number = list(range(k)) + [0] * len(nodes)
+    for rank, i in enumerate(ordered):
+        number[k + i] = k + rank
+    for i in ordered:
+        numbers = [number[a] for a in args[i]]
+        if nodes[i].op in COMMUTATIVE:
+            numbers.sort()
+        form.append([nodes[i].op, numbers, attrs[i]])
+    form.append(["output", number[k + len(nodes) - 1] if nodes else number[_input_of(graph)]])
+    return form
+
+
+def _resolve(node: Node) -> Node:
+    while is_transparent(node) and node.inputs:
+        node = node.inputs[0]
+    return node
+
+
+def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
+    """The non-transparent op nodes `out` depends on, in creation (topological) order, with
+    each one's inputs as positions in ``graph.inputs + nodes``. `out` comes last."""
+    seen: set[int] = set()
+    stack = [out]
+    while stack:
+        n = stack.pop()
+        if id(n) not in seen:
+            seen.add(id(n))
+            stack.extend(_resolve(x) for x in n.inputs)
+    nodes = [n for n in graph.nodes if id(n) in seen and not is_transparent(n) and n is not out]
+    if out.op != "input":
+        nodes.append(out)
+    where = {id(n): i for i, n in enumerate(graph.inputs)}
+    where.update((id(n), len(graph.inputs) + i) for i, n in enumerate(nodes))
+    return nodes, [[where[id(_resolve(x))] for x in n.inputs] for n in nodes]
+
+
+def _input_of(graph: Graph) -> int:
+    """The position of the network input the output is (a network that returns its input)."""
+    assert graph.output is not None
+    out = _resolve(graph.output)
+    return next(i for i, n in enumerate(graph.inputs) if n is out)
+
+
+def _down_digests(graph: Graph, nodes: list[Node], args: list[list[int]],
+                  attrs: list[dict[str, Any]]) -> list[bytes]:
+    """Bottom up: what each node computes from the network inputs (inputs first)."""
+    down = [_digest(f"input|{i}|{list(n.shape)}|{n.dtype}".encode())
+            for i, n in enumerate(graph.inputs)]
+    for n, a, at in zip(nodes, args, attrs):
+        ins = [down[j] for j in a]
+        if n.op in COMMUTATIVE:
+            ins.sort()
+        down.append(_digest(f"{n.op}|{at!r}|{n.dtype}".encode(), *ins))
+    return down
+
+
+def _up_digests(nodes: list[Node], args: list[list[int]], down: list[bytes]) -> list[bytes]:
+    """Top down: each node's own digest with how the rest of the network uses it."""
+    k = len(down) - len(nodes)
+    uses: list[list[bytes]] = [[] for _ in nodes]
+    if nodes:
+        uses[-1].append(b"output")
+    up = [b""] * len(nodes)
+    for i in range(len(nodes) - 1, -1, -1):
+        up[i] = _digest(down[k + i], *sorted(uses[i]))
+        commutative = nodes[i].op in COMMUTATIVE
+        for pos, j in enumerate(args[i]):
+            if j >= k:
+                uses[j - k].append(up[i] + (b"*" if commutative else str(pos).encode()))
+    return up
+
+
+def _digest(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        h.update(p)
+        h.update(b";")
+    return h.digest()
+
+
+def _jsonable_attrs(node: Node) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in sorted(node.attrs.items())}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, float) and v.is_integer():
+        return {"f": v}
+    return v
