@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
 from archlang.search import get_searcher, run_search, searcher_names
 from archlang.search.export import short_assignment, write_results
-from archlang.tasks import get_task, task_names
+from archlang.tasks import SPEC_HELP, get_task
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -38,8 +39,8 @@ SHOWN = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
 @click.command("search")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--network", default=None, help="The network to search (default: the only one).")
-@click.option("--task", "task_name", required=True, type=click.Choice(task_names()),
-              help="What to train and score each architecture on.")
+@click.option("--task", "task_name", required=True, type=TaskSpec(),
+              help=f"What to train and score each architecture on: {SPEC_HELP}.")
 @click.option("--algorithm", default="random", show_default=True,
               type=click.Choice(searcher_names()))
 @click.option("--budget", default=20, show_default=True, type=click.IntRange(min=1),
@@ -48,11 +49,16 @@ SHOWN = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
               help="Seeds the search and every trial's training.")
 @click.option("--epochs", default=8, show_default=True, type=click.IntRange(min=1),
               help="Training epochs per trial.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate for tasks that train (default: the task's own).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Batch size for tasks that train (default: the task's own).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write best.arch, best.py, best.json and trials.csv here.")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
-           seed: int, epochs: int, out: Path | None, quiet: bool) -> None:
+           seed: int, epochs: int, lr: float | None, batch_size: int | None,
+           out: Path | None, quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
@@ -61,7 +67,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     task = get_task(task_name)
     try:
         space = _load_space(file, network)
-        evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed)
+        given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
+        evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given)
         with _Reporter(err, _planned(space, budget), quiet) as reporter:
             study = run_search(space, evaluate, get_searcher(algorithm, seed=seed), budget,
                                reporter.on_trial, objective=task.objective,

@@ -6,7 +6,8 @@ when they are the same network up to
 * the order in which independent nodes were created (two parallel branches written in
   either order, a DAG wired through input choices in any node numbering);
 * the order of the inputs of a commutative op (`add`, `mul`; never `concat`, whose order
-  changes the result);
+  changes the result), and how a sum (product) is grouped: ``(a + b) + c`` is
+  ``a + (b + c)`` is ``add(a, b, c)`` when the inner sums are used nowhere else;
 * nodes that compute nothing: `identity()` and `dropout(0.0)` are looked through, so
   ``x -> identity() -> relu()`` is ``x -> relu()``;
 * nodes the output does not depend on (the bind walk prunes them; they are skipped here
@@ -77,21 +78,38 @@ def _resolve(node: Node) -> Node:
 
 
 def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
-    """The non-transparent op nodes `out` depends on, in creation (topological) order, with
-    each one's inputs as positions in ``graph.inputs + nodes``. `out` comes last."""
-    seen: set[int] = set()
+    """The op nodes `out` depends on, in creation (topological) order, `out` last, with each
+    one's inputs as positions in ``graph.inputs + nodes``. Transparent nodes are looked
+    through, and an `add` (`mul`) used only by another `add` (`mul`) is merged into it."""
+    users: dict[int, int] = {id(out): 1}
     stack = [out]
     while stack:
         n = stack.pop()
-        if id(n) not in seen:
-            seen.add(id(n))
-            stack.extend(_resolve(x) for x in n.inputs)
-    nodes = [n for n in graph.nodes if id(n) in seen and not is_transparent(n) and n is not out]
+        for x in map(_resolve, n.inputs):
+            users[id(x)] = users.get(id(x), 0) + 1
+            if users[id(x)] == 1:
+                stack.append(x)
+    merged = {id(x) for n in graph.nodes if id(n) in users and n.op in COMMUTATIVE
+              for x in map(_resolve, n.inputs)
+              if x.op == n.op and users[id(x)] == 1 and x is not out}
+    nodes = [n for n in graph.nodes if id(n) in users and id(n) not in merged
+             and not is_transparent(n) and n is not out]
     if out.op != "input":
         nodes.append(out)
     where = {id(n): i for i, n in enumerate(graph.inputs)}
     where.update((id(n), len(graph.inputs) + i) for i, n in enumerate(nodes))
-    return nodes, [[where[id(_resolve(x))] for x in n.inputs] for n in nodes]
+    return nodes, [[where[id(x)] for x in _operands(n, merged)] for n in nodes]
+
+
+def _operands(node: Node, merged: set[int]) -> list[Node]:
+    """`node`'s inputs, looking through transparent nodes and merged adds (muls)."""
+    out: list[Node] = []
+    for x in map(_resolve, node.inputs):
+        if id(x) in merged:
+            out.extend(_operands(x, merged))
+        else:
+            out.append(x)
+    return out
 
 
 def _input_of(graph: Graph) -> int:
