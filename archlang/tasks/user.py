@@ -133,7 +133,8 @@ def _function(module: Any, module_name: str, name: str) -> Callable[..., Any]:
                         hint=f"did you mean `{close[0]}`?" if close else
                         f"it defines: {', '.join(sorted(names)) or 'no functions'}")
     if not callable(function):
-        raise TaskError(f"`{module_name}:{name}` is a {type(function).__name__}, not a function")
+        raise TaskError(f"`{module_name}:{name}` is not a function (its type is "
+                        f"{type(function).__name__})")
     return function
 
 
