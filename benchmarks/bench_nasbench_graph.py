@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import archlang  # noqa: E402
+from archlang.diagnostics import ArchError  # noqa: E402
 from archlang.search import get_searcher, run_search, searcher_names  # noqa: E402
 from archlang.tasks import get_task  # noqa: E402
 from archlang.tasks import nasbench_graph as nbg  # noqa: E402
@@ -228,16 +229,21 @@ def count_hashes(dataset: str) -> None:
     ops = nbg.OPS_PROTEINS if dataset == "proteins" else nbg.OPS
     by_hash: dict[str, set] = {}
     by_key: dict[Any, set] = {}
-    total, start = 0, time.perf_counter()
+    total, ruled_out, start = 0, 0, time.perf_counter()
     for assignment in iter_assignments(space.tree):
-        arch = space.bind(assignment)
+        total += 1
+        try:
+            arch = space.bind(assignment)
+        except ArchError:  # the `require` that rules out the all-skip network
+            ruled_out += 1
+            continue
         key = _key(*nbg.benchmark_arch(space, assignment, ops))
         by_hash.setdefault(arch.hash, set()).add(key)
         by_key.setdefault(key, set()).add(arch.hash)
-        total += 1
     table = nbg.load_table(dataset)
     seconds = time.perf_counter() - start
-    print(f"{dataset}: {total:,} assignments; {len(by_hash):,} distinct archlang hashes; "
+    print(f"{dataset}: {total:,} assignments ({ruled_out} ruled out by `require`); "
+          f"{len(by_hash):,} distinct archlang hashes; "
           f"{len(by_key):,} distinct benchmark keys ({sum(k in table for k in by_key):,} "
           f"in the table of {len(table):,}); {seconds:.0f} s "
           f"({seconds / total * 1e6:.0f} us per bind + hash)")

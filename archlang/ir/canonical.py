@@ -13,14 +13,15 @@ when they are the same network up to
 * nodes the output does not depend on (the bind walk prunes them; they are skipped here
   too).
 
-How: every live node gets a structural digest in two Weisfeiler-Lehman-like passes, bottom
-up (its op, attributes and its inputs' digests, sorted for commutative ops) and then top
-down (its users' digests and the argument position it takes in each). Nodes are numbered by
-sorting on those digests; the form lists each node with its inputs' numbers, so it records
-the exact wiring (a layer used twice is not two layers). Numbering only ever breaks ties
-between nodes with equal digests by creation order, so the form is exact (different
-networks never share it); in contrived graphs where structurally equal nodes are not
-interchangeable, two equal networks could in principle get different forms (a missed
+How: every live node gets a structural digest in Weisfeiler-Lehman-like passes, bottom up
+(its op, attributes and its inputs' digests, sorted for commutative ops) and, when two
+nodes share one, top down as well (its users' digests and the argument position it takes
+in each). Nodes are then numbered in a canonical topological order: of the nodes whose
+inputs are numbered, the next is the least by (digest, its inputs' numbers). The form
+lists each node, in that order, with its inputs' numbers, so it records the exact wiring (a
+layer used twice is not two layers) and is exact: different networks never share it. Only
+nodes with equal digests that read the same numbers are left in creation order; should such
+twins not be interchangeable, two equal networks could get different forms (a missed
 duplicate, never a false one). Network inputs keep their declared order: they are the
 module's signature.
 
@@ -31,6 +32,7 @@ are the same in every process and on every machine.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 #: ops whose result does not depend on the order of their inputs
 COMMUTATIVE = frozenset({"add", "mul"})
+_MAYBE_TRANSPARENT = frozenset({"identity", "dropout"})
 
 
 def is_transparent(node: Node) -> bool:
@@ -57,22 +60,51 @@ def canonical_form(graph: Graph) -> list[Any]:
     nodes, args = _live(graph, _resolve(graph.output))
     attrs = [_jsonable_attrs(n) for n in nodes]
     down = _down_digests(graph, nodes, args, attrs)
-    key = _up_digests(nodes, args, down)
-    ordered = sorted(range(len(nodes)), key=lambda i: (key[i], i))
-    number = list(range(k)) + [0] * len(nodes)
-    for rank, i in enumerate(ordered):
-        number[k + i] = k + rank
-    for i in ordered:
-        numbers = [number[a] for a in args[i]]
-        if nodes[i].op in COMMUTATIVE:
-            numbers.sort()
-        form.append([nodes[i].op, numbers, attrs[i]])
-    form.append(["output", number[k + len(nodes) - 1] if nodes else number[_input_of(graph)]])
+    key = down[k:]
+    if len(set(key)) < len(key):  # structurally equal nodes: tell them apart by their users
+        key = _up_digests(nodes, args, down)
+    number = _number(nodes, args, key, k)
+    for i in sorted(range(len(nodes)), key=number.__getitem__):
+        form.append([nodes[i].op, _numbers(nodes[i], args[i], number, k), attrs[i]])
+    form.append(["output", number[-1] if nodes else _input_of(graph)])
     return form
 
 
+def _numbers(node: Node, args: list[int], number: list[int], k: int) -> list[int]:
+    """The numbers of a node's inputs (sorted for a commutative op)."""
+    out = [a if a < k else number[a - k] for a in args]
+    if node.op in COMMUTATIVE:
+        out.sort()
+    return out
+
+
+def _number(nodes: list[Node], args: list[list[int]], key: list[bytes], k: int) -> list[int]:
+    """A canonical topological numbering (Kahn's algorithm): of the nodes whose inputs are
+    numbered, the next is the least by (digest, its inputs' numbers), so that twins (equal
+    digests) are told apart by what they read; only twins reading the same numbers are left
+    to creation order."""
+    number = [-1] * len(nodes)
+    waiting = [len({a for a in a_ if a >= k}) for a_ in args]
+    users: list[list[int]] = [[] for _ in nodes]
+    for i, a_ in enumerate(args):
+        for j in {a for a in a_ if a >= k}:
+            users[j - k].append(i)
+    ready = [(key[i], _numbers(nodes[i], args[i], number, k), i)
+             for i in range(len(nodes)) if waiting[i] == 0]
+    heapq.heapify(ready)
+    count = k
+    while ready:
+        _, _, i = heapq.heappop(ready)
+        number[i], count = count, count + 1
+        for u in users[i]:
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                heapq.heappush(ready, (key[u], _numbers(nodes[u], args[u], number, k), u))
+    return number
+
+
 def _resolve(node: Node) -> Node:
-    while is_transparent(node) and node.inputs:
+    while node.op in _MAYBE_TRANSPARENT and is_transparent(node) and node.inputs:
         node = node.inputs[0]
     return node
 
@@ -149,15 +181,14 @@ def _up_digests(nodes: list[Node], args: list[list[int]], down: list[bytes]) -> 
 
 
 def _digest(*parts: bytes) -> bytes:
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(p)
-        h.update(b";")
-    return h.digest()
+    return hashlib.blake2b(b";".join(parts), digest_size=16).digest()
 
 
 def _jsonable_attrs(node: Node) -> dict[str, Any]:
-    return {k: _jsonable(v) for k, v in sorted(node.attrs.items())}
+    items = sorted(node.attrs.items())
+    if all(type(v) in (int, bool, str) or v is None for _, v in items):
+        return dict(items)
+    return {k: _jsonable(v) for k, v in items}
 
 
 def _jsonable(v: Any) -> Any:

@@ -7,9 +7,8 @@ reads ``in{i}`` (0 = the input, j = node j; node 1 always reads the input) and a
 ``op{i}``; the output sums the leaves. `benchmark_arch` reads an Arch's assignment back into
 the benchmark's encoding, a link list and an op list::
 
-    {"nasbench_graph.op1": 1, "nasbench_graph.in2": 0, ...}  ->  ([0, 0, 1, 2], ["gcn", ...])
+    {"nasbench_graph.op1": "gcn", "nasbench_graph.in2": 0, ...}  ->  ([0, 0, 1, 2], ["gcn", ...])
 
-(op decisions are read by their candidates' names, so the candidates may come in any order),
 and `evaluate` returns the table's figures for it:
 
 =================  ===========================================================
@@ -27,9 +26,10 @@ seconds. The proteins dataset has its own op list (gcn, sage, arma, fc, skip): s
 Equal networks. The table is keyed by ``Arch(link, ops).valid_hash()``, the benchmark's own
 canonical form: its 157,464 raw assignments (24 link lists x 9^4 ops) fall into 26,206
 keys. archlang's `Arch.hash` identifies networks from the compiled graph instead (node
-order, the order of summed leaves, how the sum is grouped, `skip` = identity looked
-through); `benchmarks/bench_nasbench_graph.py --count-hashes` counts both over the whole
-space, and benchmarks/README.md explains where they differ.
+order, the order and grouping of summed leaves, `skip` = identity looked through); the
+example writes the benchmark's model exactly (a leaf that only carries the raw input is not
+summed), and `benchmarks/bench_nasbench_graph.py --count-hashes` checks over the whole space
+that the two notions agree network for network (benchmarks/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -90,15 +90,15 @@ def benchmark_arch(space: Any, assignment: dict[str, Any],
     """An assignment of the example's space -> the benchmark's ``(link, ops)``.
 
     Raises ValueError when the space is not shaped like `examples/nasbench_graph.arch`
-    (decisions ``*.op1``..``*.op4`` and ``*.in2``..``*.in4``) or uses an op the dataset's
-    list lacks.
+    (op-name decisions ``*.op1``..``*.op4``, link decisions ``*.in2``..``*.in4``) or uses an
+    op the dataset's list lacks.
     """
     roles = _roles(space)
     link = [0] + [int(assignment[roles[f"in{i}"].key]) for i in range(2, NODES + 1)]
     names = []
     for i in range(1, NODES + 1):
         d = roles[f"op{i}"]
-        name = d.labels[int(assignment[d.key])].split("(", 1)[0]
+        name = assignment[d.key]
         if name not in ops:
             raise ValueError(f"`{d.key}` chose `{name}`, which this dataset's op list lacks "
                              f"({', '.join(ops)}); for proteins, search "
