@@ -27,8 +27,5 @@ class TaskSpec(click.ParamType):
             self.fail(str(exc), param, ctx)
         return spec
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
-        return "TASK"
-
     def __repr__(self) -> str:
         return f"TaskSpec({SPEC_HELP})"
