@@ -111,8 +111,9 @@ def run_pyglove(dataset: str, seed: int, budget: int) -> list[tuple]:
     import pyglove as pg
 
     space = pg.Dict({k: pg.oneof(v) for k, v in _choices(dataset).items()})
-    algo = pg.evolution.regularized_evolution(population_size=20, tournament_size=5,
-                                              seed=seed)
+    algo = pg.evolution.regularized_evolution(  # the mutator has its own generator: seed it
+        pg.evolution.mutators.Uniform(seed=seed), population_size=20, tournament_size=5,
+        seed=seed)
     out = []
     for params, feedback in pg.sample(space, algo, num_examples=budget):
         result = _lookup(dataset, dict(params))
