@@ -122,18 +122,24 @@ def test_the_command_searches_the_example(monkeypatch):
 
 
 @needs_tables
-def test_archlang_hashes_and_the_benchmark_keys_make_the_same_classes():
-    """Every assignment with ops in {gcn, skip} (24 wirings x 16): two are the same network
-    for archlang exactly when the benchmark files them under one key."""
+@pytest.mark.parametrize(("proteins", "links", "names"), [
+    (True, None, ["gcn", "skip"]),  # every wiring
+    (False, [(0, 0, 0), (1, 1, 1)], ["gcn", "graph", "cheb", "skip"]),
+    (False, [(0, 0, 0), (0, 1, 2), (0, 2, 1)], ["sage", "cheb", "skip"]),
+])
+def test_archlang_hashes_and_the_benchmark_keys_make_the_same_classes(proteins, links, names):
+    """Two assignments are the same network for archlang exactly when the benchmark files
+    them under one key (gcn + graph summed must not read as cheb, twin chains numbered
+    either way are one network, raw skip leaves are not summed)."""
     import itertools
 
     from nas_bench_graph import Arch
 
-    s = space(proteins=True)
+    s = space(proteins)
     by_hash, by_key = {}, {}
-    for links in itertools.product(range(2), range(3), range(4)):
-        for ops in itertools.product(["gcn", "skip"], repeat=4):
-            link = [0, *links]
+    for rest in links or itertools.product(range(2), range(3), range(4)):
+        for ops in itertools.product(names, repeat=4):
+            link = [0, *rest]
             h = s.bind(assignment(s.name, link, list(ops))).hash
             k = Arch(link, list(ops)).valid_hash()
             by_hash.setdefault(h, set()).add(k)
