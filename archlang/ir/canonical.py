@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 #: ops whose result does not depend on the order of their inputs
 COMMUTATIVE = frozenset({"add", "mul"})
 _MAYBE_TRANSPARENT = frozenset({"identity", "dropout"})
+_PLAIN = frozenset({int, bool, str, type(None)})
 
 
 def is_transparent(node: Node) -> bool:
@@ -63,9 +64,9 @@ def canonical_form(graph: Graph) -> list[Any]:
     key = down[k:]
     if len(set(key)) < len(key):  # structurally equal nodes: tell them apart by their users
         key = _up_digests(nodes, args, down)
-    number = _number(nodes, args, key, k)
+    number, numbers = _number(nodes, args, key, k)
     for i in sorted(range(len(nodes)), key=number.__getitem__):
-        form.append([nodes[i].op, _numbers(nodes[i], args[i], number, k), attrs[i]])
+        form.append([nodes[i].op, numbers[i], attrs[i]])
     form.append(["output", number[-1] if nodes else _input_of(graph)])
     return form
 
@@ -78,11 +79,12 @@ def _numbers(node: Node, args: list[int], number: list[int], k: int) -> list[int
     return out
 
 
-def _number(nodes: list[Node], args: list[list[int]], key: list[bytes], k: int) -> list[int]:
+def _number(nodes: list[Node], args: list[list[int]], key: list[bytes],
+            k: int) -> tuple[list[int], list[list[int]]]:
     """A canonical topological numbering (Kahn's algorithm): of the nodes whose inputs are
     numbered, the next is the least by (digest, its inputs' numbers), so that twins (equal
     digests) are told apart by what they read; only twins reading the same numbers are left
-    to creation order."""
+    to creation order. Returns each node's number and its inputs' numbers."""
     number = [-1] * len(nodes)
     waiting = [len({a for a in a_ if a >= k}) for a_ in args]
     users: list[list[int]] = [[] for _ in nodes]
@@ -92,15 +94,15 @@ def _number(nodes: list[Node], args: list[list[int]], key: list[bytes], k: int) 
     ready = [(key[i], _numbers(nodes[i], args[i], number, k), i)
              for i in range(len(nodes)) if waiting[i] == 0]
     heapq.heapify(ready)
-    count = k
+    count, numbers = k, [[] for _ in nodes]
     while ready:
-        _, _, i = heapq.heappop(ready)
-        number[i], count = count, count + 1
+        _, numbers_i, i = heapq.heappop(ready)
+        number[i], numbers[i], count = count, numbers_i, count + 1
         for u in users[i]:
             waiting[u] -= 1
             if waiting[u] == 0:
                 heapq.heappush(ready, (key[u], _numbers(nodes[u], args[u], number, k), u))
-    return number
+    return number, numbers
 
 
 def _resolve(node: Node) -> Node:
@@ -185,10 +187,7 @@ def _digest(*parts: bytes) -> bytes:
 
 
 def _jsonable_attrs(node: Node) -> dict[str, Any]:
-    items = sorted(node.attrs.items())
-    if all(type(v) in (int, bool, str) or v is None for _, v in items):
-        return dict(items)
-    return {k: _jsonable(v) for k, v in items}
+    return {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in sorted(node.attrs.items())}
 
 
 def _jsonable(v: Any) -> Any:
