@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

@@ -28,8 +28,10 @@ canonical form: its 157,464 raw assignments (24 link lists x 9^4 ops) fall into 
 keys. archlang's `Arch.hash` identifies networks from the compiled graph instead (node
 order, the order and grouping of summed leaves, `skip` = identity looked through); the
 example writes the benchmark's model exactly (a leaf that only carries the raw input is not
-summed), and `benchmarks/bench_nasbench_graph.py --count-hashes` checks over the whole space
-that the two notions agree network for network (benchmarks/README.md has the figures).
+summed), and over the whole space the two notions agree network for network: 26,207
+archlang hashes for 26,207 benchmark keys (the 26,206 table entries and the all-skip
+network, which the table lacks), no hash spanning two keys and no key two hashes; 2,022 and
+2,022 for proteins' 15,000 assignments (`benchmarks/bench_nasbench_graph.py --count-hashes`).
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def _require_package() -> None:
                         "not installed", hint=INSTALL)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_table(dataset: str) -> dict[int, dict[str, Any]]:
     """The benchmark's table for `dataset`: ``valid_hash -> {valid_perf, perf, latency, para}``."""
     _require_package()

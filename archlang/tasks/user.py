@@ -91,7 +91,7 @@ def _import(name: str) -> Any:
         if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
             raise TaskError(f"cannot import `{name}`: no module named `{exc.name}`",
                             hint=f"run from the folder that holds it (the current directory, "
-                                 f"{cwd}, is on the import path) or install its package")
+                                 f"{cwd}, is on the import path) or install its package") from None
         raise _import_failed(name, exc) from None
     except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
         raise _import_failed(name, exc) from None
