@@ -174,12 +174,15 @@ def algorithms(include_gp: bool) -> list[tuple[str, Callable[[str, int, int], li
     return algos
 
 
-def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int) -> list[dict]:
+def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int,
+          only: str | None = None) -> list[dict]:
     rows = []
     for dataset in datasets:
         threshold = nbg.top_threshold(dataset)
         space_best = max(float(e["valid_perf"]) for e in nbg.load_table(dataset).values())
         for label, fn in algorithms(gp_seeds > 0):
+            if only is not None and only.lower() not in label.lower():
+                continue
             n = gp_seeds if "GPSampler" in label else seeds
             scores, cpu = [], 0.0
             for seed in range(n):
@@ -265,6 +268,8 @@ def main() -> None:
     parser.add_argument("--gp-seeds", type=int, default=5,
                         help="seeds for Optuna's GPSampler (slow); 0 leaves it out")
     parser.add_argument("--budget", type=int, default=100)
+    parser.add_argument("--only", default=None,
+                        help="run only the algorithms whose label contains this text")
     parser.add_argument("--count-hashes", action="store_true",
                         help="count equal networks over the whole space instead")
     args = parser.parse_args()
@@ -274,7 +279,7 @@ def main() -> None:
             count_hashes(d)
         return
     print(HEADER)
-    bench(datasets, args.seeds, args.gp_seeds, args.budget)
+    bench(datasets, args.seeds, args.gp_seeds, args.budget, args.only)
 
 
 if __name__ == "__main__":
