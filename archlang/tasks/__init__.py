@@ -33,7 +33,8 @@ __all__ = ["SPEC_HELP", "Task", "TaskError", "get_task", "task_names"]
 
 _TASKS = {
     "digits": Task("digits", "scikit-learn 8x8 digits, input [1, 8, 8], 10 classes (CPU)",
-                   digits.evaluate, digits.OBJECTIVE, digits.DIRECTION),
+                   digits.evaluate, digits.OBJECTIVE, digits.DIRECTION,
+                   load_data=digits.load_data),
 }
 
 #: the forms of a task spec, for help texts and errors

@@ -14,7 +14,9 @@ class Task:
     ``evaluate(arch, *, seed, epochs, **options) -> dict of metrics``; a task ignores the
     options that mean nothing to it only when it says so in its docstring (a lookup table
     has no epochs), and refuses unknown ones otherwise. `info` holds what the task knows
-    about its data (input shape, classes, split sizes, dataset name...).
+    about its data (input shape, classes, split sizes, dataset name...). `load_data`, for a
+    task that trains on arrays, returns ``{"train" | "val" | "test": (x, y)}`` as torch
+    tensors (weight-sharing search trains its shared model on them); None otherwise.
     """
 
     name: str
@@ -23,6 +25,8 @@ class Task:
     objective: str
     direction: str = "maximize"
     info: dict[str, Any] = field(default_factory=dict, compare=False)
+    load_data: Callable[[], dict[str, tuple[Any, Any]]] | None = field(default=None,
+                                                                        compare=False)
 
 
 class TaskError(ValueError):

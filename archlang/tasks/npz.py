@@ -51,7 +51,8 @@ def make_task(path: str) -> Task:
 
     return Task(f"npz:{path}", f"arrays from {path}: input {list(input_shape)}, "
                 f"{classes} classes, split {sizes}", evaluate, OBJECTIVE, DIRECTION,
-                info={"input_shape": input_shape, "classes": classes, "sizes": sizes})
+                info={"input_shape": input_shape, "classes": classes, "sizes": sizes},
+                load_data=lambda: _tensors(splits))
 
 
 def load_splits(path: str) -> tuple[dict[str, tuple[Any, Any]], int]:

@@ -42,6 +42,8 @@ def test_a_tiny_array_trains_one_epoch_on_a_fixed_stratified_split(tmp_path: Pat
     assert classes == 3
     for name in ("val", "test"):
         assert np.bincount(splits[name][1]).tolist() == [4, 4, 4]  # stratified
+    tensors = task.load_data()  # what weight-sharing search trains on
+    assert tuple(tensors["train"][0].shape) == (36, 4) and str(tensors["val"][1].dtype) == "torch.int64"
 
 
 def test_options_change_training_and_unknown_ones_are_refused(tmp_path: Path):
