@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
 from archlang.search import get_searcher, run_search, searcher_names
 from archlang.search.export import error_line, short_assignment, write_results
-from archlang.tasks import get_task, task_names
+from archlang.tasks import SPEC_HELP, get_task
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,8 +58,8 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.command("search")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--network", default=None, help="The network to search (default: the only one).")
-@click.option("--task", "task_name", required=True, type=click.Choice(task_names()),
-              help="What to train and score each architecture on.")
+@click.option("--task", "task_name", required=True, type=TaskSpec(),
+              help=f"What to train and score each architecture on: {SPEC_HELP}.")
 @click.option("--algorithm", default="random", show_default=True,
               type=click.Choice(searcher_names()))
 @click.option("--budget", default=20, show_default=True, type=click.IntRange(min=1),
@@ -67,6 +68,10 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               help="Seeds the search and every trial's training.")
 @click.option("--epochs", default=8, show_default=True, type=click.IntRange(min=1),
               help="Training epochs per trial.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate for tasks that train (default: the task's own).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Batch size for tasks that train (default: the task's own).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write best.arch, best.py, best.json, trials.csv (and study.db) here.")
 @click.option("--objective", "objective_texts", multiple=True, metavar="NAME[:max|min]",
@@ -93,7 +98,8 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               metavar="N", help="With --weight-sharing: training steps of the shared model.")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
-           seed: int, epochs: int, out: Path | None, objective_texts: tuple[str, ...],
+           seed: int, epochs: int, lr: float | None, batch_size: int | None,
+           out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
            retrain_top: int, shared_steps: int, quiet: bool) -> None:
@@ -106,8 +112,9 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     err = Console(stderr=True)
     task = get_task(task_name)
     objectives = _objectives(objective_texts, task)
+    given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
     settings = {"file": str(file), "task": task_name, "algorithm": algorithm,
-                "budget": budget, "seed": seed, "epochs": epochs,
+                "budget": budget, "seed": seed, "epochs": epochs, **given,
                 "objectives": [str(o) for o in objectives],
                 **Constraints(max_params, max_flops).to_json()}
     if weight_sharing is not None:
@@ -116,7 +123,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     try:
         space = _load_space(file, network)
         resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
-        evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed)
+        evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given)
         history = resumed.history if resumed else []
         with _Reporter(err, _planned(space, budget), quiet, history) as reporter:
             study = run_search(space, evaluate, get_searcher(algorithm, seed=seed), budget,
@@ -196,16 +203,22 @@ def _open_study(storage_path: Path | None, out: Path | None, study_name: str | N
 
 
 #: settings that change what a trial's metrics mean: a study cannot mix them
-_RESULT_SETTINGS = ("task", "epochs")
+_RESULT_SETTINGS = ("task", "epochs", "lr", "batch_size")
 
 
 def _check_same_task(stored: dict[str, Any], settings: dict[str, Any], name: str) -> None:
     for key in _RESULT_SETTINGS:
-        if key in stored and stored[key] != settings[key]:
+        old, new = stored.get(key), settings.get(key)
+        if (key in stored or key in settings) and old != new:
+            option = "--" + key.replace("_", "-")
             raise click.UsageError(
-                f"study `{name}` was run with --{key} {stored[key]}, not {settings[key]}: "
+                f"study `{name}` was run with {option} {_shown(old)}, not {_shown(new)}: "
                 f"its results would not compare; use another --study NAME or the same "
-                f"--{key}")
+                f"{option}")
+
+
+def _shown(value: Any) -> str:
+    return "the default" if value is None else str(value)
 
 
 def _load_space(file: Path, network: str | None) -> Any:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from archlang.ir.canonical import canonical_form
 from archlang.source import NO_SPAN, Span
 
 #: names a generated nn.Module attribute must not take
@@ -82,20 +83,15 @@ class Graph:
         self.nodes = [n for n in self.nodes if id(n) in live]
 
     def canonical(self) -> list[Any]:
-        """A name-free description: equal networks give equal lists."""
-        index: dict[int, int] = {}
-        out: list[Any] = []
-        for i, n in enumerate(self.inputs):
-            index[id(n)] = i
-            out.append(["input", list(n.shape), n.dtype])
-        for n in self.nodes:
-            index[id(n)] = len(index)
-            attrs = {k: _jsonable(v) for k, v in sorted(n.attrs.items())}
-            out.append([n.op, [index[id(x)] for x in n.inputs], attrs])
-        out.append(["output", index[id(self.output)] if self.output is not None else -1])
-        return out
+        """A name-free description, the same for equal networks up to isomorphism.
+
+        Invariant to the order of independent nodes, to the input order of `add`/`mul`, and to
+        `identity()`/`dropout(0.0)` nodes; see `archlang.ir.canonical` for how and its limits.
+        """
+        return canonical_form(self)
 
     def hash(self) -> str:
+        """SHA-256 of the canonical form: stable across processes and machines."""
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -119,10 +115,3 @@ def sanitize(path: str) -> str:
         name = name.strip("_") + "_"
     return name
 
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, float) and v.is_integer():
-        return {"f": v}
-    return v

@@ -1,8 +1,18 @@
-"""Tasks: what a search trains and scores an architecture on, by name.
+"""Tasks: what a search trains and scores an architecture on, by spec.
 
-A `Task` bundles an evaluator (``evaluate(arch, *, epochs, seed) -> metrics``) with the
-metric it optimizes. Tasks import their heavy dependencies (torch, scikit-learn) only
-when they evaluate, so listing them is cheap.
+A `Task` bundles an evaluator (``evaluate(arch, *, epochs, seed, **options) -> metrics``)
+with the metric it optimizes. `get_task(spec)` understands
+
+=========================  ==============================================================
+``digits``                 scikit-learn's 8x8 digits, trained on the CPU (`tasks.digits`)
+``npz:PATH``               the same trainer on a user's arrays ``X``, ``y`` (`tasks.npz`)
+``MODULE:FUNCTION``        a user's evaluator ``function(module, arch)`` (`tasks.user`)
+``nasbench-graph:DATASET`` NAS-Bench-Graph's table lookup (`tasks.nasbench_graph`)
+=========================  ==============================================================
+
+and raises `TaskError` (a ValueError with a hint) for a spec it cannot serve. Tasks import
+their heavy dependencies (torch, scikit-learn, the benchmark tables) only when they are
+asked for, so listing them is cheap.
 
     >>> from archlang.tasks import get_task, task_names
     >>> task_names()
@@ -13,37 +23,55 @@ when they evaluate, so listing them is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import difflib
+import functools
 
 from archlang.tasks import digits
+from archlang.tasks.base import Task, TaskError
 
-
-@dataclass(frozen=True)
-class Task:
-    """A named evaluation: how to score an Arch, and which metric to optimize."""
-
-    name: str
-    description: str
-    evaluate: Callable[..., dict[str, Any]]
-    objective: str
-    direction: str = "maximize"
-
+__all__ = ["SPEC_HELP", "Task", "TaskError", "get_task", "task_names"]
 
 _TASKS = {
     "digits": Task("digits", "scikit-learn 8x8 digits, input [1, 8, 8], 10 classes (CPU)",
-                   digits.evaluate, digits.OBJECTIVE, digits.DIRECTION),
+                   digits.evaluate, digits.OBJECTIVE, digits.DIRECTION,
+                   load_data=digits.load_data),
 }
+
+#: the forms of a task spec, for help texts and errors
+SPEC_HELP = "digits, npz:PATH, nasbench-graph:DATASET or MODULE:FUNCTION"
 
 
 def task_names() -> list[str]:
+    """The built-in tasks that need no argument."""
     return list(_TASKS)
 
 
-def get_task(name: str) -> Task:
-    """The task registered under `name`; ValueError naming the known ones otherwise."""
-    try:
-        return _TASKS[name]
-    except KeyError:
-        raise ValueError(f"unknown task {name!r}; known: {', '.join(_TASKS)}") from None
+@functools.lru_cache(maxsize=32)
+def get_task(spec: str) -> Task:
+    """The task a spec names (see the module docstring); `TaskError` otherwise."""
+    spec = spec.strip()
+    if spec in _TASKS:
+        return _TASKS[spec]
+    kind, colon, rest = spec.partition(":")
+    if colon and kind == "npz":
+        from archlang.tasks import npz
+
+        return npz.make_task(_argument(spec, rest, "npz:PATH"))
+    if colon and kind == "nasbench-graph":
+        from archlang.tasks import nasbench_graph
+
+        return nasbench_graph.make_task(_argument(spec, rest, "nasbench-graph:DATASET"))
+    if colon:
+        from archlang.tasks import user
+
+        return user.make_task(spec)
+    close = difflib.get_close_matches(spec, [*_TASKS, "npz", "nasbench-graph"], n=1)
+    raise TaskError(f"unknown task {spec!r}; known: {', '.join(_TASKS)}",
+                    hint=f"did you mean `{close[0]}`?" if close else
+                    f"a task is {SPEC_HELP}")
+
+
+def _argument(spec: str, rest: str, form: str) -> str:
+    if not rest:
+        raise TaskError(f"`{spec}` is missing its argument", hint=f"write {form}")
+    return rest

@@ -2,23 +2,24 @@
 
 The data (1797 images, no download) is scaled to [0, 1], shaped (N, 1, 8, 8) and split
 once, stratified with a fixed seed, into train/validation/test = 60/20/20. `evaluate`
-trains a compiled Arch with Adam from a fixed torch seed, so the same network gives the
-same metrics in the same environment. The validation accuracy is the objective; the test
-accuracy is reported, never used to choose.
+trains a compiled Arch with the shared trainer (`archlang.tasks.train`): Adam from a fixed
+torch seed, so the same network gives the same metrics in the same environment. The
+validation accuracy is the objective; the test accuracy is reported, never used to choose.
 """
 
 from __future__ import annotations
 
 import functools
-import statistics
-import time
 from typing import Any
+
+from archlang.tasks.train import DIRECTION, OBJECTIVE, check_shapes, train_and_score
 
 INPUT_SHAPE = (1, 8, 8)
 CLASSES = 10
 SPLIT_SEED = 0
-OBJECTIVE = "val_accuracy"
-DIRECTION = "maximize"
+
+__all__ = ["CLASSES", "DIRECTION", "INPUT_SHAPE", "OBJECTIVE", "check_arch", "evaluate",
+           "load_data"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -47,86 +48,18 @@ def load_data() -> dict[str, tuple[Any, Any]]:
 
 def check_arch(arch: Any) -> None:
     """Raise ValueError unless the network reads one [1, 8, 8] input and gives 10 scores."""
-    shapes = list(arch.input_shapes.values())
-    if shapes != [INPUT_SHAPE] or tuple(arch.output_shape) != (CLASSES,):
-        raise ValueError(
-            f"the digits task needs one input [1, 8, 8] and an output [10]; "
-            f"`{arch.name}` has inputs {[list(s) for s in shapes]} and output "
-            f"{list(arch.output_shape)}")
+    check_shapes(arch, INPUT_SHAPE, CLASSES, "digits")
 
 
 def evaluate(arch: Any, *, epochs: int = 8, lr: float = 3e-3, batch_size: int = 64,
-             seed: int = 0) -> dict[str, float]:
-    """Train `arch` on digits and return its metrics.
+             seed: int = 0, **options: Any) -> dict[str, float]:
+    """Train `arch` on digits and return its metrics (see `train.train_and_score`).
 
-    Returns ``val_accuracy``, ``test_accuracy`` (in [0, 1]), ``train_loss`` (mean over the
-    last epoch), ``params``, ``flops`` (from the Arch), ``latency_ms`` (median CPU time of a
-    batch-1 forward) and ``train_seconds``.
+    Unknown keyword options are refused, so a misspelt option is never silently ignored.
     """
-    import torch
-
+    if options:
+        raise ValueError(f"the digits task has no option {', '.join(map(repr, options))}; "
+                         f"it takes epochs, lr, batch_size and seed")
     check_arch(arch)
-    data = load_data()
-    torch.manual_seed(seed)
-    model = arch.compile()
-    start = time.perf_counter()
-    loss = _train(model, *data["train"], epochs=epochs, lr=lr, batch_size=batch_size,
-                  seed=seed)
-    train_seconds = time.perf_counter() - start
-    return {
-        "val_accuracy": _accuracy(model, *data["val"]),
-        "test_accuracy": _accuracy(model, *data["test"]),
-        "train_loss": loss,
-        "params": arch.params,
-        "flops": arch.flops,
-        "latency_ms": _latency_ms(model),
-        "train_seconds": train_seconds,
-    }
-
-
-def _train(model: Any, x: Any, y: Any, *, epochs: int, lr: float, batch_size: int,
-           seed: int) -> float:
-    """Adam on cross-entropy; returns the mean loss of the last epoch."""
-    import torch
-    import torch.nn.functional as F
-
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    mean = float("nan")
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=gen)
-        total = 0.0
-        for i in range(0, len(x), batch_size):
-            idx = order[i:i + batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        mean = total / len(x)
-    return mean
-
-
-def _accuracy(model: Any, x: Any, y: Any) -> float:
-    import torch
-
-    model.eval()
-    with torch.no_grad():
-        return (model(x).argmax(dim=1) == y).float().mean().item()
-
-
-def _latency_ms(model: Any, runs: int = 9, warmup: int = 3) -> float:
-    """Median wall time of one batch-1 forward in eval mode, after a few warm-up runs."""
-    import torch
-
-    model.eval()
-    x = torch.zeros(1, *INPUT_SHAPE)
-    times = []
-    with torch.no_grad():
-        for i in range(warmup + runs):
-            start = time.perf_counter()
-            model(x)
-            if i >= warmup:
-                times.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(times)
+    return train_and_score(arch, load_data(), epochs=epochs, lr=lr, batch_size=batch_size,
+                           seed=seed)
