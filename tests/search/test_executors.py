@@ -68,7 +68,7 @@ class Shuffled:
 
 # 256 assignments, 256 different networks
 CHAIN = "network chain() (x: [4]) {\n    h = x\n" + "".join(
-    f"    h = h -> linear(choice(2, 3, 4, 5)) -> relu()\n" for _ in range(4)) + \
+    "    h = h -> linear(choice(2, 3, 4, 5)) -> relu()\n" for _ in range(4)) + \
     "    return h -> linear(2)\n}\n"
 
 
