@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -173,3 +174,38 @@ def test_make_executor_refuses_what_it_does_not_know():
         make_executor("dask", space, reward)
     with pytest.raises(ValueError, match="at least 1"):
         make_executor("pool", space, reward, workers=0)
+
+
+def cli(args: list[str]):
+    from click.testing import CliRunner
+
+    from archlang.cli.search_cmd import search
+
+    return CliRunner().invoke(search, args)
+
+
+def test_the_command_says_how_to_install_ray_when_it_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    arch = tmp_path / "w.arch"
+    arch.write_text(WIDTHS.replace("[4]", "[1, 8, 8]"), encoding="utf-8")
+    result = cli([str(arch), "--task", "digits", "--executor", "ray", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "pip install 'archlang[ray]'" in result.output and "Traceback" not in result.output
+    result = cli([str(arch), "--task", "digits", "--address", "ray://h:10001",
+                  "--executor", "pool"])
+    assert result.exit_code == 2 and "use it with --executor ray" in result.output
+
+
+@pytest.mark.slow
+def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
+    arch = tmp_path / "w.arch"
+    arch.write_text("network w() (x: [1, 8, 8]) {\n    return x -> global_avgpool() -> "
+                    "linear(choice(10, 20)) -> choice(relu(), relu()) -> linear(10)\n}\n",
+                    encoding="utf-8")
+    result = cli([str(arch), "--task", "digits", "--epochs", "1", "--budget", "2",
+                  "--algorithm", "grid",
+                  "--workers", "2", "--storage", str(tmp_path / "s.db")])
+    assert result.exit_code == 0, result.output
+    trials = Storage(tmp_path / "s.db").open_study("w.w").trials()
+    assert {t.state for t in trials} == {COMPLETE}
+    assert sum(t.duplicate_of is None for t in trials) == 2  # two networks, each once
