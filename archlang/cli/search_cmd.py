@@ -180,10 +180,12 @@ def _open_study(storage_path: Path | None, out: Path | None, study_name: str | N
     except StorageError as exc:
         raise click.BadParameter(str(exc), param_hint="--storage") from None
     try:
-        storage.lock(name)  # released when the process ends, whatever ends it
+        lock = storage.lock(name)  # a process that dies drops it too (flock)
     except StudyLocked as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(LOCKED)
+    if lock is not None:
+        click.get_current_context().call_on_close(lock.release)
     if storage.has_study(name):
         _check_same_task(storage.open_study(name).field("settings"), settings, name)
     resumed = prepare_study(storage, name, space, settings=settings,
