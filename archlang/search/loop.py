@@ -20,7 +20,14 @@
   left ``running`` by a killed process are run again under their own numbers. The budget
   counts the history's trials too, so the total reaches it.
 * A ``recorder`` (a `StudyStore`) is told when a trial starts and when it ends, so each
-  finished trial is on disk before the next one begins.
+  finished trial is on disk as soon as it ends. Only this loop (the driver) writes it.
+* Several trials in flight (`archlang.search.executors`: ``executor="pool"`` or ``"ray"``
+  with ``workers``): the loop proposes until ``executor.slots`` trials are in flight or
+  the trials in flight would fill the budget, binds and checks each in the driver, and
+  observes results in the order they come back. A proposal whose network equals one in
+  flight is not submitted: it waits and reuses that result. A trial whose worker died is
+  submitted once more, then failed with the reason. With one slot the loop is the serial
+  loop: the same trials, numbers and observations for a given seed.
 * The loop ends when the budget is spent, the searcher raises `SpaceExhausted`, on too
   many duplicates or infeasible proposals, or on Ctrl-C; `Study.stopped` says why.
 
