@@ -11,9 +11,14 @@ Storage: ``--storage PATH`` if given, else ``OUT/study.db`` when ``--out`` is gi
 none (the trials live in memory only). The study is ``--study NAME``, by default
 ``<file stem>.<network>``. Rerunning the same command resumes the study.
 
+Executors (`archlang.search.executors`): ``--workers N`` trials at once, in forked processes
+(``--executor pool``, the default for N > 1) or on Ray (``--executor ray [--address ADDR]``).
+
 Exit codes: 0 with at least one completed trial; 1 for a problem in the `.arch` file
 (diagnostics on stderr) or when every trial failed; 2 for a wrong command line (a bad
-``--objective``, a study run on another task); 130 when interrupted (the trials done so far
+``--objective``, a study run on another task, ``--executor ray`` without Ray); 3 when
+another search process holds the study (`archlang.search.storage.Storage.lock`); 130
+when interrupted (the trials done so far
 are still shown, stored and written).
 """
 
@@ -30,6 +35,7 @@ import click
 from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
 from archlang.search import get_searcher, run_search, searcher_names
+from archlang.search.executors import ExecutorError
 from archlang.search.export import error_line, short_assignment, write_results
 from archlang.tasks import SPEC_HELP, get_task
 
@@ -40,6 +46,8 @@ if TYPE_CHECKING:
     from archlang.search.objectives import Objective
 
 TOP = 5
+#: the exit code when another search holds the study
+LOCKED = 3
 #: metrics the table shows when a task reports them, and their column titles
 SHOWN = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
 
@@ -96,13 +104,21 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               metavar="K", help="With --weight-sharing: networks retrained on their own.")
 @click.option("--shared-steps", default=400, show_default=True, type=click.IntRange(min=1),
               metavar="N", help="With --weight-sharing: training steps of the shared model.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Trials to evaluate at once (more than 1 implies --executor pool).")
+@click.option("--executor", type=click.Choice(["inprocess", "pool", "ray"]), default=None,
+              help="Where trials run: this process, a pool of forked processes, or Ray "
+                   "[default: inprocess, pool with --workers > 1].")
+@click.option("--address", default=None, metavar="ADDR",
+              help="The Ray cluster to join (e.g. ray://host:10001) [default: a local one].")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
            seed: int, epochs: int, lr: float | None, batch_size: int | None,
            out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
-           retrain_top: int, shared_steps: int, quiet: bool) -> None:
+           retrain_top: int, shared_steps: int, workers: int, executor: str | None,
+           address: str | None, quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
@@ -110,6 +126,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     from archlang.search.objectives import Constraints
 
     err = Console(stderr=True)
+    executor = _executor(executor, workers, address)
     task = get_task(task_name)
     objectives = _objectives(objective_texts, task)
     given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
@@ -130,10 +147,13 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                                reporter.on_trial, objectives=objectives,
                                constraints=Constraints(max_params, max_flops),
                                history=history, recorder=resumed.store if resumed else None,
-                               trial_timeout=trial_timeout)
+                               trial_timeout=trial_timeout, executor=executor,
+                               workers=workers, address=address)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(1)
+    except ExecutorError as exc:
+        raise click.UsageError(str(exc)) from None
     _summarize(Console(), space, study, reporter.seconds)
     if out is not None:
         for warning in write_results(study, space, out, settings):
@@ -183,8 +203,10 @@ def _objectives(texts: tuple[str, ...], task: Any) -> list[Objective]:
 def _open_study(storage_path: Path | None, out: Path | None, study_name: str | None,
                 file: Path, space: Any, settings: dict[str, Any], err: Console) -> Any:
     """The study to record into (and resume), or None when nothing is stored."""
+    from rich.markup import escape
+
     from archlang.search.resume import prepare_study
-    from archlang.search.storage import Storage, StorageError
+    from archlang.search.storage import Storage, StorageError, StudyLocked
 
     path = storage_path or (out / "study.db" if out is not None else None)
     if path is None:
@@ -194,12 +216,36 @@ def _open_study(storage_path: Path | None, out: Path | None, study_name: str | N
         storage = Storage(path)
     except StorageError as exc:
         raise click.BadParameter(str(exc), param_hint="--storage") from None
+    try:
+        lock = storage.lock(name)  # a process that dies drops it too (flock)
+    except StudyLocked as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(LOCKED)
+    if lock is not None:
+        click.get_current_context().call_on_close(lock.release)
     if storage.has_study(name):
         _check_same_task(storage.open_study(name).field("settings"), settings, name)
     resumed = prepare_study(storage, name, space, settings=settings,
                             objectives=settings["objectives"])
     err.print(resumed.summary(), markup=False, highlight=False)
     return resumed
+
+
+def _executor(name: str | None, workers: int, address: str | None) -> str:
+    """The executor to use: `name`, else a pool when there are several workers."""
+    if name is None:
+        name = "ray" if address is not None else "pool" if workers > 1 else "inprocess"
+    if address is not None and name != "ray":
+        raise click.BadParameter("--address is the Ray cluster's: use it with "
+                                 "--executor ray", param_hint="--address")
+    if name == "ray":
+        from archlang.search.executors import import_ray
+
+        try:
+            import_ray()
+        except ExecutorError as exc:
+            raise click.UsageError(str(exc)) from None
+    return name
 
 
 #: settings that change what a trial's metrics mean: a study cannot mix them

@@ -7,7 +7,10 @@ it in its copy of the space, calls ``evaluate(arch)`` and sends the metrics back
 parent waits at most `timeout` seconds, then kills the worker (SIGKILL) and raises
 `TrialTimeout`; the next trial forks a fresh worker. An exception in the worker comes back
 as `TrialError` with its ``Type: message``; a worker that dies (a segfault, the
-out-of-memory killer) raises `TrialError` naming the signal.
+out-of-memory killer) raises `TrialError` naming the signal. `send` and `receive` split
+`run` in two for a driver that keeps several workers busy (`archlang.search.executors`):
+``conn`` is what to wait on, and `receive` tells an evaluator's error (``"error"``) from a
+dead worker (``"lost"``). A worker dies with its parent (``PR_SET_PDEATHSIG`` on Linux).
 
 One worker serves trial after trial, so what an evaluator caches (a data set, a lookup
 table) is loaded once, not per trial. Before the first fork the parent imports torch when
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import multiprocessing
+import os
 import sys
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -59,32 +63,44 @@ class ChildWorker:
 
     def run(self, assignment: Assignment, timeout: float) -> dict[str, Any]:
         """The metrics of ``evaluate(space.bind(assignment))``, computed in the worker."""
+        self.send(assignment)
+        assert self.conn is not None
+        if not self.conn.poll(timeout):
+            self.close()
+            raise TrialTimeout(timeout_message(timeout))
+        kind, payload = self.receive()
+        if kind != "ok":
+            raise TrialError(payload)
+        return payload
+
+    def send(self, assignment: Assignment) -> None:
+        """Start evaluating `assignment` (forking the worker first when there is none);
+        its outcome is read by `receive` once ``conn`` is readable."""
         if self.process is None or not self.process.is_alive():
             self._start()
         assert self.conn is not None
         self.conn.send(assignment)
-        if not self.conn.poll(timeout):
-            self.close()
-            raise TrialTimeout(f"timeout: the evaluation ran past {timeout:g} s and was "
-                               "killed")
+
+    def receive(self) -> tuple[str, Any]:
+        """The outcome of the evaluation `send` started: ``("ok", metrics)``, ``("error",
+        text)`` when the evaluator raised, or ``("lost", text)`` when the worker died (it
+        is then closed, and the next `send` forks a fresh one). Blocks until it comes."""
+        assert self.conn is not None
         try:
-            kind, payload = self.conn.recv()
-        except EOFError:
+            return self.conn.recv()
+        except (EOFError, OSError):
             self.process.join(5)
             code = self.process.exitcode
             self.close()
-            raise TrialError(_death(code)) from None
-        if kind == "error":
-            raise TrialError(payload)
-        return payload
+            return "lost", _death(code)
 
     def _start(self) -> None:
         self.close()
         if "torch" not in sys.modules and importlib.util.find_spec("torch") is not None:
             import torch  # noqa: F401 - imported once here rather than in every worker
         parent, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_serve, args=(self.space, self.evaluate, child),
-                                        daemon=True)
+        self.process = self.ctx.Process(target=_serve, daemon=True,
+                                        args=(self.space, self.evaluate, child, os.getpid()))
         self.process.start()
         child.close()
         self.conn = parent
@@ -102,8 +118,13 @@ class ChildWorker:
             self.conn = None
 
 
-def _serve(space: Space, evaluate: Evaluate, conn: Connection) -> None:
+def timeout_message(timeout: float) -> str:
+    return f"timeout: the evaluation ran past {timeout:g} s and was killed"
+
+
+def _serve(space: Space, evaluate: Evaluate, conn: Connection, parent: int) -> None:
     """The worker's loop: an assignment in, ``("ok", metrics)`` or ``("error", text)`` out."""
+    _die_with_parent(parent)
     _single_threaded_torch()
     while True:
         try:
@@ -118,6 +139,23 @@ def _serve(space: Space, evaluate: Evaluate, conn: Connection) -> None:
             conn.send(message)
         except Exception as exc:  # noqa: BLE001 - e.g. metrics that cannot be pickled
             conn.send(("error", f"the metrics could not be sent back: {exc}"))
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the search process dies (Linux), so that a
+    search killed with SIGKILL leaves no worker training on: its trial is rerun on resume,
+    never completed twice. Elsewhere the worker ends when its pipe closes."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def _describe(exc: BaseException) -> str:

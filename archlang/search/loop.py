@@ -20,7 +20,14 @@
   left ``running`` by a killed process are run again under their own numbers. The budget
   counts the history's trials too, so the total reaches it.
 * A ``recorder`` (a `StudyStore`) is told when a trial starts and when it ends, so each
-  finished trial is on disk before the next one begins.
+  finished trial is on disk as soon as it ends. Only this loop (the driver) writes it.
+* Several trials in flight (`archlang.search.executors`: ``executor="pool"`` or ``"ray"``
+  with ``workers``): the loop proposes until ``executor.slots`` trials are in flight or
+  the trials in flight would fill the budget, binds and checks each in the driver, and
+  observes results in the order they come back. A proposal whose network equals one in
+  flight is not submitted: it waits and reuses that result. A trial whose worker died is
+  submitted once more, then failed with the reason. With one slot the loop is the serial
+  loop: the same trials, numbers and observations for a given seed.
 * The loop ends when the budget is spent, the searcher raises `SpaceExhausted`, on too
   many duplicates or infeasible proposals, or on Ctrl-C; `Study.stopped` says why.
 
@@ -43,6 +50,7 @@ from archlang.search.objectives import Constraints, Objective, pareto_front
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch
     from archlang.ir.space import Space
+    from archlang.search.executors import Executor
 
 RUNNING = "running"
 COMPLETE = "complete"
@@ -167,18 +175,30 @@ class Recorder(Protocol):
 
 
 @dataclass
+class _Pending:
+    """A trial handed to the executor, or waiting for an equal network in flight."""
+
+    trial: Trial
+    start: float
+    arch: Any = None
+    #: how many times a worker died under it
+    lost: int = 0
+
+
+@dataclass
 class _Run:
     """What one call of `run_search` needs at hand for every trial."""
 
     space: Space
-    evaluate: Evaluate
     study: Study
     constraints: Constraints
     recorder: Recorder | None
-    trial_timeout: float | None
+    executor: Executor
     evaluated: dict[str, Trial] = field(default_factory=dict)
-    #: the forked worker that runs evaluations when there is a time limit
-    worker: Any = None
+    #: trials in the executor, by number
+    in_flight: dict[int, _Pending] = field(default_factory=dict)
+    #: network hash of a trial in flight -> trials proposed meanwhile with an equal network
+    waiting: dict[str, list[_Pending]] = field(default_factory=dict)
 
 
 def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int,
@@ -186,61 +206,79 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
                direction: str = "maximize", objectives: Sequence[Objective] | None = None,
                constraints: Constraints | None = None, history: Sequence[Trial] = (),
                recorder: Recorder | None = None, trial_timeout: float | None = None,
-               max_duplicates: int | None = None,
-               max_infeasible: int | None = None) -> Study:
+               max_duplicates: int | None = None, max_infeasible: int | None = None,
+               executor: str | Executor = "inprocess", workers: int = 1,
+               address: str | None = None) -> Study:
     """Search `space` with `searcher` until `budget` distinct networks are evaluated
-    (counting those of `history`); see the module docstring for the rules."""
+    (counting those of `history`); see the module docstring for the rules.
+
+    ``executor`` is "inprocess", "pool" or "ray" (with ``workers`` and, for Ray, the
+    cluster ``address``), or an `archlang.search.executors.Executor` the caller made (and
+    closes)."""
+    from archlang.search.executors import make_executor
+
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     study = Study(objectives=list(objectives or [Objective(objective, direction)]))
-    run = _Run(space, evaluate, study, constraints or Constraints(), recorder, trial_timeout)
-    if trial_timeout is not None:
-        from archlang.search.isolate import ChildWorker
-
-        run.worker = ChildWorker(space, evaluate)
+    owned = isinstance(executor, str)
+    runner = (make_executor(executor, space, evaluate, workers=workers,  # type: ignore[arg-type]
+                            trial_timeout=trial_timeout, address=address)
+              if owned else executor)
+    run = _Run(space, study, constraints or Constraints(), recorder, runner)  # type: ignore[arg-type]
     try:
         return _loop(run, searcher, budget, history, on_trial, max_duplicates, max_infeasible)
     finally:
-        if run.worker is not None:
-            run.worker.close()
+        if owned:
+            runner.close()  # type: ignore[union-attr]
 
 
 def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
           on_trial: OnTrial | None, max_duplicates: int | None,
           max_infeasible: int | None) -> Study:
+    """Keep up to ``executor.slots`` trials in flight; record each as it ends."""
     study = run.study
     searcher.setup(run.space)
     rerun = _replay(run, searcher, history)
     number = max((t.number for t in history), default=-1) + 1
     if run.recorder is not None:
         number = max(number, run.recorder.next_number())
-    duplicates_left = max_duplicates if max_duplicates is not None else 10 * budget + 100
-    infeasible_left = max_infeasible if max_infeasible is not None else 10 * budget + 100
+    left = {"duplicates": max_duplicates if max_duplicates is not None else 10 * budget + 100,
+            "infeasible": max_infeasible if max_infeasible is not None else 10 * budget + 100}
     spent = study.spent  # kept up to date here: `Study.spent` walks every trial
+
+    def conclude(trial: Trial) -> None:
+        nonlocal spent
+        spent += trial.counted
+        left["duplicates"] -= trial.duplicate_of is not None
+        left["infeasible"] -= trial.state == INFEASIBLE
+        study.trials.append(trial)
+        searcher.observe(trial.assignment, _result(study, trial))
+        if on_trial is not None:
+            on_trial(trial, study)
+        if study.stopped is None and min(left.values()) < 0:
+            study.stopped = min(left, key=left.__getitem__)
+
     try:
-        while spent < budget:
-            if rerun:
-                trial = rerun.pop(0)
-                searcher.replay(trial.assignment, None)
-            else:
-                try:
-                    assignment = searcher.propose()
-                except SpaceExhausted as exc:
-                    study.stopped = f"exhausted: {exc}"
-                    break
-                trial, number = Trial(number, dict(assignment)), number + 1
-            _run_trial(run, trial)
-            spent += trial.counted
-            duplicates_left -= trial.duplicate_of is not None
-            infeasible_left -= trial.state == INFEASIBLE
-            study.trials.append(trial)
-            searcher.observe(trial.assignment, _result(study, trial))
-            if on_trial is not None:
-                on_trial(trial, study)
-            if duplicates_left < 0 or infeasible_left < 0:
-                study.stopped = "duplicates" if duplicates_left < 0 else "infeasible"
+        while True:
+            while (study.stopped is None and len(run.in_flight) < run.executor.slots
+                   and spent + len(run.in_flight) < budget):
+                if rerun:
+                    trial = rerun.pop(0)
+                    searcher.replay(trial.assignment, None)
+                else:
+                    try:
+                        assignment = searcher.propose()
+                    except SpaceExhausted as exc:
+                        study.stopped = f"exhausted: {exc}"
+                        break
+                    trial, number = Trial(number, dict(assignment)), number + 1
+                if _start_trial(run, trial):
+                    conclude(trial)
+            if not run.in_flight:
                 break
-        else:
+            for done in _collect(run):
+                conclude(done)
+        if study.stopped is None:
             study.stopped = "budget"
     except KeyboardInterrupt:
         study.stopped = "interrupted"
@@ -261,7 +299,9 @@ def _replay(run: _Run, searcher: Searcher, history: Sequence[Trial]) -> list[Tri
     return rerun
 
 
-def _run_trial(run: _Run, trial: Trial) -> None:
+def _start_trial(run: _Run, trial: Trial) -> bool:
+    """Bind and check `trial` in the driver and hand it to the executor; True when it is
+    already finished (a failed bind, a duplicate, an infeasible network)."""
     trial.started = time.time()
     start = time.perf_counter()
     try:
@@ -274,50 +314,69 @@ def _run_trial(run: _Run, trial: Trial) -> None:
         return _finish(run, trial, start)
     earlier = run.evaluated.get(arch.hash)
     if earlier is not None:
-        trial.state, trial.error = earlier.state, earlier.error
-        trial.metrics = dict(earlier.metrics)
-        trial.duplicate_of = earlier.number
-        return _finish(run, trial, start)
+        return _finish(run, _reuse(trial, earlier), start)
     violation = run.constraints.violation(arch) if run.constraints else None
     if violation is not None:
         trial.state, trial.error = INFEASIBLE, violation
         trial.metrics = {"params": arch.params, "flops": arch.flops}
         return _finish(run, trial, start)
+    pending = _Pending(trial, start, arch)
+    twin = next((p for p in run.in_flight.values() if p.trial.hash == arch.hash), None)
+    if twin is not None:  # an equal network is being evaluated: wait for its result
+        run.waiting.setdefault(arch.hash, []).append(pending)
+        return False
     if run.recorder is not None:
         trial.state = RUNNING
         run.recorder.start(trial)
-    _evaluate_into(trial, arch, run)
-    run.evaluated[arch.hash] = trial
-    _finish(run, trial, start)
+    run.in_flight[trial.number] = pending
+    run.executor.submit(trial.number, trial.assignment, arch)
+    return False
 
 
-def _finish(run: _Run, trial: Trial, start: float) -> None:
+def _collect(run: _Run) -> list[Trial]:
+    """Wait for the executor; the trials that ended, each followed by those that waited
+    for its network. A trial whose worker died is submitted again the first time."""
+    from archlang.search.executors import LOST, OK
+
+    done = []
+    for outcome in run.executor.wait():
+        pending = run.in_flight.pop(outcome.ticket)
+        trial = pending.trial
+        if outcome.kind == LOST and pending.lost == 0:
+            pending.lost += 1
+            run.in_flight[trial.number] = pending
+            run.executor.submit(trial.number, trial.assignment, pending.arch)
+            continue
+        trial.state, trial.metrics = FAILED, {}
+        if outcome.kind == OK:
+            trial.metrics = outcome.value
+            trial.error = _problem(trial.metrics, run.study.objectives)
+            trial.state = COMPLETE if trial.error is None else FAILED
+        elif outcome.kind == LOST:
+            trial.error = f"{outcome.value}; it had died once already, so the trial failed"
+        else:
+            trial.error = outcome.value
+        run.evaluated[trial.hash] = trial  # type: ignore[index]
+        _finish(run, trial, pending.start)
+        done.append(trial)
+        for twin in run.waiting.pop(trial.hash, []):  # type: ignore[arg-type]
+            _finish(run, _reuse(twin.trial, trial), twin.start)
+            done.append(twin.trial)
+    return done
+
+
+def _reuse(trial: Trial, earlier: Trial) -> Trial:
+    trial.state, trial.error = earlier.state, earlier.error
+    trial.metrics = dict(earlier.metrics)
+    trial.duplicate_of = earlier.number
+    return trial
+
+
+def _finish(run: _Run, trial: Trial, start: float) -> bool:
     trial.seconds = time.perf_counter() - start
     if run.recorder is not None:
         run.recorder.finish(trial)
-
-
-def _evaluate_into(trial: Trial, arch: Arch, run: _Run) -> None:
-    from archlang.search.isolate import TrialError, TrialTimeout
-
-    trial.state = FAILED
-    try:
-        if run.worker is None:
-            metrics = dict(run.evaluate(arch))
-        else:
-            metrics = run.worker.run(trial.assignment, run.trial_timeout)
-    except ArchError as err:
-        trial.error = err.render()
-        return
-    except (TrialTimeout, TrialError) as exc:
-        trial.error = str(exc)
-        return
-    except Exception as exc:  # noqa: BLE001 - any failure of one trial is recorded
-        trial.error = f"{type(exc).__name__}: {exc}"
-        return
-    trial.metrics = metrics
-    trial.error = _problem(metrics, run.study.objectives)
-    trial.state = COMPLETE if trial.error is None else FAILED
+    return True
 
 
 def _problem(metrics: dict[str, Any], objectives: Sequence[Objective]) -> str | None:

@@ -24,15 +24,27 @@ runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process bein
 (SIGKILL included); only a power loss or an OS crash may lose the last few commits. A
 trial still ``running`` when its process died is run again on resume (`archlang.search.loop`).
 
-Several processes may read a storage file while one search writes it (WAL); two searches
-writing the same study at once are not supported.
+Several processes may read a storage file while one search writes it (WAL). Only one
+search (one *driver*) may write a study at a time: `Storage.lock(name)` takes an exclusive
+`fcntl.flock` on a lock file next to the database (``<file>.<study>.<hash>.lock``) holding
+the driver's pid, host and start time, and raises `StudyLocked` naming them when another
+process holds it. The kernel drops a flock when its process dies, so a driver killed with
+SIGKILL leaves no stale lock: the rerun takes it over (the file stays, its text is
+rewritten). Forked children close their copy (a worker cannot keep a dead driver's lock).
+flock works between processes of one machine (and most local file systems); on a network
+file system two hosts may not see each other's locks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import socket
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +92,70 @@ class StorageError(Exception):
     """The storage file cannot be used (not a database, a newer schema, no such study)."""
 
 
+class StudyLocked(StorageError):
+    """Another search process holds the study (`Storage.lock`)."""
+
+
+#: locks held by this process, closed in forked children (`os.register_at_fork`)
+_HELD: weakref.WeakSet[StudyLock] = weakref.WeakSet()
+
+
+class StudyLock:
+    """An exclusive lock on one study of one storage file, held until `release`."""
+
+    def __init__(self, db_path: str, study: str) -> None:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study)[:60]
+        digest = hashlib.sha1(study.encode()).hexdigest()[:8]
+        self.path = f"{db_path}.{safe}.{digest}.lock"
+        self.study = study
+        self.fd: int | None = None
+
+    def acquire(self) -> StudyLock:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 400).decode("utf-8", "replace").strip() or "another process"
+            os.close(fd)
+            raise StudyLocked(f"study `{self.study}` is being searched by {holder}; wait for "
+                              "it to finish, stop it, or use another --study NAME") from None
+        os.ftruncate(fd, 0)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} (since {stamp})".encode())
+        self.fd = fd
+        _HELD.add(self)
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the last descriptor drops the flock
+            self.fd = None
+        _HELD.discard(self)
+
+    def __enter__(self) -> StudyLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def _forget_in_child(self) -> None:
+        """In a forked child: close the inherited descriptor; the parent keeps the lock."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _after_fork_in_child() -> None:
+    for lock in list(_HELD):
+        lock._forget_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class Storage:
     """A SQLite storage file (or ``":memory:"``) holding any number of studies."""
 
@@ -114,6 +190,14 @@ class Storage:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def lock(self, name: str) -> StudyLock | None:
+        """Hold study `name` for this process (`StudyLocked` if another holds it); None for
+        an in-memory storage, which no other process can see. Release it (or use it as a
+        context manager) when the search ends."""
+        if self.path == MEMORY:
+            return None
+        return StudyLock(self.path, name).acquire()
 
     # ------------------------------------------------------------ studies
 

@@ -43,19 +43,39 @@ def finished(db: Path) -> dict[int, tuple]:
     return {n: (s, a, t, m) for n, s, a, t, m in rows}
 
 
-def command(tmp_path: Path, arch: Path) -> list[str]:
+def survivors(marker: str, wait: float = 5.0) -> list[int]:
+    """Processes whose command line holds `marker` (forked workers share their driver's),
+    after giving them up to `wait` seconds to die."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if marker in proc.joinpath("cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def command(tmp_path: Path, arch: Path, workers: int) -> list[str]:
     return [sys.executable, "-m", "archlang", "search", str(arch), "--task", "digits",
             "--epochs", "1", "--budget", str(BUDGET), "--storage", str(tmp_path / "s.db"),
-            "--quiet"]
+            "--quiet", "--workers", str(workers)]
 
 
 @pytest.mark.slow
-def test_sigkill_then_rerun_loses_nothing_and_repeats_nothing(tmp_path: Path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigkill_then_rerun_loses_nothing_and_repeats_nothing(tmp_path: Path, workers: int):
+    """With 2 workers the killed driver's workers die with it (no trial completes after the
+    kill), the rerun takes over the study's lock, and reruns what was in flight."""
     arch = tmp_path / "k.arch"
     arch.write_text(SPACE, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     db = tmp_path / "s.db"
-    proc = subprocess.Popen(command(tmp_path, arch), env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(command(tmp_path, arch, workers), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while len(finished(db)) < 2 and proc.poll() is None and time.monotonic() < deadline:
@@ -63,9 +83,10 @@ def test_sigkill_then_rerun_loses_nothing_and_repeats_nothing(tmp_path: Path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     before = finished(db)
+    assert survivors(str(db)) == [], "a worker outlived its killed driver"
     assert 2 <= len(before) < BUDGET, "the search ended before it could be killed"
 
-    again = subprocess.run(command(tmp_path, arch), env=env, capture_output=True, text=True,
+    again = subprocess.run(command(tmp_path, arch, workers), env=env, capture_output=True, text=True,
                            timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"{len(before)} trials stored" in again.stderr
@@ -75,3 +96,4 @@ def test_sigkill_then_rerun_loses_nothing_and_repeats_nothing(tmp_path: Path):
     assignments = [json.loads(a) for _, a, _, _ in after.values()]
     assert len({json.dumps(a, sort_keys=True) for a in assignments}) == BUDGET
     assert all(s == "complete" for s, *_ in after.values())
+

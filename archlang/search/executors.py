@@ -1,0 +1,307 @@
+"""Where evaluations run: in the search process, in a pool of forked processes, or on Ray.
+
+The search loop (`archlang.search.loop`) is the *driver*: it proposes, binds, checks
+constraints and writes storage; an executor only evaluates. Its protocol is three calls:
+
+* ``slots``: how many evaluations may be in flight at once (the driver keeps that many busy);
+* ``submit(ticket, assignment, arch)``: start one; `ticket` names it in the outcome;
+* ``wait()``: block until at least one evaluation ends, and return their `Outcome`s;
+* ``close()``: stop every worker (an evaluation still running is abandoned).
+
+An `Outcome` is ``ok`` (metrics), ``error`` (the evaluator raised: its message),
+``timeout`` (it ran past ``trial_timeout`` and its worker was killed) or ``lost`` (the
+worker died under it: a killed process, a lost Ray actor). The driver re-queues a lost
+evaluation once and fails it the second time.
+
+Executors:
+
+* `InProcessExecutor`: calls the evaluator in the driver, one at a time (the default; with
+  a ``trial_timeout`` it is a one-worker `PoolExecutor` instead, so the evaluation can be
+  killed).
+* `PoolExecutor`: ``workers`` forked processes (`archlang.search.isolate.ChildWorker`), each
+  serving trial after trial, so a data set loads once per worker. Nothing is pickled on
+  the way in (the workers inherit the space and the evaluator), only the assignment and the
+  metrics cross the pipe. Needs the ``fork`` start method (Linux, macOS).
+* `RayExecutor`: ``workers`` Ray actors (``num_cpus=1`` each) on a local or remote cluster
+  (``address``; `ray.init` is called unless Ray is already initialized). The space travels
+  as its recipe (`SpaceRecipe`: the root `.arch` text, its path and the network name; imports
+  are read where the actor runs, so a remote cluster needs the same files), the evaluator
+  by Ray's pickling (a task's evaluator, a module-level function or a ``functools.partial``
+  of one all pickle). Ray is an optional dependency: ``pip install 'archlang[ray]'``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from archlang.ir.arch import Arch
+    from archlang.ir.decisions import Assignment
+    from archlang.ir.space import Space
+    from archlang.search.loop import Evaluate
+
+EXECUTORS = ("inprocess", "pool", "ray")
+OK, ERROR, TIMEOUT, LOST = "ok", "error", "timeout", "lost"
+
+
+class ExecutorError(Exception):
+    """An executor cannot be used here (Ray missing, an evaluator Ray cannot send, ...)."""
+
+
+@dataclass
+class Outcome:
+    """How one submitted evaluation ended: `kind` is ok, error, timeout or lost; `value`
+    the metrics (ok) or the message."""
+
+    ticket: int
+    kind: str
+    value: Any
+
+
+class Executor(Protocol):
+    slots: int
+
+    def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None: ...
+
+    def wait(self) -> list[Outcome]: ...
+
+    def close(self) -> None: ...
+
+
+def make_executor(kind: str, space: Space, evaluate: Evaluate, *, workers: int = 1,
+                  trial_timeout: float | None = None, address: str | None = None) -> Executor:
+    """The executor called `kind` (one of `EXECUTORS`)."""
+    if workers < 1:
+        raise ValueError(f"`workers` must be at least 1, but got {workers}")
+    if kind == "inprocess":
+        if trial_timeout is None:
+            return InProcessExecutor(evaluate)
+        return PoolExecutor(space, evaluate, workers=1, trial_timeout=trial_timeout)
+    if kind == "pool":
+        return PoolExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout)
+    if kind == "ray":
+        return RayExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout,
+                           address=address)
+    raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
+
+
+def describe_error(exc: BaseException) -> str:
+    """The message a failed evaluation is recorded with."""
+    from archlang.diagnostics import ArchError
+
+    if isinstance(exc, ArchError):
+        return exc.render()
+    return f"{type(exc).__name__}: {exc}"
+
+
+class InProcessExecutor:
+    """Evaluates in the driver's own process, one trial at a time."""
+
+    slots = 1
+
+    def __init__(self, evaluate: Evaluate) -> None:
+        self.evaluate = evaluate
+        self.queued: list[tuple[int, Arch]] = []
+
+    def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
+        self.queued.append((ticket, arch))
+
+    def wait(self) -> list[Outcome]:
+        ticket, arch = self.queued.pop(0)
+        try:
+            return [Outcome(ticket, OK, dict(self.evaluate(arch)))]
+        except Exception as exc:  # noqa: BLE001 - any failure of one trial is recorded
+            return [Outcome(ticket, ERROR, describe_error(exc))]
+
+    def close(self) -> None:
+        self.queued.clear()
+
+
+@dataclass
+class _Busy:
+    ticket: int
+    deadline: float
+
+
+class PoolExecutor:
+    """`workers` forked processes, each evaluating one trial at a time."""
+
+    def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
+                 trial_timeout: float | None = None) -> None:
+        from archlang.search.isolate import ChildWorker
+
+        self.slots = workers
+        self.trial_timeout = trial_timeout
+        self.workers = [ChildWorker(space, evaluate) for _ in range(workers)]
+        self.busy: dict[int, _Busy] = {}  # index in `workers` -> what it runs
+
+    def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
+        index = next(i for i in range(len(self.workers)) if i not in self.busy)
+        limit = self.trial_timeout if self.trial_timeout is not None else float("inf")
+        self.workers[index].send(assignment)
+        self.busy[index] = _Busy(ticket, time.monotonic() + limit)
+
+    def wait(self) -> list[Outcome]:
+        from multiprocessing.connection import wait
+
+        from archlang.search.isolate import timeout_message
+
+        assert self.busy, "nothing submitted"
+        soonest = min(b.deadline for b in self.busy.values())
+        left = max(0.0, soonest - time.monotonic()) if soonest != float("inf") else None
+        conns = {self.workers[i].conn: i for i in self.busy}
+        ready = wait(list(conns), timeout=left)
+        out = []
+        for conn in ready:
+            index = conns[conn]
+            kind, value = self.workers[index].receive()
+            out.append(Outcome(self.busy.pop(index).ticket, kind, value))
+        now = time.monotonic()
+        for index, busy in list(self.busy.items()):
+            if busy.deadline <= now:
+                self.workers[index].close()
+                del self.busy[index]
+                out.append(Outcome(busy.ticket, TIMEOUT,
+                                   timeout_message(self.trial_timeout)))  # type: ignore[arg-type]
+        return out
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+        self.busy.clear()
+
+
+@dataclass(frozen=True)
+class SpaceRecipe:
+    """What rebuilds a `Space` in another process: `Space.to_json` (the root program as
+    canonical text, the network, its parameters and fixed decisions) and the folder its
+    imports resolve against. (A `Space` itself does not pickle: its program keys modules by
+    object id.)"""
+
+    data: dict[str, Any]
+    base: str | None
+
+    @classmethod
+    def of(cls, space: Space) -> SpaceRecipe:
+        base = space.program.base
+        return cls(space.to_json(), str(base) if base else None)
+
+    def build(self) -> Space:
+        import archlang
+
+        data = self.data
+        space = archlang.parse(data["source"], data["path"], self.base).network(
+            data["network"], **data["params"])
+        return space.fix(data["fixed"]) if data["fixed"] else space
+
+
+class RayExecutor:
+    """`workers` Ray actors, each evaluating one trial at a time."""
+
+    def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
+                 trial_timeout: float | None = None, address: str | None = None) -> None:
+        ray = import_ray()
+        self.ray = ray
+        self.started_ray = not ray.is_initialized()
+        if self.started_ray:
+            try:
+                ray.init(address=address, log_to_driver=False, include_dashboard=False,
+                         logging_level="ERROR")
+            except Exception as exc:  # noqa: BLE001 - a wrong address, a dead cluster
+                raise ExecutorError(f"cannot connect to Ray"
+                                    f"{f' at {address}' if address else ''}: {exc}") from None
+        self.slots = workers
+        self.trial_timeout = trial_timeout
+        try:
+            self.recipe = ray.put(SpaceRecipe.of(space))
+            self.evaluate = ray.put(evaluate)
+        except Exception as exc:  # noqa: BLE001 - cloudpickle's errors vary
+            self.close()
+            raise ExecutorError(f"the evaluator cannot be sent to Ray workers: {exc}; use a "
+                                "module-level function (or a functools.partial of one)") \
+                from None
+        self.actor_class = ray.remote(num_cpus=1, max_restarts=0)(_RayWorker)
+        self.actors: list[Any] = [None] * workers
+        self.busy: dict[Any, tuple[int, int, float]] = {}  # ref -> (actor index, ticket, deadline)
+
+    def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
+        used = {index for index, _, _ in self.busy.values()}
+        index = next(i for i in range(self.slots) if i not in used)
+        if self.actors[index] is None:
+            self.actors[index] = self.actor_class.remote(self.recipe, self.evaluate)
+        ref = self.actors[index].run.remote(assignment)
+        limit = self.trial_timeout if self.trial_timeout is not None else float("inf")
+        self.busy[ref] = (index, ticket, time.monotonic() + limit)
+
+    def wait(self) -> list[Outcome]:
+        from archlang.search.isolate import timeout_message
+
+        assert self.busy, "nothing submitted"
+        ray = self.ray
+        soonest = min(deadline for _, _, deadline in self.busy.values())
+        left = max(0.0, soonest - time.monotonic()) if soonest != float("inf") else None
+        ready, _ = ray.wait(list(self.busy), num_returns=1, timeout=left)
+        if ready:
+            ready, _ = ray.wait(list(self.busy), num_returns=len(self.busy), timeout=0)
+        out = []
+        for ref in ready:
+            index, ticket, _ = self.busy.pop(ref)
+            try:
+                kind, value = ray.get(ref)
+            except ray.exceptions.RayActorError as exc:
+                self.actors[index] = None
+                kind, value = LOST, f"the Ray worker died ({_first_line(exc)})"
+            except ray.exceptions.RayError as exc:
+                kind, value = LOST, f"Ray lost the evaluation ({_first_line(exc)})"
+            out.append(Outcome(ticket, kind, value))
+        now = time.monotonic()
+        for ref, (index, ticket, deadline) in list(self.busy.items()):
+            if deadline <= now:
+                del self.busy[ref]
+                self._kill(index)
+                out.append(Outcome(ticket, TIMEOUT,
+                                   timeout_message(self.trial_timeout)))  # type: ignore[arg-type]
+        return out
+
+    def _kill(self, index: int) -> None:
+        actor, self.actors[index] = self.actors[index], None
+        if actor is not None:
+            self.ray.kill(actor, no_restart=True)
+
+    def close(self) -> None:
+        for index in range(len(getattr(self, "actors", []))):
+            self._kill(index)
+        self.busy = {}
+        if self.started_ray and self.ray.is_initialized():
+            self.ray.shutdown()
+
+
+class _RayWorker:
+    """A Ray actor: rebuilds the space once, then evaluates assignment after assignment."""
+
+    def __init__(self, recipe: SpaceRecipe, evaluate: Evaluate) -> None:
+        self.space = recipe.build()
+        self.evaluate = evaluate
+
+    def run(self, assignment: Assignment) -> tuple[str, Any]:
+        try:
+            return OK, dict(self.evaluate(self.space.bind(assignment)))
+        except Exception as exc:  # noqa: BLE001 - reported to the driver
+            return ERROR, describe_error(exc)
+
+
+def import_ray() -> Any:
+    """Ray, or `ExecutorError` saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ExecutorError("--executor ray needs Ray, which is not installed: "
+                            "pip install 'archlang[ray]'") from None
+    return ray
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -1,0 +1,211 @@
+"""The driver with several trials in flight: the forked pool against in-process, pending
+proposals of evolution and MCTS, equal networks in flight, dead workers and timeouts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from search_spaces import SYN, make_space, reward
+
+from archlang.search import get_searcher, run_search
+from archlang.search.executors import OK, Outcome, make_executor
+from archlang.search.loop import COMPLETE, FAILED
+from archlang.search.storage import Storage
+
+
+def evaluated(study) -> set[str]:
+    return {t.hash for t in study.trials if t.counted}
+
+
+@pytest.mark.parametrize("algorithm", ["grid", "random"])
+def test_a_pool_of_two_evaluates_the_same_networks_as_in_process(algorithm):
+    space = make_space(SYN)
+    alone = run_search(space, reward, get_searcher(algorithm, seed=3), budget=12)
+    pooled = run_search(space, reward, get_searcher(algorithm, seed=3), budget=12,
+                        executor="pool", workers=2)
+    assert pooled.spent == alone.spent == 12
+    if algorithm == "grid":  # the order of observations may change; the set may not
+        assert evaluated(pooled) == evaluated(alone)
+    by_hash = {t.hash: t.metrics for t in alone.trials}
+    assert all(t.metrics == by_hash[t.hash] for t in pooled.trials if t.hash in by_hash)
+
+
+def test_one_pool_worker_is_in_process_to_the_trial():
+    space = make_space(SYN)
+    alone = run_search(space, reward, get_searcher("evolution", seed=1), budget=10)
+    pooled = run_search(space, reward, get_searcher("evolution", seed=1), budget=10,
+                        executor="pool", workers=1)
+    assert [(t.number, t.assignment, t.metrics, t.state) for t in pooled.trials] == \
+        [(t.number, t.assignment, t.metrics, t.state) for t in alone.trials]
+
+
+class Shuffled:
+    """An in-process executor with `slots` places that answers the newest trial first, so
+    the searcher sees many pending proposals and results out of order."""
+
+    def __init__(self, evaluate, slots: int) -> None:
+        self.evaluate, self.slots = evaluate, slots
+        self.queued: list = []
+        self.most = 0
+        self.calls = 0
+
+    def submit(self, ticket, assignment, arch) -> None:
+        self.queued.append((ticket, arch))
+        self.most = max(self.most, len(self.queued))
+
+    def wait(self) -> list[Outcome]:
+        ticket, arch = self.queued.pop()
+        self.calls += 1
+        return [Outcome(ticket, OK, self.evaluate(arch))]
+
+    def close(self) -> None:
+        pass
+
+
+# 256 assignments, 256 different networks
+CHAIN = "network chain() (x: [4]) {\n    h = x\n" + "".join(
+    "    h = h -> linear(choice(2, 3, 4, 5)) -> relu()\n" for _ in range(4)) + \
+    "    return h -> linear(2)\n}\n"
+
+
+@pytest.mark.parametrize("algorithm", ["evolution", "mcts", "random"])
+def test_searchers_keep_proposing_while_trials_are_pending(algorithm):
+    space = make_space(CHAIN)
+    runner = Shuffled(reward, slots=4)
+    study = run_search(space, reward, get_searcher(algorithm, seed=0), budget=15,
+                       executor=runner)
+    assert runner.most == 4  # four proposals were pending at once
+    assert study.spent == 15 and runner.calls == 15
+    assert len(evaluated(study)) == 15  # no network was evaluated twice
+    assert all(t.state == COMPLETE for t in study.trials)
+
+
+# `a` picks between two equal layers: two assignments, one network
+TWINS = """network twins() (x: [4]) {
+    a = choice(relu(), relu())
+    w = choice(4, 8)
+    return x -> linear(w) -> a -> linear(2)
+}
+"""
+
+
+def test_an_equal_network_in_flight_is_waited_for_not_evaluated():
+    space = make_space(TWINS)
+    runner = Shuffled(reward, slots=4)
+    study = run_search(space, reward, get_searcher("grid", seed=0), budget=4,
+                       executor=runner)
+    assert runner.most == 2  # the other two waited, outside the executor
+    assert runner.calls == 2 and study.spent == 2 and len(study.trials) == 4
+    reused = [t for t in study.trials if t.duplicate_of is not None]
+    assert len(reused) == 2
+    for t in reused:
+        first = next(u for u in study.trials if u.number == t.duplicate_of)
+        assert first.hash == t.hash and first.metrics == t.metrics
+        assert t.assignment["twins.w"] == first.assignment["twins.w"]
+
+
+def attempts(folder: Path, arch) -> int:
+    """Count this evaluation of `arch` in `folder` (one file per attempt); how many so far."""
+    key = "-".join(str(v) for v in sorted(map(str, arch.assignment.values())))
+    n = len([p for p in folder.iterdir() if p.name.startswith(key + ".")])
+    (folder / f"{key}.{n}").touch()
+    return n + 1
+
+
+def dies(folder: Path, always: bool):
+    """An evaluator whose process kills itself (SIGKILL) on networks of width 16."""
+    def evaluate(arch):
+        tries = attempts(folder, arch)
+        if arch.assignment["w.width"] == 16 and (always or tries == 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return reward(arch)
+    return evaluate
+
+
+WIDTHS = """network w() (x: [4]) {
+    width = choice(8, 16, 32)
+    return x -> linear(width) -> relu() -> linear(2)
+}
+"""
+
+
+@pytest.mark.parametrize("always", [False, True])
+def test_a_killed_worker_gets_its_trial_requeued_once_then_failed(tmp_path, always):
+    store = Storage(tmp_path / "s.db").open_study("s")
+    study = run_search(make_space(WIDTHS), dies(tmp_path, always), get_searcher("grid"),
+                       budget=3, executor="pool", workers=2, recorder=store)
+    (victim,) = [t for t in study.trials if t.assignment["w.width"] == 16]
+    assert len(list(tmp_path.glob("16.*"))) == 2  # run twice, never thrice
+    if always:
+        assert victim.state == FAILED and "SIGKILL" in victim.error
+        assert "died once already" in victim.error
+    else:
+        assert victim.state == COMPLETE
+    assert sum(t.state == COMPLETE for t in study.trials) == 3 - always
+    stored = {t.number: t.state for t in store.trials()}
+    assert stored == {t.number: t.state for t in study.trials}
+
+
+def slow_on_32(arch):
+    if arch.assignment["w.width"] == 32:
+        time.sleep(30)
+    return reward(arch)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_trial_timeout_kills_only_the_slow_trial_in_a_pool(workers):
+    start = time.monotonic()
+    study = run_search(make_space(WIDTHS), slow_on_32, get_searcher("grid"), budget=3,
+                       executor="pool", workers=workers, trial_timeout=1.0)
+    assert time.monotonic() - start < 15
+    states = {t.assignment["w.width"]: (t.state, t.error) for t in study.trials}
+    assert states[32][0] == FAILED and states[32][1].startswith("timeout")
+    assert states[8][0] == states[16][0] == COMPLETE
+
+
+def test_make_executor_refuses_what_it_does_not_know():
+    space = make_space(WIDTHS)
+    with pytest.raises(ValueError, match="unknown executor 'dask'"):
+        make_executor("dask", space, reward)
+    with pytest.raises(ValueError, match="at least 1"):
+        make_executor("pool", space, reward, workers=0)
+
+
+def cli(args: list[str]):
+    from click.testing import CliRunner
+
+    from archlang.cli.search_cmd import search
+
+    return CliRunner().invoke(search, args)
+
+
+def test_the_command_says_how_to_install_ray_when_it_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    arch = tmp_path / "w.arch"
+    arch.write_text(WIDTHS.replace("[4]", "[1, 8, 8]"), encoding="utf-8")
+    result = cli([str(arch), "--task", "digits", "--executor", "ray", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "pip install 'archlang[ray]'" in result.output and "Traceback" not in result.output
+    result = cli([str(arch), "--task", "digits", "--address", "ray://h:10001",
+                  "--executor", "pool"])
+    assert result.exit_code == 2 and "use it with --executor ray" in result.output
+
+
+@pytest.mark.slow
+def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
+    arch = tmp_path / "w.arch"
+    arch.write_text("network w() (x: [1, 8, 8]) {\n    return x -> global_avgpool() -> "
+                    "linear(choice(10, 20)) -> choice(relu(), relu()) -> linear(10)\n}\n",
+                    encoding="utf-8")
+    result = cli([str(arch), "--task", "digits", "--epochs", "1", "--budget", "2",
+                  "--algorithm", "grid",
+                  "--workers", "2", "--storage", str(tmp_path / "s.db")])
+    assert result.exit_code == 0, result.output
+    trials = Storage(tmp_path / "s.db").open_study("w.w").trials()
+    assert {t.state for t in trials} == {COMPLETE}
+    assert sum(t.duplicate_of is None for t in trials) == 2  # two networks, each once
