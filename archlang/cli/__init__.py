@@ -28,7 +28,8 @@ __all__ = ["cli", "main"]
 
 _EPILOG = """\b
 Exit codes: 0 success; 1 a problem in the input (diagnostics on stderr); 2 a wrong command
-line; 3 an internal error (a bug in archlang: `--traceback` or ARCHLANG_DEBUG=1 shows it).
+line; 3 an internal error (a bug in archlang: `--traceback` or ARCHLANG_DEBUG=1 shows it);
+4 the study is held by another `archlang search`.
 
 \b
 Examples:

@@ -16,7 +16,7 @@ Executors (`archlang.search.executors`): ``--workers N`` trials at once, in fork
 
 Exit codes: 0 with at least one completed trial; 1 for a problem in the `.arch` file
 (diagnostics on stderr) or when every trial failed; 2 for a wrong command line (a bad
-``--objective``, a study run on another task, ``--executor ray`` without Ray); 3 when
+``--objective``, a study run on another task, ``--executor ray`` without Ray); 4 when
 another search process holds the study (`archlang.search.storage.Storage.lock`); 130
 when interrupted (the trials done so far
 are still shown, stored and written).
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 TOP = 5
 #: the exit code when another search holds the study
-LOCKED = 3
+LOCKED = 4
 #: metrics the table shows when a task reports them, and their column titles
 SHOWN = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
 

