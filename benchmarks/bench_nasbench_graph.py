@@ -21,9 +21,10 @@ the distinct networks (table entries) among the queries, and CPU milliseconds pe
     python benchmarks/bench_nasbench_graph.py --datasets all --seeds 20 --gp-seeds 5
     python benchmarks/bench_nasbench_graph.py --count-hashes         # equal networks, whole space
 
-GPSampler costs far more CPU per trial than the others: `--gp-seeds` runs it on fewer seeds
-(the table says how many). PyGlove and Optuna are benchmark-only dependencies; a peer whose
-package is missing is skipped with a note.
+GPSampler costs far more CPU per trial than the others: `--gp-seeds` runs it (and `archlang
+gp`, the same sampler behind archlang's interface) on fewer seeds (the table says how
+many). PyGlove and Optuna are benchmark-only dependencies; a peer whose package is missing
+is skipped with a note.
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ sys.path.insert(0, str(ROOT))
 
 import archlang  # noqa: E402
 from archlang.diagnostics import ArchError  # noqa: E402
-from archlang.search import get_searcher, run_search, searcher_names  # noqa: E402
+from archlang.search import (  # noqa: E402
+    SearcherUnavailable,
+    get_searcher,
+    run_search,
+    searcher_names,
+)
 from archlang.tasks import get_task  # noqa: E402
 from archlang.tasks import nasbench_graph as nbg  # noqa: E402
 
@@ -156,9 +162,16 @@ def score(queries: list[tuple], threshold: float) -> dict[str, Any]:
 
 
 def algorithms(include_gp: bool) -> list[tuple[str, Callable[[str, int, int], list]]]:
-    algos: list[tuple[str, Callable[[str, int, int], list]]] = [
-        (f"archlang {name}", lambda d, s, b, name=name: run_archlang(name, d, s, b))
-        for name in searcher_names()]
+    algos: list[tuple[str, Callable[[str, int, int], list]]] = []
+    for name in searcher_names():
+        if name == "gp" and not include_gp:
+            continue
+        try:
+            get_searcher(name).check_available()
+        except SearcherUnavailable as exc:
+            print(f"note: skipping archlang {name}: {exc}", file=sys.stderr)
+            continue
+        algos.append((f"archlang {name}", lambda d, s, b, name=name: run_archlang(name, d, s, b)))
     for module, label, fn in (
             ("pyglove", "PyGlove evolution (20, 5)", run_pyglove),
             ("optuna", "Optuna TPE", lambda d, s, b: run_optuna("tpe", d, s, b)),
@@ -174,6 +187,11 @@ def algorithms(include_gp: bool) -> list[tuple[str, Callable[[str, int, int], li
     return algos
 
 
+def is_gp(label: str) -> bool:
+    """GP runs (Optuna's own and archlang's wrapper of it) take `--gp-seeds` seeds."""
+    return "GPSampler" in label or label == "archlang gp"
+
+
 def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int,
           only: str | None = None) -> list[dict]:
     rows = []
@@ -183,7 +201,7 @@ def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int,
         for label, fn in algorithms(gp_seeds > 0):
             if only is not None and only.lower() not in label.lower():
                 continue
-            n = gp_seeds if "GPSampler" in label else seeds
+            n = gp_seeds if is_gp(label) else seeds
             scores, cpu = [], 0.0
             for seed in range(n):
                 start = time.process_time()
@@ -266,7 +284,8 @@ def main() -> None:
                         help="datasets, or `all` for the nine")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--gp-seeds", type=int, default=5,
-                        help="seeds for Optuna's GPSampler (slow); 0 leaves it out")
+                        help="seeds for GP runs, Optuna's GPSampler and archlang gp (slow); "
+                             "0 leaves them out")
     parser.add_argument("--budget", type=int, default=100)
     parser.add_argument("--only", default=None,
                         help="run only the algorithms whose label contains this text")

@@ -16,7 +16,8 @@ Executors (`archlang.search.executors`): ``--workers N`` trials at once, in fork
 
 Exit codes: 0 with at least one completed trial; 1 for a problem in the `.arch` file
 (diagnostics on stderr) or when every trial failed; 2 for a wrong command line (a bad
-``--objective``, a study run on another task, ``--executor ray`` without Ray); 4 when
+``--objective``, a study run on another task, ``--executor ray`` without Ray,
+``--algorithm tpe|gp`` without Optuna); 4 when
 another search process holds the study (`archlang.search.storage.Storage.lock`); 130
 when interrupted (the trials done so far
 are still shown, stored and written).
@@ -34,7 +35,7 @@ import click
 
 from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
-from archlang.search import get_searcher, run_search, searcher_names
+from archlang.search import Searcher, SearcherUnavailable, get_searcher, run_search, searcher_names
 from archlang.search.executors import ExecutorError
 from archlang.search.export import error_line, short_assignment, write_results
 from archlang.tasks import SPEC_HELP, get_task
@@ -127,6 +128,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
 
     err = Console(stderr=True)
     executor = _executor(executor, workers, address)
+    searcher = _searcher(algorithm, seed)
     task = get_task(task_name)
     objectives = _objectives(objective_texts, task)
     given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
@@ -135,7 +137,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                 "objectives": [str(o) for o in objectives],
                 **Constraints(max_params, max_flops).to_json()}
     if weight_sharing is not None:
-        sys.exit(_one_shot(file, network, task, algorithm, budget, seed, epochs, out, settings,
+        sys.exit(_one_shot(file, network, task, searcher, budget, seed, epochs, out, settings,
                            weight_sharing, retrain_top, shared_steps, quiet, err))
     try:
         space = _load_space(file, network)
@@ -143,7 +145,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
         evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given)
         history = resumed.history if resumed else []
         with _Reporter(err, _planned(space, budget), quiet, history) as reporter:
-            study = run_search(space, evaluate, get_searcher(algorithm, seed=seed), budget,
+            study = run_search(space, evaluate, searcher, budget,
                                reporter.on_trial, objectives=objectives,
                                constraints=Constraints(max_params, max_flops),
                                history=history, recorder=resumed.store if resumed else None,
@@ -165,7 +167,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     sys.exit(_exit_code(study, err))
 
 
-def _one_shot(file: Path, network: str | None, task: Any, algorithm: str, budget: int,
+def _one_shot(file: Path, network: str | None, task: Any, searcher: Searcher, budget: int,
               seed: int, epochs: int, out: Path | None, settings: dict[str, Any], kind: str,
               retrain_top: int, steps: int, quiet: bool, err: Console) -> int:
     """`--weight-sharing`: see `archlang.cli.search_oneshot`."""
@@ -173,7 +175,7 @@ def _one_shot(file: Path, network: str | None, task: Any, algorithm: str, budget
 
     try:
         space = _load_space(file, network)
-        return run_one_shot(space, task, get_searcher(algorithm, seed=seed), budget, kind=kind,
+        return run_one_shot(space, task, searcher, budget, kind=kind,
                             retrain_top=retrain_top, steps=steps, seed=seed, epochs=epochs,
                             out=out, settings=settings, quiet=quiet, err=err)
     except ArchError as exc:
@@ -182,6 +184,16 @@ def _one_shot(file: Path, network: str | None, task: Any, algorithm: str, budget
     except ValueError as exc:  # a checkpoint made with other settings
         click.echo(f"error: {exc}", err=True)
         return 1
+
+
+def _searcher(algorithm: str, seed: int) -> Searcher:
+    """The searcher `--algorithm` names; a usage error when it needs a missing package."""
+    searcher = get_searcher(algorithm, seed=seed)
+    try:
+        searcher.check_available()
+    except SearcherUnavailable as exc:
+        raise click.UsageError(str(exc)) from None
+    return searcher
 
 
 def _objectives(texts: tuple[str, ...], task: Any) -> list[Objective]:

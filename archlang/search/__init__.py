@@ -16,23 +16,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from archlang.search.base import Searcher, SpaceExhausted, assignment_key
+from archlang.search.base import Searcher, SearcherUnavailable, SpaceExhausted, assignment_key
 from archlang.search.encoding import from_nested, to_nested
 from archlang.search.evolution import RegularizedEvolution
 from archlang.search.grid import GridSearch, iter_assignments
 from archlang.search.loop import Study, Trial, run_search
 from archlang.search.mcts import MCTS
 from archlang.search.mutation import mutate
+from archlang.search.optuna_search import GPSearch, TPESearch
 from archlang.search.random_search import RandomSearch
 
 __all__ = [
-    "MCTS", "GridSearch", "RandomSearch", "RegularizedEvolution", "Searcher", "SpaceExhausted",
+    "MCTS", "GPSearch", "GridSearch", "RandomSearch", "RegularizedEvolution", "Searcher",
+    "SearcherUnavailable", "SpaceExhausted", "TPESearch",
     "Study", "Trial", "assignment_key", "from_nested", "get_searcher", "iter_assignments",
     "mutate", "run_search", "searcher_names", "to_nested",
 ]
 
 _SEARCHERS: dict[str, type[Searcher]] = {
-    cls.name: cls for cls in (RandomSearch, GridSearch, RegularizedEvolution, MCTS)}
+    cls.name: cls for cls in (RandomSearch, GridSearch, RegularizedEvolution, MCTS, TPESearch,
+                              GPSearch)}
 
 
 def searcher_names() -> list[str]:
@@ -40,7 +43,8 @@ def searcher_names() -> list[str]:
 
 
 def get_searcher(name: str, *, seed: int = 0) -> Searcher:
-    """A fresh searcher by its command-line name ("random", "grid", "evolution", "mcts")."""
+    """A fresh searcher by its command-line name ("random", "grid", "evolution", "mcts", and
+    Optuna's "tpe" and "gp", which need ``pip install 'archlang[optuna]'`` when set up)."""
     try:
         cls = _SEARCHERS[name]
     except KeyError:

@@ -21,6 +21,11 @@ class SpaceExhausted(Exception):
     """`Searcher.propose` raises this when it has nothing new left to propose."""
 
 
+class SearcherUnavailable(Exception):
+    """A searcher cannot run here: an optional dependency is missing (the message says
+    what to install). Raised by `Searcher.check_available` and `Searcher.setup`."""
+
+
 def assignment_key(assignment: Assignment) -> str:
     """The canonical text of an assignment: equal assignments give equal keys.
 
@@ -78,6 +83,10 @@ class Searcher:
         self.space: Space | None = None
         #: canonical keys (`assignment_key`) of every assignment `admit` let through
         self.proposed: set[str] = set()
+
+    def check_available(self) -> None:
+        """Raise `SearcherUnavailable` when an optional dependency the searcher needs is
+        missing (the command line checks this before opening storage); default: nothing."""
 
     def setup(self, space: Space) -> None:
         """Receive the space; subclasses check it here and raise if they cannot search it."""
