@@ -82,7 +82,8 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Batch size for tasks that train (default: the task's own).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write best.arch, best.py, best.json, trials.csv (and study.db) here.")
+              help="Write best.arch, best.py, best.json, trials.csv, the report (curve.png, "
+                   "report.html) and study.db here.")
 @click.option("--objective", "objective_texts", multiple=True, metavar="NAME[:max|min]",
               help="A metric to optimize; repeat for several (a Pareto front). "
                    "Default: the task's objective.")
