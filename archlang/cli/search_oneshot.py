@@ -109,7 +109,7 @@ def _fmt(value: Any) -> str:
 
 def _write(result: WeightSharingResult, space: Any, out: Path, settings: dict[str, Any]) -> None:
     """The usual result files for the best retrained network, and ``retrained.json``."""
-    from archlang.search.export import write_trials_csv
+    from archlang.search.export import write_best, write_trials_csv
 
     out.mkdir(parents=True, exist_ok=True)
     write_trials_csv(result.study, out / "trials.csv")
@@ -125,9 +125,5 @@ def _write(result: WeightSharingResult, space: Any, out: Path, settings: dict[st
     summary = {"network": space.name, "trial": best.trial, "hash": arch.hash,
                "assignment": best.assignment, "one_shot": best.one_shot,
                "metrics": best.metrics, "search": settings}
-    (out / "best.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    (out / "best.py").write_text(arch.source(), encoding="utf-8")
-    try:
-        (out / "best.arch").write_text(arch.to_arch(), encoding="utf-8")
-    except (ImportError, NotImplementedError) as exc:
-        click.echo(f"warning: best.arch not written: {exc}", err=True)
+    for warning in write_best(arch, summary, out):
+        click.echo(f"warning: {warning}", err=True)

@@ -1,8 +1,8 @@
-"""What the report reads from a study: its objectives, the best-so-far series, the Pareto front.
+"""What the report reads from a `Study`: its objectives, the best-so-far series, the Pareto front.
 
-Works with today's single-objective `Study` (``objective``, ``direction``) and with studies that
-carry several objectives (``objectives``: a list of ``(name, "maximize" | "minimize")``, and
-``pareto()`` when the study computes its own front).
+The study (`archlang.search.loop.Study`) owns its objectives and its front (`Study.pareto`,
+built on `archlang.search.objectives.pareto_front`); this module only turns them into what
+the pictures and the page draw.
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ Objective = tuple[str, str]  # (metric name, "maximize" | "minimize")
 
 
 def objectives(study: Any) -> list[Objective]:
-    """The study's objectives, the main one first."""
-    many = getattr(study, "objectives", None)
-    if many:  # `archlang.search.objectives.Objective`s, or (name, direction) pairs
-        return [(str(o.name), str(o.direction)) if hasattr(o, "name") else (str(o[0]), str(o[1]))
-                for o in many]
-    return [(study.objective, study.direction)]
+    """The study's objectives as ``(name, direction)``, the main one first."""
+    return [(o.name, o.direction) for o in study.objectives]
 
 
 def evaluated(study: Any) -> list[Any]:
@@ -54,25 +50,8 @@ def best_so_far(study: Any, objective: Objective) -> tuple[list[int], list[float
 
 
 def pareto_front(study: Any) -> list[Any]:
-    """The trials no other trial beats on every objective, ordered by the first objective.
-
-    Uses ``study.pareto()`` when the study has it; else computes the front over the evaluated
-    trials that report every objective (equal points all stay on the front).
-    """
-    if callable(getattr(study, "pareto", None)):
-        return list(study.pareto())
-    objs = objectives(study)
-    points = []
-    for t in evaluated(study):
-        vals = [value(t, name) for name, _ in objs]
-        if all(v is not None for v in vals):
-            signs = [1.0 if d == "maximize" else -1.0 for _, d in objs]
-            points.append((t, [s * v for s, v in zip(signs, vals)]))  # larger is better
-    front = [t for t, p in points
-             if not any(all(a >= b for a, b in zip(q, p)) and q != p for _, q in points)]
-    name, direction = objs[0]
-    return sorted(front, key=lambda t: (value(t, name) or 0.0) * (-1 if direction == "maximize"
-                                                                  else 1))
+    """The trials no other trial beats on every objective, best first (`Study.pareto`)."""
+    return list(study.pareto())
 
 
 def _ok(trial: Any) -> bool:

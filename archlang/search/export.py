@@ -20,6 +20,7 @@ from archlang.ir.decisions import Assignment
 from archlang.search.loop import Study
 
 if TYPE_CHECKING:
+    from archlang.ir.arch import Arch
     from archlang.ir.space import Space
 
 _DIAGNOSTIC = re.compile(r"error\[(E\d+)\]: *(.*)")
@@ -62,15 +63,20 @@ def write_results(study: Study, space: Space, out: Path,
     if len(study.objectives) > 1:
         summary["pareto"] = [{"trial": t.number, "assignment": t.assignment,
                               "metrics": t.metrics} for t in study.pareto()]
+    return write_pictures(study, space, out) + write_best(arch, summary, out)
+
+
+def write_best(arch: Arch, summary: dict[str, Any], out: Path) -> list[str]:
+    """``best.json`` (`summary`), ``best.py`` and ``best.arch`` of one network; returns a
+    warning when ``best.arch`` cannot be printed."""
     (out / "best.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out / "best.py").write_text(arch.source(), encoding="utf-8")
-    warnings = write_pictures(study, space, out)
     try:
         text = arch.to_arch()
     except (ImportError, NotImplementedError) as exc:
-        return [*warnings, f"best.arch not written: {exc}"]
+        return [f"best.arch not written: {exc}"]
     (out / "best.arch").write_text(text, encoding="utf-8")
-    return warnings
+    return []
 
 
 def write_pictures(study: Study, space: Space, out: Path) -> list[str]:
