@@ -20,7 +20,6 @@ Phases, each reported through ``on_phase(phase, done, total)``:
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,9 +137,7 @@ def run_weight_sharing_search(
 
 def task_data(task: Task) -> dict[str, Any]:
     """The task's ``{"train": (x, y), "val": (x, y), ...}`` tensors (its `load_data`)."""
-    load = getattr(task, "load_data", None)
-    if load is None:
-        load = getattr(importlib.import_module(f"archlang.tasks.{task.name}"), "load_data", None)
-    if load is None:
-        raise ValueError(f"task `{task.name}` has no data to train a shared model on")
-    return load()
+    if task.load_data is None:  # a lookup table or a user's evaluator: nothing to train on
+        raise ValueError(f"task `{task.name}` has no training data, so no shared model can "
+                         "be trained for it; weight sharing needs digits or npz:PATH")
+    return task.load_data()
