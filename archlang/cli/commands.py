@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang import sizes
 from archlang.cli import output as out
 from archlang.cli.errors import EXIT_PROBLEM, render_diagnostics
 
@@ -87,7 +88,7 @@ def check(files: tuple[str, ...], samples: int, quiet: bool) -> None:
         elif not quiet:
             click.echo(f"ok: {path} ({_summary(report)})")
     if failed and len(paths) > 1:
-        click.echo(f"{failed} of {out.plural(len(paths), 'file')} failed the check", err=True)
+        click.echo(f"{failed} of {sizes.plural(len(paths), 'file')} failed the check", err=True)
     if failed:
         sys.exit(EXIT_PROBLEM)
 
@@ -95,8 +96,8 @@ def check(files: tuple[str, ...], samples: int, quiet: bool) -> None:
 def _summary(report: Any) -> str:
     if not report.networks:
         return "no networks"
-    return "; ".join(f"network `{n.name}`: {out.plural(n.decisions, 'decision')}, "
-                     f"{out.count_phrase(n.size)}" for n in report.networks)
+    return "; ".join(f"network `{n.name}`: {sizes.plural(n.decisions, 'decision')}, "
+                     f"{sizes.count_phrase(n.size)}" for n in report.networks)
 
 
 # ---------------------------------------------------------------- fmt
@@ -145,7 +146,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             click.echo(f"reformatted {path}")
     if (changed or unchanged) and files != ("-",):
         verb = "would be reformatted" if dry else "reformatted"
-        click.echo(f"{out.plural(changed, 'file')} {verb}, {unchanged} unchanged"
+        click.echo(f"{sizes.plural(changed, 'file')} {verb}, {unchanged} unchanged"
                    + (f", {errors} with errors" if errors else ""), err=True)
     if errors or (dry and changed):
         sys.exit(EXIT_PROBLEM)
@@ -273,11 +274,11 @@ def _show_explain(space: Space, as_json: bool) -> None:
 
     items = explain(space)
     if as_json:
-        click.echo(json.dumps({"network": space.name, "size": out.size_json(space.size),
+        click.echo(json.dumps({"network": space.name, "size": sizes.size_json(space.size),
                                "decisions": [e.to_json() for e in items]}, indent=2))
     elif items:
         click.echo(render_text(items))
-        click.echo(f"\nspace size: {out.format_size(space.size)}")
+        click.echo(f"\nspace size: {sizes.format_size(space.size)}")
     else:
         click.echo(f"network `{space.name}` has no open decisions")
 
@@ -289,10 +290,10 @@ def _show_json(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
         "network_params": space.params,
         "decisions": [{**d.to_json(), "domain": d.describe(), "at": _where(d.span)}
                       for d in space.decisions],
-        "size": out.size_json(space.size),
+        "size": sizes.size_json(space.size),
     }
     if isinstance(data["size"], str) and isinstance(space.size, int):
-        data["size_approx"] = out.approx(space.size)
+        data["size_approx"] = sizes.approx(space.size)
     data["fixed"] = fixed
     if arch is not None:
         data.update(_arch_json(arch))
@@ -329,7 +330,7 @@ def _show_text(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
             click.echo(_indent(out.plain_table(header, rows)))
     else:
         click.echo("open decisions: none")
-    click.echo(f"space size: {out.format_size(space.size)}")
+    click.echo(f"space size: {sizes.format_size(space.size)}")
     if arch is None:
         click.echo("note: parameters, FLOPs and output shape need a decided member: fix "
                    "the decisions with --set KEY=VALUE, or pick one with --seed N", err=True)
@@ -446,7 +447,7 @@ def _decide(space: Space, fixed: dict[str, Any], seed: int | None) -> Arch:
         if len(open_) > out.MAX_SHOWN:
             shown.append(f"and {len(open_) - out.MAX_SHOWN} more (`archlang show` lists them)")
         raise ArchSpaceError(
-            f"network `{space.name}` has {out.plural(len(open_), 'open decision')}",
+            f"network `{space.name}` has {sizes.plural(len(open_), 'open decision')}",
             open_[0].span, notes=shown, code="E501",
             hint="decide each with `--set KEY=VALUE`, or pick a random member with "
                  "`--seed N`")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
+from archlang import sizes
 from archlang.cli import output as out
 from archlang.cli.errors import format_internal_error, relativize, render_diagnostics
 from archlang.diagnostics import Diagnostic
@@ -22,30 +23,30 @@ from archlang.source import Source, Span
     (float("1e20"), "1.0e+20"),
 ], ids=lambda v: v if isinstance(v, str) else type(v).__name__)
 def test_approx(n: int | float, text: str) -> None:
-    assert out.approx(n) == text
+    assert sizes.approx(n) == text
 
 
 def test_format_size() -> None:
-    assert out.format_size(84) == "84"
-    assert out.format_size(1_234_567) == "1,234,567"
-    assert out.format_size(10**20) == f"{10**20} (≈ 1.0e+20)"
-    assert out.format_size(float("inf")) == "infinite (a float range)"
-    assert out.format_size(7 * 10**6000) == "≈ 7.0e+6000 (6,001 digits)"
+    assert sizes.format_size(84) == "84"
+    assert sizes.format_size(1_234_567) == "1,234,567"
+    assert sizes.format_size(10**20) == f"{10**20} (≈ 1.0e+20)"
+    assert sizes.format_size(float("inf")) == "infinite (a float range)"
+    assert sizes.format_size(7 * 10**6000) == "≈ 7.0e+6000 (6,001 digits)"
 
 
 def test_size_json() -> None:
-    assert out.size_json(84) == 84
-    assert out.size_json(2**53 - 1) == 2**53 - 1
-    assert out.size_json(2**53) == str(2**53)
-    assert out.size_json(float("inf")) == "inf"
-    assert out.size_json(10**6000) == "1.0e+6000"
+    assert sizes.size_json(84) == 84
+    assert sizes.size_json(2**53 - 1) == 2**53 - 1
+    assert sizes.size_json(2**53) == str(2**53)
+    assert sizes.size_json(float("inf")) == "inf"
+    assert sizes.size_json(10**6000) == "1.0e+6000"
 
 
 def test_count_phrase() -> None:
-    assert out.count_phrase(1) == "1 architecture"
-    assert out.count_phrase(84) == "84 architectures"
-    assert out.count_phrase(10**300) == "≈ 1.0e+300 architectures"
-    assert out.count_phrase(float("inf")) == "infinitely many architectures"
+    assert sizes.count_phrase(1) == "1 architecture"
+    assert sizes.count_phrase(84) == "84 architectures"
+    assert sizes.count_phrase(10**300) == "≈ 1.0e+300 architectures"
+    assert sizes.count_phrase(float("inf")) == "infinitely many architectures"
 
 
 def test_parse_set() -> None:
