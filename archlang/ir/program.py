@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang import resources
-from archlang.diagnostics import ArchError, ArchLimitError, ArchNameError, Suggest
+from archlang.diagnostics import ArchLimitError, ArchNameError, Suggest
+from archlang.ir.constants import constant_value
 from archlang.ir.scope import Env
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
@@ -160,7 +161,7 @@ class Program:
             return None
         item = mod.visible[name]
         if isinstance(item, A.ConstDef):
-            return self._const(item)
+            return constant_value(self, item)
         return item
 
     def global_names(self, env: Env) -> set[str]:
@@ -172,32 +173,6 @@ class Program:
         while root.parent is not None:
             root = root.parent
         return root.owner  # type: ignore[no-any-return]
-
-    def _const(self, item: A.ConstDef) -> Any:
-        mod = self.module_of(item)
-        if item.name in mod.env.vars:
-            value = mod.env.vars[item.name]
-            if value is _EVALUATING:
-                raise ArchNameError(f"constant `{item.name}` is defined in terms of itself",
-                                    item.span, code="E209")
-            return value
-        from archlang.ir.elaborate import Elaborator, Frame
-        from archlang.ir.scope import Scope
-        from archlang.ir.values import is_unknown
-
-        mod.env.vars[item.name] = _EVALUATING
-        try:
-            elab = Elaborator(self)  # a space walk: a decision shows up as an unknown
-            value = elab.eval(item.value, Scope(mod.source.path, active=False),
-                              Frame(Env(mod.env)))
-        except BaseException:
-            del mod.env.vars[item.name]
-            raise
-        if is_unknown(value) or elab.decisions:
-            raise ArchError(f"constant `{item.name}` cannot hold a decision", item.span,
-                            hint="declare decisions inside a network or block", code="E510")
-        mod.env.vars[item.name] = value
-        return value
 
     # ------------------------------------------------------------ networks
 
@@ -230,19 +205,6 @@ class Program:
                                 hint=Suggest(names).hint(name) or
                                 f"networks: {', '.join(names) or 'none'}", code="E210")
         return Space(self, item, params)
-
-
-class _Evaluating:
-    """Marks a constant whose value is being computed (to catch self-reference)."""
-
-
-_EVALUATING = _Evaluating()
-
-
-def check_not_evaluating(value: Any, name: str, span: Span) -> None:
-    if value is _EVALUATING:
-        raise ArchNameError(f"constant `{name}` is defined in terms of itself", span,
-                            code="E209")
 
 
 def _span_of(item: Any) -> Span | None:

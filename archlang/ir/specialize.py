@@ -82,8 +82,8 @@ class _Specializer:
         if any(isinstance(i, A.Import) and not i.path.startswith("stdlib/")
                for i in self.root.tree.items):
             raise _CannotSpecialize("relative imports")  # TODO(#2): bundle them
-        elab = Elaborator(self.program, {**space.fixed, **arch.assignment})
-        elab.recorder = self.rec = Recorder()
+        self.rec = Recorder()
+        elab = Elaborator(self.program, {**space.fixed, **arch.assignment}, recorder=self.rec)
         elab.run(space.network_def, self.program.env_of(space.network_def), space.params)
         self.net = space.network_def
         self.params = space.params
