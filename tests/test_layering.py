@@ -14,8 +14,6 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 import archlang
 
 ROOT = Path(archlang.__file__).resolve().parent
@@ -105,7 +103,6 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.xfail(reason="issue 11 part 3 in progress", strict=True)
 def test_no_cycles_between_packages() -> None:
     edges = package_imports()
     facades = declared_facades()
@@ -124,7 +121,6 @@ def test_facades_are_real_edges() -> None:
     assert all(b in edges.get(a, {}) for a, b in declared_facades())
 
 
-@pytest.mark.xfail(reason="issue 11 part 3 in progress", strict=True)
 def test_ir_stays_below_its_users() -> None:
     edges = package_imports()["archlang.ir"]
     for above in ("archlang.symbolic", "archlang.cli", "archlang.search", "archlang.api"):

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archlang import resources
 from archlang.diagnostics import ArchLimitError, ArchNameError, Suggest
 from archlang.ir.constants import constant_value
 from archlang.ir.scope import Env
+from archlang.ir.space import Space
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
 from archlang.syntax.parser import parse_source
-
-if TYPE_CHECKING:
-    from archlang.ir.space import Space
 
 MAX_IMPORT_DEPTH = 32
 STDLIB_PREFIX = "stdlib/"
@@ -48,6 +46,9 @@ class Program:
         >>> p.network().name
         'n'
     """
+
+    #: the class `network` returns (the user-facing Program's networks have rewrite methods)
+    space_type: type[Space] = Space
 
     def __init__(self) -> None:
         self.modules: dict[str, LoadedModule] = {}
@@ -187,8 +188,6 @@ class Program:
         Keyword arguments override the network's parameters: ``network("resnet18",
         classes=10)``.
         """
-        from archlang.ir.space import Space
-
         assert self.root is not None
         if name is None:
             nets = self.networks()
@@ -197,14 +196,14 @@ class Program:
                 raise ArchNameError(
                     f"{self.root.source.path} defines {len(nets)} networks ({listing}); "
                     "say which one", None, hint="pass `--network NAME`", code="E210")
-            return Space(self, nets[0], params)
+            return self.space_type(self, nets[0], params)
         item = self.root.visible.get(name)
         if not isinstance(item, A.NetworkDef):
             names = [n for n, d in self.root.visible.items() if isinstance(d, A.NetworkDef)]
             raise ArchNameError(f"no network `{name}` in {self.root.source.path}", None,
                                 hint=Suggest(names).hint(name) or
                                 f"networks: {', '.join(names) or 'none'}", code="E210")
-        return Space(self, item, params)
+        return self.space_type(self, item, params)
 
 
 def _span_of(item: Any) -> Span | None:

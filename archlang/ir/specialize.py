@@ -58,11 +58,12 @@ def specialize(arch: Arch) -> str:
 
 
 def _same_network(arch: Arch, text: str) -> bool:
-    from archlang.api import parse
     from archlang.diagnostics import ArchError
+    from archlang.ir.program import Program
+    from archlang.source import Source
 
     try:
-        space = parse(text, path="<to_arch>").network(arch.name)
+        space = Program.from_source(Source(text, "<to_arch>")).network(arch.name)
         return not space.decisions and space.bind().hash == arch.hash
     except ArchError:
         return False

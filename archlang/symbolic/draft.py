@@ -164,20 +164,15 @@ class Draft:
 
     def commit(self, what: str, path: str, check: int = CHECK_SAMPLES) -> Space:
         """The rewritten Space, checked; `what` and `path` name the edit in errors."""
-        from archlang.ir.program import Program
-        from archlang.ir.space import Space
-
         try:
-            prog = Program.from_source(self.root.source, self.space.program.base,
+            prog = type(self.space.program).from_source(self.root.source, self.space.program.base,
                                        tree=self.tree())
             assert prog.root is not None
             net = prog.root.defs.get(self.space.name)
             if not isinstance(net, A.NetworkDef):
                 raise RewriteError(f"the network `{self.space.name}` is gone", None,
                                    code="E522")
-            new = Space(prog, net, self.space.params)
-            fixed = {k: v for k, v in self.space.fixed.items() if k in new._full_tree.by_key}
-            new = new.fix(fixed) if fixed else new
+            new = self.space.derive(prog, net)
             check_space(new, check, self.space)
         except RewriteError:
             raise
