@@ -1,6 +1,7 @@
-"""Pure formatters and parsers for the command line: assignments, tables, `--set`.
+"""Pure formatters and parsers for the command line: decisions, tables, `--set`.
 
-Sizes and counts are archlang/sizes.py (the diagrams print them too).
+Sizes, counts and decision values are archlang/humanize.py (diagrams and checks print them
+too).
 
 Nothing here imports the heavy parts of archlang; every function is tested on its own.
 """
@@ -13,30 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang.humanize import MAX_SHOWN, show_value
+
 if TYPE_CHECKING:
     from archlang.ir.decisions import DecisionPoint
 
-#: how many `key = value` pairs a note shows before "and N more"
-MAX_SHOWN = 8
-
-
 # ---------------------------------------------------------------- decisions and assignments
-
-
-def show_value(value: Any) -> str:
-    """A decision value as `--set` takes it: JSON (``32``, ``"relu"``, ``[0, 2]``)."""
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
-def show_assignment(assignment: dict[str, Any], limit: int = MAX_SHOWN) -> str:
-    """``net.width = 16, net.k = 3`` (at most `limit` pairs, then "and N more")."""
-    items = [f"{k} = {show_value(v)}" for k, v in assignment.items()]
-    if len(items) > limit:
-        items = items[:limit] + [f"and {len(items) - limit} more"]
-    return ", ".join(items) if items else "no decisions"
 
 
 def member_lines(space: Any, assignment: dict[str, Any]) -> list[str]:

@@ -1,18 +1,23 @@
-"""How large numbers (space sizes, counts) are shown to people and written to JSON.
+"""How numbers (space sizes, counts) and decision values are shown to people and in JSON.
 
-A neutral module: the command line, the diagrams and the reports all print sizes, and none
-of them should import another to do it. Pure functions, no archlang imports.
+A neutral module: the command line, the diagrams, the reports and space validation all
+print these, and none of them should import another to do it. Pure functions, no archlang
+imports.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 #: sizes with more digits are printed only approximately: Python refuses to turn larger ints
 #: into text by default (`sys.get_int_max_str_digits`), and nobody reads 4,000 digits
 MAX_EXACT_DIGITS = 4000
 #: integers above this lose precision in JSON readers that use doubles (JavaScript)
 JSON_SAFE_INT = 2**53
+#: how many `key = value` pairs a note shows before "and N more"
+MAX_SHOWN = 8
 
 
 def approx(n: int | float) -> str:
@@ -68,3 +73,19 @@ def count_phrase(size: int | float) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def show_value(value: Any) -> str:
+    """A decision value as `--set` takes it: JSON (``32``, ``"relu"``, ``[0, 2]``)."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def show_assignment(assignment: dict[str, Any], limit: int = MAX_SHOWN) -> str:
+    """``net.width = 16, net.k = 3`` (at most `limit` pairs, then "and N more")."""
+    items = [f"{k} = {show_value(v)}" for k, v in assignment.items()]
+    if len(items) > limit:
+        items = items[:limit] + [f"and {len(items) - limit} more"]
+    return ", ".join(items) if items else "no decisions"
