@@ -24,9 +24,9 @@ __all__ = [
 _LAZY = {
     "load": "archlang.api",
     "parse": "archlang.api",
-    "Program": "archlang.ir.program",
-    "Space": "archlang.ir.space",
-    "Arch": "archlang.ir.arch",
+    "Program": "archlang.facade",
+    "Space": "archlang.facade",
+    "Arch": "archlang.facade",
     "DecisionPoint": "archlang.ir.decisions",
     "ArchError": "archlang.diagnostics",
     **dict.fromkeys(("block", "choice", "float_range", "int_range", "network", "repeat",
@@ -38,10 +38,8 @@ if TYPE_CHECKING:
     from archlang.api import load, parse
     from archlang.diagnostics import ArchError
     from archlang.dsl import block, choice, float_range, int_range, network, repeat, subset, use
-    from archlang.ir.arch import Arch
+    from archlang.facade import Arch, Program, Space
     from archlang.ir.decisions import DecisionPoint
-    from archlang.ir.program import Program
-    from archlang.ir.space import Space
     from archlang.symbolic import RewriteError, diff, every
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archlang.diagnostics import ArchNameError
-from archlang.ir.program import Program
+from archlang.facade import Program
 from archlang.source import Source
 
 

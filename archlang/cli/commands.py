@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang import humanize
 from archlang.cli import output as out
 from archlang.cli.errors import EXIT_PROBLEM, render_diagnostics
 
@@ -87,7 +88,7 @@ def check(files: tuple[str, ...], samples: int, quiet: bool) -> None:
         elif not quiet:
             click.echo(f"ok: {path} ({_summary(report)})")
     if failed and len(paths) > 1:
-        click.echo(f"{failed} of {out.plural(len(paths), 'file')} failed the check", err=True)
+        click.echo(f"{failed} of {humanize.plural(len(paths), 'file')} failed the check", err=True)
     if failed:
         sys.exit(EXIT_PROBLEM)
 
@@ -95,8 +96,8 @@ def check(files: tuple[str, ...], samples: int, quiet: bool) -> None:
 def _summary(report: Any) -> str:
     if not report.networks:
         return "no networks"
-    return "; ".join(f"network `{n.name}`: {out.plural(n.decisions, 'decision')}, "
-                     f"{out.count_phrase(n.size)}" for n in report.networks)
+    return "; ".join(f"network `{n.name}`: {humanize.plural(n.decisions, 'decision')}, "
+                     f"{humanize.count_phrase(n.size)}" for n in report.networks)
 
 
 # ---------------------------------------------------------------- fmt
@@ -145,7 +146,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             click.echo(f"reformatted {path}")
     if (changed or unchanged) and files != ("-",):
         verb = "would be reformatted" if dry else "reformatted"
-        click.echo(f"{out.plural(changed, 'file')} {verb}, {unchanged} unchanged"
+        click.echo(f"{humanize.plural(changed, 'file')} {verb}, {unchanged} unchanged"
                    + (f", {errors} with errors" if errors else ""), err=True)
     if errors or (dry and changed):
         sys.exit(EXIT_PROBLEM)
@@ -273,11 +274,11 @@ def _show_explain(space: Space, as_json: bool) -> None:
 
     items = explain(space)
     if as_json:
-        click.echo(json.dumps({"network": space.name, "size": out.size_json(space.size),
+        click.echo(json.dumps({"network": space.name, "size": humanize.size_json(space.size),
                                "decisions": [e.to_json() for e in items]}, indent=2))
     elif items:
         click.echo(render_text(items))
-        click.echo(f"\nspace size: {out.format_size(space.size)}")
+        click.echo(f"\nspace size: {humanize.format_size(space.size)}")
     else:
         click.echo(f"network `{space.name}` has no open decisions")
 
@@ -289,10 +290,10 @@ def _show_json(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
         "network_params": space.params,
         "decisions": [{**d.to_json(), "domain": d.describe(), "at": _where(d.span)}
                       for d in space.decisions],
-        "size": out.size_json(space.size),
+        "size": humanize.size_json(space.size),
     }
     if isinstance(data["size"], str) and isinstance(space.size, int):
-        data["size_approx"] = out.approx(space.size)
+        data["size_approx"] = humanize.approx(space.size)
     data["fixed"] = fixed
     if arch is not None:
         data.update(_arch_json(arch))
@@ -314,7 +315,7 @@ def _show_text(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
     rich = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
     lines = [f"network: {space.name} ({file})"]
     if fixed:
-        lines.append(f"fixed: {out.show_assignment(fixed, limit=1 << 30)}")
+        lines.append(f"fixed: {humanize.show_assignment(fixed, limit=1 << 30)}")
     decisions = space.decisions
     click.echo("\n".join(lines))
     if decisions:
@@ -329,7 +330,7 @@ def _show_text(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
             click.echo(_indent(out.plain_table(header, rows)))
     else:
         click.echo("open decisions: none")
-    click.echo(f"space size: {out.format_size(space.size)}")
+    click.echo(f"space size: {humanize.format_size(space.size)}")
     if arch is None:
         click.echo("note: parameters, FLOPs and output shape need a decided member: fix "
                    "the decisions with --set KEY=VALUE, or pick one with --seed N", err=True)
@@ -415,7 +416,7 @@ def _parse_fixed(space: Space, sets: tuple[str, ...]) -> dict[str, Any]:
     for key, value in out.parse_set(sets).items():
         d = space.decision(key)  # E511, with a did-you-mean, for an unknown key
         if not d.contains(value):
-            raise ArchSpaceError(f"`{key}` = {out.show_value(value)} is not in its domain "
+            raise ArchSpaceError(f"`{key}` = {humanize.show_value(value)} is not in its domain "
                                  f"{d.describe()}", d.span, hint=_domain_hint(d), code="E502")
         fixed[key] = d.normalize(value)
     return fixed
@@ -442,11 +443,11 @@ def _decide(space: Space, fixed: dict[str, Any], seed: int | None) -> Arch:
     if not open_:
         return space.bind(fixed)
     if seed is None:
-        shown = [f"`{d.key}`: {d.describe()}" for d in open_[:out.MAX_SHOWN]]
-        if len(open_) > out.MAX_SHOWN:
-            shown.append(f"and {len(open_) - out.MAX_SHOWN} more (`archlang show` lists them)")
+        shown = [f"`{d.key}`: {d.describe()}" for d in open_[:humanize.MAX_SHOWN]]
+        if len(open_) > humanize.MAX_SHOWN:
+            shown.append(f"and {len(open_) - humanize.MAX_SHOWN} more (`archlang show` lists them)")
         raise ArchSpaceError(
-            f"network `{space.name}` has {out.plural(len(open_), 'open decision')}",
+            f"network `{space.name}` has {humanize.plural(len(open_), 'open decision')}",
             open_[0].span, notes=shown, code="E501",
             hint="decide each with `--set KEY=VALUE`, or pick a random member with "
                  "`--seed N`")

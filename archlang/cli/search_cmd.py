@@ -35,9 +35,10 @@ import click
 
 from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
+from archlang.report.results import write_results
 from archlang.search import Searcher, SearcherUnavailable, get_searcher, run_search, searcher_names
 from archlang.search.executors import ExecutorError
-from archlang.search.export import error_line, short_assignment, write_results
+from archlang.search.export import error_line, short_assignment
 from archlang.tasks import SPEC_HELP, get_task
 
 if TYPE_CHECKING:

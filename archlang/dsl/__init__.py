@@ -22,6 +22,12 @@ two front-ends equal by construction (a parity test checks every example), and r
 Modules: expr.py (`Expr` and operators), hyper.py (choice, ranges, subset, repeat),
 body.py (the statement builder), defs.py (block, network, const, use, module), ops.py
 (primitive ops as callables).
+
+Facade: archlang.dsl -> archlang.api (`Network.program()`, `Network.space()` and `use()`
+link the printed module with `archlang.parse`, so that the user gets the same Program and
+Space as from text; they are the only calls upward. archlang.symbolic, below api, builds
+on dsl's expressions for replacement values and vendoring, so this edge closes a cycle by
+design: the rest of dsl never imports api.)
 """
 
 from archlang.dsl.body import Body

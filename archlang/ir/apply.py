@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchShapeError, ArchTypeError
-from archlang.ir.scope import Env, Scope
+from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import (
     SHADOW,
     BlockLayer,
@@ -91,8 +91,8 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
                   notes=_where(elab)) from None
     path = scope.path.partition(".")[2]
     path = f"{path}.{name}" if path else name
-    node = elab.graph.add(spec.name, [t.node for t in tensors],  # type: ignore[misc]
-                          dict(layer.attrs), tuple(out), path, layer.span)
+    node = elab.add_node(spec.name, [t.node for t in tensors],  # type: ignore[misc]
+                         dict(layer.attrs), tuple(out), path, layer.span)
     return Tensor(node, tuple(out))
 
 
@@ -106,13 +106,11 @@ def _arity_hint(want: int | None, got: int) -> str | None:
 
 def _where(elab: Elaborator) -> list[str]:
     return [f"in block `{block}` applied at {span}" for block, span in
-            reversed(elab.call_stack[-3:])]
+            elab.block_trail(3)]
 
 
 def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope, name: str,
                  span: Span) -> Any:
-    from archlang.ir.elaborate import Frame
-
     block = layer.block
     if scope.depth >= MAX_DEPTH:
         raise ArchLimitError(f"blocks nest more than {MAX_DEPTH} deep", layer.span,
@@ -130,14 +128,10 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
             env.vars[inp.name] = t
     current = tensors[0] if len(tensors) == 1 else None
     child = scope.child(name)
-    if elab.recorder is not None and scope.active and layer.call is not None:
-        elab.recorder.add(layer.origin[0], layer.call, child.path, layer.origin[1])
-        elab.recorder.instances[child.path] = block
-    elab.call_stack.append((block.name, layer.span))
-    try:
+    if layer.call is not None:
+        elab.record_instance(layer.origin, layer.call, child, block, scope)
+    with elab.in_block(block.name, layer.span):
         result = elab.exec_body(block.body, child, Frame(env, current), block.span)
-    finally:
-        elab.call_stack.pop()
     if not isinstance(result, Tensor):
         raise ArchTypeError(f"block `{block.name}` must return a tensor, but returns "
                             f"{type_name(result)}", block.span, code="E307")
@@ -146,12 +140,10 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
 
 def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scope,
                   name: str) -> Any:
-    from archlang.ir.elaborate import Frame
-
     count = layer.count
     copies: list[Scope]
     if isinstance(count, Unknown):
-        d = elab.decision_index.get(count.key) if count.key else None
+        d = elab.decision_of(count.key)
         if d is None:  # off the chosen path of a bind walk: nothing to find there
             return SHADOW
         values = [int(v) for v in d.domain()]
@@ -159,9 +151,8 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
             (d.key, frozenset(v for v in values if v > i)), False) for i in range(max(values))]
     else:
         copies = [scope.child(f"{name}[{i}]") for i in range(count)]
-        if elab.recorder is not None and scope.active:
-            elab.recorder.add(layer.origin[0], layer.node, [c.path for c in copies],
-                              layer.origin[1])
+        elab.record_at(layer.origin[0], layer.node, [c.path for c in copies],
+                       layer.origin[1], scope)
     value = inputs
     for copy in copies:
         value = elab.exec_body(layer.node.body, copy, Frame(Env(layer.env), value), layer.span)

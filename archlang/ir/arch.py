@@ -1,4 +1,7 @@
-"""An Arch: a network with every decision fixed, its concrete graph and what it compiles to.
+"""An Arch: a network with every decision fixed, its concrete graph and static figures.
+
+What it compiles to (`generated`, `source()`, `compile()`) is on the user-facing Arch,
+`archlang.facade.Arch`: code generation (archlang.compile) sits above ir.
 
 Example:
     >>> import archlang
@@ -18,7 +21,6 @@ from archlang.ir.graph import Graph
 from archlang.ops.registry import get_op
 
 if TYPE_CHECKING:
-    from archlang.compile.codegen import GeneratedModule
     from archlang.ir.space import Space
 
 
@@ -63,25 +65,7 @@ class Arch:
         """Equal networks (whatever decisions produced them) have equal hashes."""
         return self.graph.hash()
 
-    # ------------------------------------------------------------ code
-
-    @functools.cached_property
-    def generated(self) -> GeneratedModule:
-        from archlang.compile.codegen import emit_torch
-
-        root = self.space.program.root
-        origin = root.source.path if root is not None else "<string>"
-        return emit_torch(self.graph, origin)
-
-    def source(self) -> str:
-        """The generated Python source: one `nn.Module` class and `build()`."""
-        return self.generated.src
-
-    def compile(self) -> Any:
-        """A `torch.nn.Module` built from exactly the source `source()` returns."""
-        from archlang.compile.load import load_module
-
-        return load_module(self.generated)
+    # ------------------------------------------------------------ text
 
     def to_arch(self) -> str:
         """The network printed back as `.arch` text with every decision fixed."""

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchTypeError, Suggest
-from archlang.ir.scope import Env, Scope
+from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import Layer, Tensor, Unknown, type_name
 from archlang.ops.registry import OpSpec
 from archlang.source import Span
 from archlang.syntax import ast as A
 
 if TYPE_CHECKING:
-    from archlang.ir.elaborate import Elaborator, Frame
+    from archlang.ir.elaborate import Elaborator
 
 
 def bind_call(
@@ -129,8 +129,6 @@ def _fill_block_defaults(
     scope: Scope,
     instance: str,
 ) -> dict[str, Any]:
-    from archlang.ir.elaborate import Frame
-
     out: dict[str, Any] = {}
     env = elab.program.env_of(block)
     for p in block.params:

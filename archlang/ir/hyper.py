@@ -19,7 +19,8 @@ from archlang.ir.values import SHADOW, ChoiceLayer, Layer, RepeatLayer, Tensor, 
 from archlang.syntax import ast as A
 
 if TYPE_CHECKING:
-    from archlang.ir.elaborate import Elaborator, Frame
+    from archlang.ir.elaborate import Elaborator
+    from archlang.ir.scope import Frame
 
 #: the most copies one repeat may make
 MAX_REPEAT = 1000
@@ -50,7 +51,7 @@ def decide(elab: Elaborator, d: DecisionPoint, scope: Scope) -> Any:
         raise ArchSpaceError(f"`{d.key}` = {value!r} is not in its domain {d.describe()}",
                              d.span, code="E502")
     value = d.normalize(value)
-    elab.used[d.key] = value
+    elab.use(d.key, value)
     return value
 
 
@@ -181,7 +182,7 @@ def eval_repeat(elab: Elaborator, e: A.Repeat, scope: Scope, frame: Frame) -> Re
     else:
         count = elab.eval(e.count, scope, frame)
     if isinstance(count, Unknown):
-        d = elab.decision_index.get(count.key) if count.key else None
+        d = elab.decision_of(count.key)
         if elab.space_walk and d is None:
             raise ArchSpaceError("a repeat count must be a number or a decision, not an "
                                  "expression over decisions", e.count.span,

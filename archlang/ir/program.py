@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archlang import resources
-from archlang.diagnostics import ArchError, ArchLimitError, ArchNameError, Suggest
+from archlang.diagnostics import ArchLimitError, ArchNameError, Suggest
+from archlang.ir.constants import constant_value
 from archlang.ir.scope import Env
+from archlang.ir.space import Space
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
 from archlang.syntax.parser import parse_source
-
-if TYPE_CHECKING:
-    from archlang.ir.space import Space
 
 MAX_IMPORT_DEPTH = 32
 STDLIB_PREFIX = "stdlib/"
@@ -47,6 +46,9 @@ class Program:
         >>> p.network().name
         'n'
     """
+
+    #: the class `network` returns (the user-facing Program's networks have rewrite methods)
+    space_type: type[Space] = Space
 
     def __init__(self) -> None:
         self.modules: dict[str, LoadedModule] = {}
@@ -160,7 +162,7 @@ class Program:
             return None
         item = mod.visible[name]
         if isinstance(item, A.ConstDef):
-            return self._const(item)
+            return constant_value(self, item)
         return item
 
     def global_names(self, env: Env) -> set[str]:
@@ -172,32 +174,6 @@ class Program:
         while root.parent is not None:
             root = root.parent
         return root.owner  # type: ignore[no-any-return]
-
-    def _const(self, item: A.ConstDef) -> Any:
-        mod = self.module_of(item)
-        if item.name in mod.env.vars:
-            value = mod.env.vars[item.name]
-            if value is _EVALUATING:
-                raise ArchNameError(f"constant `{item.name}` is defined in terms of itself",
-                                    item.span, code="E209")
-            return value
-        from archlang.ir.elaborate import Elaborator, Frame
-        from archlang.ir.scope import Scope
-        from archlang.ir.values import is_unknown
-
-        mod.env.vars[item.name] = _EVALUATING
-        try:
-            elab = Elaborator(self)  # a space walk: a decision shows up as an unknown
-            value = elab.eval(item.value, Scope(mod.source.path, active=False),
-                              Frame(Env(mod.env)))
-        except BaseException:
-            del mod.env.vars[item.name]
-            raise
-        if is_unknown(value) or elab.decisions:
-            raise ArchError(f"constant `{item.name}` cannot hold a decision", item.span,
-                            hint="declare decisions inside a network or block", code="E510")
-        mod.env.vars[item.name] = value
-        return value
 
     # ------------------------------------------------------------ networks
 
@@ -212,8 +188,6 @@ class Program:
         Keyword arguments override the network's parameters: ``network("resnet18",
         classes=10)``.
         """
-        from archlang.ir.space import Space
-
         assert self.root is not None
         if name is None:
             nets = self.networks()
@@ -222,27 +196,14 @@ class Program:
                 raise ArchNameError(
                     f"{self.root.source.path} defines {len(nets)} networks ({listing}); "
                     "say which one", None, hint="pass `--network NAME`", code="E210")
-            return Space(self, nets[0], params)
+            return self.space_type(self, nets[0], params)
         item = self.root.visible.get(name)
         if not isinstance(item, A.NetworkDef):
             names = [n for n, d in self.root.visible.items() if isinstance(d, A.NetworkDef)]
             raise ArchNameError(f"no network `{name}` in {self.root.source.path}", None,
                                 hint=Suggest(names).hint(name) or
                                 f"networks: {', '.join(names) or 'none'}", code="E210")
-        return Space(self, item, params)
-
-
-class _Evaluating:
-    """Marks a constant whose value is being computed (to catch self-reference)."""
-
-
-_EVALUATING = _Evaluating()
-
-
-def check_not_evaluating(value: Any, name: str, span: Span) -> None:
-    if value is _EVALUATING:
-        raise ArchNameError(f"constant `{name}` is defined in terms of itself", span,
-                            code="E209")
+        return self.space_type(self, item, params)
 
 
 def _span_of(item: Any) -> Span | None:

@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchError
 from archlang.ir.decisions import Assignment, DecisionTree, cond_allows
-from archlang.ir.scope import Env
 from archlang.ir.values import Unknown, is_unknown
 
 if TYPE_CHECKING:
-    from archlang.ir.elaborate import Frame
     from archlang.ir.program import Program
-    from archlang.ir.scope import Scope
+    from archlang.ir.scope import Frame, Scope
     from archlang.syntax import ast as A
 
 #: a require recorded by the space walk: the statement, its names, the place's scope
@@ -37,17 +35,15 @@ class _Undecided(Exception):
 def check_require(program: Program, tree: DecisionTree, req: DecisionRequire,
                   assignment: Assignment) -> bool | None:
     """True or False when `assignment` decides the require, else None."""
-    from archlang.ir.elaborate import Elaborator, Frame, _free_names
+    from archlang.ir.elaborate import Elaborator
 
     stmt, frame, scope = req
     if scope.cond is not None and not (scope.cond[0] in assignment and
                                        cond_allows(scope.cond, assignment[scope.cond[0]])):
         return None
     try:
-        names = {n: _substitute(frame.env.vars[n], tree, assignment)
-                 for n in _free_names(stmt.expr) if n in frame.env.vars}
-        ok = Elaborator(program, assignment).eval(stmt.expr, scope,
-                                                  Frame(Env(frame.env.parent, names)))
+        ok = Elaborator(program, assignment).eval_substituted(
+            stmt.expr, scope, frame, lambda value: _substitute(value, tree, assignment))
     except (_Undecided, ArchError):
         return None
     return None if is_unknown(ok) else bool(ok)

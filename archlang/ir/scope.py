@@ -3,7 +3,8 @@
 An `Env` maps names to values (lexical: a block body sees its module's globals and its own
 parameters). A `Scope` is an *instance*: the network, a block application or a repeat copy;
 it owns the namer that gives decisions and sub-instances their stable path segments, and
-says whether the walk is concrete here (`active`) and under which condition it exists.
+says whether the walk is concrete here (`active`) and under which condition it exists. A
+`Frame` is one body being executed: its variables and its current tensor.
 """
 
 from __future__ import annotations
@@ -103,3 +104,13 @@ class Scope:
 
     def shadow(self, span: Span) -> Scope:
         return replace(self, active=False, dynamic_if=span)
+
+
+class Frame:
+    """The mutable state of one body being executed: its variables and current tensor."""
+
+    __slots__ = ("env", "current")
+
+    def __init__(self, env: Env, current: Any = None) -> None:
+        self.env = env
+        self.current = current

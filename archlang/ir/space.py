@@ -4,6 +4,11 @@ The space walk (ir/elaborate.py) finds the decisions; `bind` fixes them and retu
 `Arch`, a network with every decision fixed. A Space is a symbolic object: `fix` returns a
 new Space with some decisions settled (PyGlove's rebind), and spaces round-trip through JSON.
 
+This is the Space of the IR layer. The one users get (`archlang.Space`, what
+`Program.network` returns) is `archlang.facade.Space`, this class with the rewrite methods
+of archlang.symbolic (`find`, `rebind`, `apply`, ...) and `from_json` added; ir imports
+nothing above itself, so those methods cannot live here.
+
 Example:
     >>> import archlang
     >>> space = archlang.parse('''
@@ -22,18 +27,17 @@ Example:
 from __future__ import annotations
 
 import functools
-import json
 import random
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchSpaceError, Suggest
+from archlang.ir.arch import Arch
 from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
 from archlang.ir.elaborate import Elaborator
 from archlang.ir.requires import DecisionRequire, check_require
 from archlang.syntax import ast as A
 
 if TYPE_CHECKING:
-    from archlang.ir.arch import Arch
     from archlang.ir.program import Program
 
 SPACE_FORMAT = "archlang.space/1"
@@ -41,6 +45,9 @@ SPACE_FORMAT = "archlang.space/1"
 
 class Space:
     """The search space of one network."""
+
+    #: the class `bind` returns (the user-facing Space binds user-facing Arches)
+    arch_type: type[Arch] = Arch
 
     def __init__(self, program: Program, network: A.NetworkDef,
                  params: dict[str, Any] | None = None,
@@ -72,13 +79,14 @@ class Space:
         return DecisionTree(elab.decisions), elab.decision_requires
 
     @property
-    def _full_tree(self) -> DecisionTree:
+    def full_tree(self) -> DecisionTree:
+        """Every decision of the network, the fixed ones included."""
         return self._walk[0]
 
     @functools.cached_property
     def tree(self) -> DecisionTree:
         """The open decisions, as a tree of conditions."""
-        return DecisionTree(_without_fixed(self._full_tree, self.fixed))
+        return DecisionTree(_without_fixed(self.full_tree, self.fixed))
 
     @property
     def decisions(self) -> list[DecisionPoint]:
@@ -87,11 +95,11 @@ class Space:
 
     def decision(self, key: str) -> DecisionPoint:
         try:
-            return self._full_tree.by_key[key]
+            return self.full_tree.by_key[key]
         except KeyError:
             raise ArchSpaceError(f"no decision `{key}` in network `{self.name}`",
                                  self.network_def.span,
-                                 hint=Suggest(self._full_tree.by_key).hint(key),
+                                 hint=Suggest(self.full_tree.by_key).hint(key),
                                  code="E511") from None
 
     @property
@@ -115,7 +123,7 @@ class Space:
         if not requires:
             return True
         full = {**self.fixed, **assignment}
-        return all(check_require(self.program, self._full_tree, req, full) is not False
+        return all(check_require(self.program, self.full_tree, req, full) is not False
                    for req in requires)
 
     # ------------------------------------------------------------ binding
@@ -128,8 +136,6 @@ class Space:
                 decision left without a value.
             ArchError: any error the fixed network has (a shape mismatch, ...), located.
         """
-        from archlang.ir.arch import Arch
-
         for key in assignment or {}:
             self.decision(key)  # an unknown key is reported before anything else
             if key in self.fixed and assignment[key] != self.fixed[key]:  # type: ignore[index]
@@ -141,9 +147,9 @@ class Space:
         elab = Elaborator(self.program, full)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
         self._check_unused(assignment or {}, elab.used)
-        ordered = {d.key: elab.used[d.key] for d in self._full_tree.decisions
+        ordered = {d.key: elab.used[d.key] for d in self.full_tree.decisions
                    if d.key in elab.used}
-        return Arch(self, ordered, elab.graph)
+        return self.arch_type(self, ordered, elab.graph)
 
     def _check_unused(self, given: Assignment, used: Assignment) -> None:
         for key in given:
@@ -178,8 +184,26 @@ class Space:
                 raise ArchSpaceError(f"`{key}` = {value!r} is not in its domain "
                                      f"{d.describe()}", d.span, code="E502")
             self._check_reachable(d, merged)
-        return Space(self.program, self.network_def, self.params,
-                     {**self.fixed, **assignment})
+        return self._sibling({**self.fixed, **assignment})
+
+    def copy(self) -> Space:
+        """A copy that shares the (immutable) program and what was computed about it."""
+        return self._sibling(self.fixed)
+
+    def derive(self, program: Program, network: A.NetworkDef) -> Space:
+        """The Space of `network` in `program`, an edited copy of this space's program
+        (archlang.symbolic): the same parameters, and the fixed decisions that still exist."""
+        new = type(self)(program, network, self.params)
+        fixed = {k: v for k, v in self.fixed.items() if k in new.full_tree.by_key}
+        return new.fix(fixed) if fixed else new
+
+    def _sibling(self, fixed: Assignment) -> Space:
+        """The same program, network and parameters with other fixed values: the same
+        walk, so the new Space reuses this one's if it was computed."""
+        new = type(self)(self.program, self.network_def, self.params, fixed)
+        if "_walk" in self.__dict__:
+            new.__dict__["_walk"] = self.__dict__["_walk"]
+        return new
 
     def _check_reachable(self, d: DecisionPoint, fixed: Assignment) -> None:
         """A fixed decision must be able to exist given the other fixed values."""
@@ -190,60 +214,7 @@ class Space:
                     f"decision `{d.key}` cannot be active: it exists only when `{parent}` is "
                     f"one of {_show_values(d.cond[1])}, which is fixed to {fixed[parent]!r}",
                     d.span, code="E512")
-            d = self._full_tree.by_key[parent]
-
-    # ------------------------------------------------------------ rewrites (archlang.symbolic)
-    # Each returns a new, checked Space (or raises RewriteError) and leaves this one as it is.
-
-    def find(self, pattern: str) -> list[DecisionPoint]:
-        """The open decisions whose keys match a glob: ``space.find("net.*.k")``."""
-        from archlang.symbolic import find
-
-        return find(self, pattern)
-
-    def find_nodes(self, pattern: Any) -> list[Any]:
-        """Call nodes whose name matches a glob (or nodes a predicate accepts), with paths."""
-        from archlang.symbolic import find_nodes
-
-        return find_nodes(self, pattern)
-
-    def rebind(self, values: Assignment) -> Space:
-        """Fix decisions (by key) and replace nodes (by path) at once."""
-        from archlang.symbolic import rebind
-
-        return rebind(self, values)
-
-    def replace(self, path: str, value: Any) -> Space:
-        from archlang.symbolic import replace_at
-
-        return replace_at(self, path, value)
-
-    def insert(self, path: str, layer: Any, *, before: bool = False) -> Space:
-        from archlang.symbolic import insert_at
-
-        return insert_at(self, path, layer, before)
-
-    def remove(self, path: str) -> Space:
-        from archlang.symbolic import remove_at
-
-        return remove_at(self, path)
-
-    def apply(self, *rules: Any) -> Space:
-        """The rewrite rules (archlang.symbolic.every(...)...) applied in order."""
-        from archlang.symbolic import apply
-
-        return apply(self, *rules)
-
-    def clone(self) -> Space:
-        from archlang.symbolic import clone
-
-        return clone(self)
-
-    def diff(self, other: Space) -> Any:
-        """What changed from this space to `other`, path by path (prints readably)."""
-        from archlang.symbolic import diff
-
-        return diff(self, other)
+            d = self.full_tree.by_key[parent]
 
     def to_arch(self) -> str:
         """The program of this space as `.arch` text (a rewritten space prints its edits)."""
@@ -269,19 +240,6 @@ class Space:
             "params": self.params,
             "fixed": self.fixed,
         }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any] | str) -> Space:
-        from archlang.api import parse
-
-        if isinstance(data, str):
-            data = json.loads(data)
-        if data.get("format") != SPACE_FORMAT:
-            raise ArchSpaceError(f"not an archlang space (format {data.get('format')!r})",
-                                 None, code="E513")
-        program = parse(data["source"], path=data.get("path", "<space>"))
-        space = program.network(data["network"], **data.get("params", {}))
-        return space.fix(data.get("fixed", {})) if data.get("fixed") else space
 
     def __repr__(self) -> str:
         return f"<Space {self.name}: {len(self.decisions)} decisions, size {self.size}>"

@@ -58,11 +58,12 @@ def specialize(arch: Arch) -> str:
 
 
 def _same_network(arch: Arch, text: str) -> bool:
-    from archlang.api import parse
     from archlang.diagnostics import ArchError
+    from archlang.ir.program import Program
+    from archlang.source import Source
 
     try:
-        space = parse(text, path="<to_arch>").network(arch.name)
+        space = Program.from_source(Source(text, "<to_arch>")).network(arch.name)
         return not space.decisions and space.bind().hash == arch.hash
     except ArchError:
         return False
@@ -82,8 +83,8 @@ class _Specializer:
         if any(isinstance(i, A.Import) and not i.path.startswith("stdlib/")
                for i in self.root.tree.items):
             raise _CannotSpecialize("relative imports")  # TODO(#2): bundle them
-        elab = Elaborator(self.program, {**space.fixed, **arch.assignment})
-        elab.recorder = self.rec = Recorder()
+        self.rec = Recorder()
+        elab = Elaborator(self.program, {**space.fixed, **arch.assignment}, recorder=self.rec)
         elab.run(space.network_def, self.program.env_of(space.network_def), space.params)
         self.net = space.network_def
         self.params = space.params

@@ -142,3 +142,14 @@ def type_name(value: Any) -> str:
     if isinstance(value, Unknown):
         return "decision" if value.key else "value depending on decisions"
     return type(value).__name__
+
+
+def describe(v: Any) -> str:
+    """A value as an error message shows it (`[1, 2]`, `true`, `a tensor`)."""
+    if isinstance(v, tuple):
+        return "[" + ", ".join(describe(x) for x in v) + "]"
+    if isinstance(v, Unknown):
+        return "a value that depends on decisions"
+    if isinstance(v, (Tensor, Layer)):
+        return f"a {type_name(v)}"
+    return repr(v) if not isinstance(v, bool) else str(v).lower()

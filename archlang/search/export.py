@@ -1,11 +1,9 @@
-"""What a finished search leaves on disk, and how its trials read in one line.
+"""The result files of a search, and how its trials read in one line.
 
-`write_results` writes, into one folder: ``best.arch`` (the best network by the first
-objective, with every decision fixed), ``best.py`` (its generated PyTorch source),
-``best.json`` (assignment, metrics, the search's settings, and the Pareto front when there
-are several objectives), ``trials.csv`` (one row per trial, every state), and the report:
-``curve.png`` (best so far), ``pareto.png`` (several objectives) and ``report.html``
-(`archlang.report`).
+``trials.csv`` (one row per trial, every state), and for one network ``best.json``,
+``best.py`` (its generated PyTorch source) and ``best.arch`` (every decision fixed).
+`archlang.report.results.write_results` writes these with the report beside them (the
+report package sits above search, so search never imports it).
 """
 
 from __future__ import annotations
@@ -42,30 +40,6 @@ def write_trials_csv(study: Study, path: Path) -> None:
             writer.writerow(row + [json.dumps(t.assignment)])
 
 
-def write_results(study: Study, space: Space, out: Path,
-                  settings: dict[str, Any] | None = None) -> list[str]:
-    """Write the result files and the report (only ``trials.csv`` without a best trial).
-
-    Returns warnings for files that could not be written (``best.arch`` needs the
-    formatter, which may be missing).
-    """
-    out.mkdir(parents=True, exist_ok=True)
-    write_trials_csv(study, out / "trials.csv")
-    best = study.best
-    if best is None:
-        return ["no trial completed: wrote only trials.csv"]
-    arch = space.bind(best.assignment)
-    summary = {"network": space.name, "trial": best.number, "hash": arch.hash,
-               "objective": study.objective, "direction": study.direction,
-               "objectives": [str(o) for o in study.objectives],
-               "assignment": best.assignment, "metrics": best.metrics,
-               "search": settings or {}}
-    if len(study.objectives) > 1:
-        summary["pareto"] = [{"trial": t.number, "assignment": t.assignment,
-                              "metrics": t.metrics} for t in study.pareto()]
-    return write_pictures(study, space, out) + write_best(arch, summary, out)
-
-
 def write_best(arch: Arch, summary: dict[str, Any], out: Path) -> list[str]:
     """``best.json`` (`summary`), ``best.py`` and ``best.arch`` of one network; returns a
     warning when ``best.arch`` cannot be printed."""
@@ -76,18 +50,6 @@ def write_best(arch: Arch, summary: dict[str, Any], out: Path) -> list[str]:
     except (ImportError, NotImplementedError) as exc:
         return [f"best.arch not written: {exc}"]
     (out / "best.arch").write_text(text, encoding="utf-8")
-    return []
-
-
-def write_pictures(study: Study, space: Space, out: Path) -> list[str]:
-    """``curve.png``, ``pareto.png`` (several objectives) and ``report.html`` via
-    `archlang.report`; a warning instead when matplotlib is missing."""
-    try:
-        from archlang.report import write_report
-
-        write_report(study, space, out)
-    except ImportError as exc:
-        return [f"report pictures not drawn ({exc}): pip install matplotlib"]
     return []
 
 

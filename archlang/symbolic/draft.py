@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from archlang.diagnostics import ArchError, ArchSpaceError, Suggest
 from archlang.symbolic import paths as P
 from archlang.syntax import ast as A
+from archlang.validate import validate_space
 
 if TYPE_CHECKING:
     from archlang.ir.program import LoadedModule
@@ -164,21 +165,18 @@ class Draft:
 
     def commit(self, what: str, path: str, check: int = CHECK_SAMPLES) -> Space:
         """The rewritten Space, checked; `what` and `path` name the edit in errors."""
-        from archlang.ir.program import Program
-        from archlang.ir.space import Space
-
         try:
-            prog = Program.from_source(self.root.source, self.space.program.base,
+            prog = type(self.space.program).from_source(self.root.source, self.space.program.base,
                                        tree=self.tree())
             assert prog.root is not None
             net = prog.root.defs.get(self.space.name)
             if not isinstance(net, A.NetworkDef):
                 raise RewriteError(f"the network `{self.space.name}` is gone", None,
                                    code="E522")
-            new = Space(prog, net, self.space.params)
-            fixed = {k: v for k, v in self.space.fixed.items() if k in new._full_tree.by_key}
-            new = new.fix(fixed) if fixed else new
-            check_space(new, check, self.space)
+            new = self.space.derive(prog, net)
+            problems = validate_space(new, check, strict=True, before=self.space)
+            if problems:
+                raise ArchError.many(problems)
         except RewriteError:
             raise
         except ArchError as err:
@@ -197,25 +195,3 @@ def _depth(mod: LoadedModule, target: LoadedModule, seen: frozenset[int] = froze
     found = [_depth(m, target, seen | {id(mod)}) for m in mod.imports if id(m) not in seen]
     depths = [d for d in found if d is not None]
     return 1 + min(depths) if depths else None
-
-
-def check_space(space: Space, samples: int, before: Space | None = None) -> None:
-    """Walk the space and bind `samples` of its members (all of them in a smaller space).
-
-    A member that fails where the space `before` the rewrite failed for the same seed too
-    is not the rewrite's doing (a `require` that some members miss) and is let pass."""
-    size = space.size
-    for seed in range(int(min(samples, size))):
-        try:
-            space.sample(seed)
-        except ArchError:
-            if before is None or _binds(before, seed):
-                raise
-
-
-def _binds(space: Space, seed: int) -> bool:
-    try:
-        space.sample(seed)
-    except ArchError:
-        return False
-    return True

@@ -101,12 +101,7 @@ def find_nodes(space: Space, pattern: str | Callable[[Any], bool]) -> list[Match
 
 def clone(space: Space) -> Space:
     """A copy that shares the (immutable) program and what was computed about it."""
-    from archlang.ir.space import Space
-
-    new = Space.__new__(Space)
-    new.__dict__.update(space.__dict__)
-    new.params, new.fixed = dict(space.params), dict(space.fixed)
-    return new
+    return space.copy()
 
 
 # ---------------------------------------------------------------- edits on a draft
@@ -258,7 +253,7 @@ def remove_at(space: Space, path: str) -> Space:
 
 def rebind(space: Space, values: dict[str, Any]) -> Space:
     """Fix decisions (keys) and replace nodes (paths) in one step: PyGlove's rebind."""
-    keys = space._full_tree.by_key
+    keys = space.full_tree.by_key
     nodes = {k: v for k, v in values.items() if k not in keys}
     fixed = {k: v for k, v in values.items() if k in keys}
     if nodes:
@@ -275,10 +270,7 @@ def rebind(space: Space, values: dict[str, Any]) -> Space:
         space = draft.commit("rebinding", ", ".join(nodes))
     if not fixed:
         return space
-    settled = space.fix(fixed)
-    if "_walk" in space.__dict__:  # same program, network and parameters: same walk
-        settled.__dict__["_walk"] = space.__dict__["_walk"]
-    return settled
+    return space.fix(fixed)  # same program, network and parameters: the walk is reused
 
 
 __all__ = ["Match", "clone", "find", "find_nodes", "insert_at", "iter_nodes", "rebind",

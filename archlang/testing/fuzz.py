@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 from hypothesis import strategies as st
 
 from archlang.diagnostics import ArchError
+from archlang.validate import validate_space
 
 #: the file name inputs are parsed under; located diagnostics start with it
 FUZZ_PATH = "fuzz.arch"
@@ -131,6 +133,10 @@ _EDITS = [_delete_token, _replace_token, _insert_token, _swap_tokens, _delete_li
           _duplicate_line, _swap_lines, _change_number]
 
 
+def _compiles(arch: Any) -> None:
+    compile(arch.source(), "<generated>", "exec")
+
+
 def run_pipeline(text: str, base: str | None = None) -> str:
     """Parse, elaborate, count, sample, bind and generate code; "ok" or the diagnostic.
 
@@ -142,11 +148,10 @@ def run_pipeline(text: str, base: str | None = None) -> str:
     try:
         program = archlang.parse(text, FUZZ_PATH, base=base)
         for net in program.networks():
-            space = program.network(net.name)
-            _ = space.size, space.decisions
-            for seed in range(BINDS):
-                arch = space.sample(seed)
-                compile(arch.source(), "<generated>", "exec")
+            problems = validate_space(program.network(net.name), BINDS, strict=True,
+                                      on_member=_compiles)
+            if problems:
+                raise ArchError.many(problems)
         return "ok"
     except ArchError as err:
         rendered = err.render()

@@ -70,7 +70,7 @@ def explain(space: Space) -> list[Explained]:
 
 def render_text(items: list[Explained]) -> str:
     """The plain-text report, one paragraph per decision."""
-    from archlang.cli.output import format_size
+    from archlang.humanize import format_size
 
     blocks = []
     for e in items:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pytest
 
+from archlang import humanize
 from archlang.cli import output as out
 from archlang.cli.errors import format_internal_error, relativize, render_diagnostics
 from archlang.diagnostics import Diagnostic
@@ -22,30 +23,30 @@ from archlang.source import Source, Span
     (float("1e20"), "1.0e+20"),
 ], ids=lambda v: v if isinstance(v, str) else type(v).__name__)
 def test_approx(n: int | float, text: str) -> None:
-    assert out.approx(n) == text
+    assert humanize.approx(n) == text
 
 
 def test_format_size() -> None:
-    assert out.format_size(84) == "84"
-    assert out.format_size(1_234_567) == "1,234,567"
-    assert out.format_size(10**20) == f"{10**20} (≈ 1.0e+20)"
-    assert out.format_size(float("inf")) == "infinite (a float range)"
-    assert out.format_size(7 * 10**6000) == "≈ 7.0e+6000 (6,001 digits)"
+    assert humanize.format_size(84) == "84"
+    assert humanize.format_size(1_234_567) == "1,234,567"
+    assert humanize.format_size(10**20) == f"{10**20} (≈ 1.0e+20)"
+    assert humanize.format_size(float("inf")) == "infinite (a float range)"
+    assert humanize.format_size(7 * 10**6000) == "≈ 7.0e+6000 (6,001 digits)"
 
 
 def test_size_json() -> None:
-    assert out.size_json(84) == 84
-    assert out.size_json(2**53 - 1) == 2**53 - 1
-    assert out.size_json(2**53) == str(2**53)
-    assert out.size_json(float("inf")) == "inf"
-    assert out.size_json(10**6000) == "1.0e+6000"
+    assert humanize.size_json(84) == 84
+    assert humanize.size_json(2**53 - 1) == 2**53 - 1
+    assert humanize.size_json(2**53) == str(2**53)
+    assert humanize.size_json(float("inf")) == "inf"
+    assert humanize.size_json(10**6000) == "1.0e+6000"
 
 
 def test_count_phrase() -> None:
-    assert out.count_phrase(1) == "1 architecture"
-    assert out.count_phrase(84) == "84 architectures"
-    assert out.count_phrase(10**300) == "≈ 1.0e+300 architectures"
-    assert out.count_phrase(float("inf")) == "infinitely many architectures"
+    assert humanize.count_phrase(1) == "1 architecture"
+    assert humanize.count_phrase(84) == "84 architectures"
+    assert humanize.count_phrase(10**300) == "≈ 1.0e+300 architectures"
+    assert humanize.count_phrase(float("inf")) == "infinitely many architectures"
 
 
 def test_parse_set() -> None:
@@ -60,11 +61,11 @@ def test_parse_set() -> None:
 
 
 def test_show_assignment() -> None:
-    assert out.show_assignment({"n.w": 16, "n.act": "relu", "n.s": [0, 2]}) == \
+    assert humanize.show_assignment({"n.w": 16, "n.act": "relu", "n.s": [0, 2]}) == \
         'n.w = 16, n.act = "relu", n.s = [0, 2]'
     many = {f"n.k{i}": i for i in range(10)}
-    assert out.show_assignment(many).endswith("n.k7 = 7, and 2 more")
-    assert out.show_assignment({}) == "no decisions"
+    assert humanize.show_assignment(many).endswith("n.k7 = 7, and 2 more")
+    assert humanize.show_assignment({}) == "no decisions"
 
 
 def test_condition() -> None:

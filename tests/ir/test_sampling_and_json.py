@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang.ir.space import Space
+from archlang.facade import Space
 
 ROOT = Path(__file__).resolve().parents[2]
 

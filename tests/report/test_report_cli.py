@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archlang.report.from_dir import load_results
-from archlang.search.export import write_results
+from archlang.report.results import write_results
 from tests.cli.conftest import make_runner
 
 ROOT = Path(__file__).resolve().parents[2]

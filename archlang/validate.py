@@ -1,0 +1,395 @@
+"""Validating a space: walk it, bind members, and say which candidates never work.
+
+`validate_space` is the one routine behind `archlang check` (cli/check.py), the check after
+each rewrite (symbolic/draft.py) and the fuzzer (testing/fuzz.py). The full check:
+
+1. walk the space (every decision, its domain and condition): name, type and argument errors
+   in any branch of the space show here;
+2. bind it: a decided network once; an open space at a few sampled members (seeds 0, 1,
+   ...). A member that fails to bind is an **error**: the space holds a network that does not
+   work. Its diagnostic gains a note with the assignment that broke it and the command that
+   reproduces it;
+3. sweep the candidates: for each `choice` candidate (and each end of an `int` range) not yet
+   seen in a working member, bind a few members with that candidate forced (its enclosing
+   decisions set so that it is active). A candidate for which every try fails while another
+   candidate of the same decision works "can never make a valid network" (as far as the
+   tries show): an **error**, E515, at the decision, followed by the failing op's diagnostic
+   as a note, so both places are shown. When every try broke a `require` instead, the
+   candidate is excluded on purpose, and that is a **warning** (exit code 0).
+
+A failed member explained by such a candidate (the same error, with that candidate in its
+assignment) is not reported twice. Members rejected by a `require` (E514) are not errors:
+constraints exist to reject members.
+
+Every space costs at most `MAX_BINDS` binds (a `Budget`), so the check stays fast on large
+spaces; the sweep covers the decisions in declaration order until that budget is spent.
+
+The strict check (``strict=True``) binds seeds 0 .. tries - 1 and ends at the first member
+that fails for any reason, a broken `require` included, unless the space `before` (the one
+a rewrite started from) fails at the same seed too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from archlang.diagnostics import ArchError, Diagnostic
+from archlang.humanize import show_assignment, show_value
+
+if TYPE_CHECKING:
+    from archlang.ir.arch import Arch
+    from archlang.ir.decisions import DecisionPoint
+    from archlang.ir.space import Space
+
+#: members sampled per network (seeds 0 .. SAMPLES - 1; duplicates are bound once)
+SAMPLES = 8
+#: tries per candidate in the sweep (it stops at the first that works)
+TRIES = 4
+#: working members kept as contexts for the sweep
+MAX_MEMBERS = 16
+#: binds per network, samples and sweep together
+MAX_BINDS = 64
+#: a requirement that does not hold: a rejected member, not an error
+REQUIRE_FAILED = "E514"
+#: errors in the assignment itself (a value outside a domain, an unknown or inactive key)
+BAD_ASSIGNMENT = ("E502", "E511", "E512")
+#: the code of a candidate that never makes a valid network
+NEVER_VALID = "E515"
+
+Signature = tuple[str, str]
+
+
+@dataclass
+class Failure:
+    """One distinct error met while binding, with the first assignment that met it."""
+
+    error: ArchError
+    assignment: dict[str, Any]
+    seed: int | None = None
+
+@dataclass
+class Budget:
+    """How many binds a check may make, and how many it made."""
+
+    max_binds: int = MAX_BINDS
+    used: int = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.used >= self.max_binds
+
+
+def validate_space(space: Space, tries: int = SAMPLES, *, budget: Budget | None = None,
+                   reproduce: str | None = None, strict: bool = False,
+                   before: Space | None = None,
+                   on_member: Callable[[Arch], None] | None = None) -> list[Diagnostic]:
+    """The diagnostics of `space`: errors and warnings, empty when every check passed.
+
+    `tries` members are sampled; `budget` caps the binds of the full check (and counts them);
+    `reproduce` is the command that shows a member (its seed is appended in the note).
+    ``strict=True`` is the strict check of the module docstring; there `on_member` is called
+    with each member that binds (the fuzzer compiles its source).
+    """
+    try:
+        size = space.size  # the walk: its errors are the space's
+    except ArchError as exc:
+        return list(exc.diagnostics)
+    if strict:
+        return _first_failure(space, int(min(tries, size)), before, on_member)
+    return _Check(space, tries, budget or Budget(), reproduce).run()
+
+
+def _first_failure(space: Space, tries: int, before: Space | None,
+                   on_member: Callable[[Arch], None] | None) -> list[Diagnostic]:
+    for seed in range(tries):
+        try:
+            arch = space.sample(seed)
+        except ArchError as exc:
+            # a member that fails where `before` failed too is not the rewrite's doing
+            if before is None or _binds(before, seed):
+                return list(exc.diagnostics)
+            continue
+        if on_member is not None:
+            on_member(arch)
+    return []
+
+
+def _binds(space: Space, seed: int) -> bool:
+    try:
+        space.sample(seed)
+    except ArchError:
+        return False
+    return True
+
+
+class _Check:
+    """The full check of one space (see the module docstring)."""
+
+    def __init__(self, space: Space, samples: int, budget: Budget,
+                 reproduce: str | None) -> None:
+        self.space = space
+        self.samples = samples
+        self.budget = budget
+        self.reproduce = reproduce
+        self.diagnostics: list[Diagnostic] = []
+        self.failures: dict[Signature, Failure] = {}
+        self.valid: set[tuple[str, Any]] = set()  # (key, value) seen in a working member
+        self.members: list[dict[str, Any]] = []  # working members (the first MAX_MEMBERS)
+        self.swapped: dict[str, int] = {}  # tries made from a working member, by key
+        self._children: dict[str, list[str]] | None = None
+
+    def run(self) -> list[Diagnostic]:
+        if not self.space.decisions:
+            try:  # the only member: even a broken `require` is an error here
+                self.space.bind({})
+            except ArchError as exc:
+                self.diagnostics.extend(exc.diagnostics)
+            self.budget.used += 1
+        else:
+            self._sample()
+            if self.valid:  # when no member works, no candidate can be singled out
+                self._report_candidates(self._sweep())
+        self._report_failures()
+        return self.diagnostics
+
+    # ------------------------------------------------------------ binding
+
+    def _bind(self, assignment: dict[str, Any], seed: int | None = None) -> ArchError | None:
+        """Bind one member; remember what worked, or the failure. Returns the error."""
+        self.budget.used += 1
+        try:
+            arch = self.space.bind(assignment)
+        except ArchError as exc:
+            if exc.diagnostic.code not in (REQUIRE_FAILED, *BAD_ASSIGNMENT):
+                self.failures.setdefault(signature(exc), Failure(exc, assignment, seed))
+            return exc
+        self.valid.update((k, _hashable(v)) for k, v in arch.assignment.items())
+        if len(self.members) < MAX_MEMBERS:
+            self.members.append(dict(arch.assignment))
+        return None
+
+    def _sample(self) -> None:
+        seen: set[Any] = set()
+        for seed in range(self.samples):
+            assignment = self.space.sample_assignment(seed)
+            frozen = _hashable(assignment)
+            if frozen in seen:
+                continue
+            seen.add(frozen)
+            self._bind(assignment, seed)
+
+    # ------------------------------------------------------------ the candidate sweep
+
+    def _sweep(self) -> list[_Bad]:
+        rng = random.Random(0)
+        bad: list[_Bad] = []
+        for d in self.space.decisions:
+            values = _candidates(d)
+            if len(values) < 2:
+                continue
+            failed: list[_Bad] = []
+            for value in values:
+                if (d.key, _hashable(value)) in self.valid:
+                    continue
+                tried = self._force(d, value, rng)
+                if tried is None:
+                    return bad  # out of budget
+                if tried.errors:
+                    failed.append(tried)
+            if any((d.key, _hashable(v)) in self.valid for v in values):
+                bad.extend(failed)
+        return bad
+
+    def _force(self, d: DecisionPoint, value: Any, rng: random.Random) -> _Bad | None:
+        """Bind up to TRIES members with ``d = value``, up to the first that works.
+
+        The members tried first are working members with only `d` changed (and the
+        decisions below it redrawn): a candidate that breaks those is to blame. Random
+        members with `d` forced (and the decisions above it set to activate it) fill up.
+        Returns the errors met (none when a member worked), or None when the budget ran out.
+        """
+        tried = _Bad(d, value, [])
+        contexts = [m for m in self.members if d.key in m][:TRIES]
+        for i in range(TRIES):
+            if self.budget.spent:
+                return None
+            if i < len(contexts):
+                below = self._below(d.key)
+                forced = {k: v for k, v in contexts[i].items() if k not in below}
+                forced[d.key] = value
+                tried.swapped += 1
+            else:
+                forced = {d.key: value, **_activate(self.space, d, rng)}
+            try:
+                rest = self.space.fix(forced).sample_assignment(rng)
+            except ArchError:  # an assignment this sweep got wrong: not the network's fault
+                continue
+            error = self._bind({**forced, **rest})
+            if error is None:
+                return _Bad(d, value, [])
+            if error.diagnostic.code not in BAD_ASSIGNMENT:
+                tried.errors.append(error)
+        return tried if tried.errors else _Bad(d, value, [])
+
+    def _below(self, key: str) -> set[str]:
+        """The keys of the decisions conditional on `key`, transitively."""
+        if self._children is None:
+            self._children = {}
+            for c in self.space.decisions:
+                if c.cond is not None:
+                    self._children.setdefault(c.cond[0], []).append(c.key)
+        out: set[str] = set()
+        stack = list(self._children.get(key, []))
+        while stack:
+            k = stack.pop()
+            if k not in out:
+                out.add(k)
+                stack.extend(self._children.get(k, []))
+        return out
+
+    # ------------------------------------------------------------ reporting
+
+    def _report_candidates(self, bad: list[_Bad]) -> None:
+        groups: dict[tuple[Any, ...], list[_Bad]] = {}
+        for b in bad:
+            groups.setdefault(b.group_key(), []).append(b)
+        for members in groups.values():
+            first = members[0]
+            real = [e for e in first.errors if e.diagnostic.code != REQUIRE_FAILED]
+            self.diagnostics.extend(self._candidate_diagnostics(first, members, real))
+            if real:
+                explained = {signature(e) for m in members for e in m.errors}
+                for sig in explained:
+                    failure = self.failures.get(sig)
+                    if failure is not None and any(
+                            _hashable(failure.assignment.get(m.decision.key)) ==
+                            _hashable(m.value) for m in members):
+                        del self.failures[sig]
+
+    def _candidate_diagnostics(self, first: _Bad, members: list[_Bad],
+                               real: list[ArchError]) -> list[Diagnostic]:
+        d = first.decision
+        what = (f"candidate `{first.label}` of `{d.key}`" if d.kind == "choice"
+                else f"`{d.key}` = {show_value(first.value)}")
+        works = [lab for v, lab in zip(_candidates(d), _labels(d), strict=True)
+                 if (d.key, _hashable(v)) in self.valid]
+        n = len(first.errors)
+        verb = "failed" if real else "broke a requirement"
+        tried = f"all {n} members tried with it {verb}" if n > 1 else \
+            f"the member tried with it {verb}"
+        if first.swapped == n > 1:
+            tried += ", each a working member with only this decision changed"
+        elif first.swapped:
+            tried += (f" ({first.swapped} of them working members with only this decision "
+                      "changed)" if n > 1 else ", a working member with only this decision "
+                      "changed")
+        notes = [f"{tried}; {_join(works)} {'works' if len(works) == 1 else 'work'}"]
+        if len(members) > 1:
+            others = ", ".join(f"`{m.decision.key}`" for m in members[1:4])
+            more = f" and {len(members) - 4} more" if len(members) > 4 else ""
+            notes.append(f"the same holds for {others}{more}")
+        if not real:
+            rejected = first.errors[0].diagnostic
+            return [Diagnostic(NEVER_VALID, f"{what} is always rejected by a requirement",
+                               d.span, hint="drop the candidate if that is intended (this "
+                               "warning then goes away), or relax the `require`",
+                               notes=(*notes, f"the {rejected.message}"),
+                               severity="warning")]
+        hint = (f"drop `{first.label}` from the choice, or change what it feeds into"
+                if d.kind == "choice" else f"narrow the range to leave out {first.label}")
+        main = Diagnostic(NEVER_VALID, f"{what} never makes a valid network", d.span,
+                          hint=hint, notes=tuple(notes))
+        cause = real[0].diagnostic
+        note = dataclasses.replace(
+            cause, severity="note",
+            message=f"with `{d.key}` = {show_value(first.value)}: {cause.message}")
+        return [main, note]
+
+    def _report_failures(self) -> None:
+        for failure in self.failures.values():
+            diags = list(failure.error.diagnostics)
+            if failure.assignment:
+                extra = [f"with {show_assignment(failure.assignment)}"]
+                if failure.seed is not None and self.reproduce is not None:
+                    extra.append(f"reproduce with `{self.reproduce} --seed {failure.seed}`")
+                diags[0] = dataclasses.replace(diags[0], notes=(*diags[0].notes, *extra))
+            self.diagnostics.extend(diags)
+
+
+@dataclass
+class _Bad:
+    """A candidate forced in a few members, and the errors they met."""
+
+    decision: DecisionPoint
+    value: Any
+    errors: list[ArchError]
+    swapped: int = 0  # members made from a working member by changing only this decision
+
+    @property
+    def label(self) -> str:
+        d = self.decision
+        if d.kind == "choice":
+            return _labels(d)[_candidates(d).index(self.value)]
+        return show_value(self.value)
+
+    def group_key(self) -> tuple[Any, ...]:
+        """Copies of one choice (in repeats, in several block instances) report once."""
+        span = self.decision.span
+        where = (span.path, span.line, span.col) if span.source is not None else self.decision.key
+        sigs = frozenset(signature(e) for e in self.errors
+                         if e.diagnostic.code != REQUIRE_FAILED)
+        return (where, self.label, sigs)
+
+
+def signature(exc: ArchError) -> Signature:
+    """What makes two errors the same: the code and the place (messages name shapes that
+    differ from member to member)."""
+    d = exc.diagnostic
+    return (d.code, str(d.span) if d.span is not None else d.message)
+
+
+def _candidates(d: DecisionPoint) -> list[Any]:
+    """The values the sweep forces: every choice candidate, the two ends of an int range."""
+    if d.kind == "choice":
+        return list(d.domain())
+    if d.kind == "int" and d.high != d.low:
+        return [int(d.low), int(d.high)]  # type: ignore[arg-type]
+    return []
+
+
+def _labels(d: DecisionPoint) -> list[str]:
+    if d.kind == "choice":
+        return list(d.labels)
+    return [show_value(v) for v in _candidates(d)]
+
+
+def _activate(space: Space, d: DecisionPoint, rng: random.Random) -> dict[str, Any]:
+    """Values for the decisions enclosing `d` that make it active (drawn at random)."""
+    out: dict[str, Any] = {}
+    while d.cond is not None:
+        parent_key, allowed = d.cond
+        value = rng.choice(sorted(allowed, key=repr))
+        out[parent_key] = list(value) if isinstance(value, tuple) else value
+        d = space.decision(parent_key)
+    return out
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return (type(value).__name__, value)
+
+
+def _join(items: list[str]) -> str:
+    quoted = [f"`{i}`" for i in items]
+    if len(quoted) <= 1:
+        return "".join(quoted) or "nothing"
+    if len(quoted) > 6:
+        quoted = quoted[:6] + [f"{len(items) - 6} more"]
+    return ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -1,0 +1,51 @@
+"""`validate_space`, the one check behind `archlang check`, rewrites and the fuzzer."""
+
+from __future__ import annotations
+
+import archlang
+from archlang.validate import Budget, validate_space
+
+GOOD = '''
+network net() (x: [8]) {
+    width = choice(16, 32)
+    return x -> linear(width) -> relu() -> linear(2)
+}'''
+
+BROKEN = '''
+network net() (x: [3, 8, 8]) {
+    k = choice(3, 9)
+    return x -> conv2d(4, k, padding = 0) -> global_avgpool() -> linear(2)
+}'''
+
+
+def test_a_working_space_has_no_diagnostics_and_counts_its_binds() -> None:
+    budget = Budget(max_binds=64)
+    assert validate_space(archlang.parse(GOOD).network(), budget=budget) == []
+    assert 1 <= budget.used <= 64
+
+
+def test_a_candidate_that_never_works_is_reported_once_at_the_decision() -> None:
+    diags = validate_space(archlang.parse(BROKEN).network())
+    assert [d.code for d in diags if d.severity == "error"] == ["E515"]
+    assert "never makes a valid network" in diags[0].message
+
+
+def test_strict_stops_at_the_first_failing_member_and_calls_on_member() -> None:
+    seen: list[str] = []
+    space = archlang.parse(GOOD).network()
+    assert validate_space(space, 2, strict=True, on_member=lambda a: seen.append(a.hash)) == []
+    assert len(seen) == 2
+    broken = archlang.parse(BROKEN).network()
+    failures = [validate_space(broken, 8, strict=True)]
+    assert failures[0] and failures[0][0].code.startswith("E4")
+    # failing where `before` fails at the same seed too is not counted
+    assert validate_space(broken, 8, strict=True, before=broken) == []
+
+
+def test_user_facing_spaces_keep_their_class_through_edits() -> None:
+    space = archlang.parse(GOOD).network()
+    assert isinstance(space, archlang.Space)
+    assert isinstance(space.fix({"net.width": 16}), archlang.Space)
+    assert isinstance(space.copy(), archlang.Space)
+    assert isinstance(space.bind({"net.width": 16}), archlang.Arch)
+    assert list(space.fix({"net.width": 16}).full_tree.by_key) == ["net.width"]
