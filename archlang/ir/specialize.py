@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from archlang.ir.graph import Node
 from archlang.ir.record import Recorder
 from archlang.ops.registry import get_op
-from archlang.source import Source, Span
 from archlang.syntax import ast as A
 
 if TYPE_CHECKING:
@@ -205,26 +204,7 @@ class _Specializer:
 
     def _rewrite(self, node: Any, path: str, pat: dict[int, int | None]) -> Any:
         """The node with each child expression rewritten."""
-        changes = {}
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            if isinstance(value, tuple):
-                new = tuple(self._child(v, path, pat) for v in value)
-            else:
-                new = self._child(value, path, pat)
-            if new is not value and new != value:
-                changes[f.name] = new
-        return dataclasses.replace(node, **changes) if changes else node
-
-    def _child(self, v: Any, path: str, pat: dict[int, int | None]) -> Any:
-        if isinstance(v, A.Kwarg):
-            return self._rewrite(v, path, pat)
-        if isinstance(v, tuple) and len(v) == 2 and not hasattr(v, "span"):  # if branches
-            return v
-        if dataclasses.is_dataclass(v) and hasattr(v, "span") and not isinstance(
-                v, (A.Param, A.Input)):
-            return self._expr(v, path, pat)
-        return v
+        return _Rewrite(self, path, pat).generic_visit(node)
 
     def _repeat(self, e: A.Repeat, path: str, pat: dict[int, int | None]) -> A.Expr:
         applications = self.rec.values(path, e, pat)
@@ -259,6 +239,22 @@ class _Specializer:
         return isinstance(target, A.BlockDef) and _has_hyper(target)
 
 
+class _Rewrite(A.NodeTransformer):
+    """Rewrites the expressions below one node through `_Specializer._expr`."""
+
+    def __init__(self, owner: _Specializer, path: str, pat: dict[int, int | None]) -> None:
+        self.owner, self.path, self.pat = owner, path, pat
+
+    def visit(self, node: Any) -> Any:
+        if isinstance(node, A.Kwarg):
+            return self.generic_visit(node)
+        if isinstance(node, (A.Param, A.Input)):
+            return node
+        new = self.owner._expr(node, self.path, self.pat)
+        # an equal rewrite keeps the original, whose spans keep the source's spelling (`1K`)
+        return node if new is not node and new == node else new
+
+
 def _as_layer(body: tuple[A.Stmt, ...]) -> A.Expr:
     """One repeat copy as a layer: its one line when it has one, else ``repeat(1) {...}``."""
     if len(body) == 1 and isinstance(body[0], A.ExprStmt):
@@ -266,18 +262,10 @@ def _as_layer(body: tuple[A.Stmt, ...]) -> A.Expr:
     return A.Repeat(A.IntLit(1), body)
 
 
-def _has_hyper(node: Any, seen: set[int] | None = None) -> bool:
-    """Whether a subtree holds a decision (syntactically)."""
-    if isinstance(node, A.Call) and node.func in A.HYPER_NAMES or isinstance(node, A.Repeat):
-        return True
-    if isinstance(node, tuple):
-        return any(_has_hyper(x, seen) for x in node)
-    if isinstance(node, (Span, Source)):
-        return False
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        return any(_has_hyper(getattr(node, f.name), seen) for f in dataclasses.fields(node)
-                   if f.name != "span")
-    return False
+def _has_hyper(node: Any) -> bool:
+    """Whether a subtree (or a body) holds a decision (syntactically)."""
+    return any(isinstance(n, A.Call) and n.func in A.HYPER_NAMES or isinstance(n, A.Repeat)
+               for n in A.walk(node))
 
 
 # ---------------------------------------------------------------- the straight-line form

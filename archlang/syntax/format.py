@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import fields, is_dataclass
 from typing import Any
 
-from archlang.source import Source, Span
+from archlang.source import Source
 from archlang.syntax import ast as A
 from archlang.syntax.comments import CommentPool, Region, SourceText, emit, end, gather, start
 
@@ -372,18 +371,7 @@ class _Printer:
     def _has_table(self, e: Any) -> bool:
         key = id(e)
         if key not in self._table:
-            self._table[key] = _is_table(e) or any(self._has_table(c) for c in _children(e))
+            self._table[key] = _is_table(e) or any(
+                self._has_table(c) for c in A.iter_child_nodes(e))
         return self._table[key]
 
-
-def _children(node: Any) -> list[Any]:
-    """The AST nodes directly inside `node` (through tuples, e.g. `If.branches`)."""
-    out: list[Any] = []
-    todo = [getattr(node, f.name) for f in fields(node)] if is_dataclass(node) else []
-    while todo:
-        value = todo.pop()
-        if isinstance(value, tuple):
-            todo.extend(value)
-        elif is_dataclass(value) and not isinstance(value, (type, Source, Span)):
-            out.append(value)
-    return out
