@@ -194,7 +194,7 @@ def eval_repeat(elab: Elaborator, e: A.Repeat, scope: Scope, frame: Frame) -> Re
                             e.count.span, code="E301")
     elif count > MAX_REPEAT:
         raise ArchLimitError(f"`repeat({count})` makes more than {MAX_REPEAT} copies",
-                             e.count.span, hint="is the count what you meant?", code="E602")
+                             e.count.span, hint="is the count what you meant?", code="E611")
     return RepeatLayer(e.span, name, node=e, env=frame.env, count=count,
                        origin=(scope.path, elab.loop_ctx()))
 
@@ -208,7 +208,7 @@ def _check_count_domain(d: DecisionPoint, e: A.Repeat) -> None:
                                      f"can be {min(values)}", e.count.span, code="E509")
             if max(values) > MAX_REPEAT:  # type: ignore[type-var]
                 raise ArchLimitError(f"`{d.key}` allows {max(values)} copies; the limit is "
-                                     f"{MAX_REPEAT}", e.count.span, code="E602")
+                                     f"{MAX_REPEAT}", e.count.span, code="E611")
             return
     raise ArchSpaceError(f"a repeat count must be an int decision, but `{d.key}` is "
                          f"{d.describe()}", e.count.span, code="E509")

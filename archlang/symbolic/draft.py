@@ -174,7 +174,7 @@ class Draft:
             net = prog.root.defs.get(self.space.name)
             if not isinstance(net, A.NetworkDef):
                 raise RewriteError(f"the network `{self.space.name}` is gone", None,
-                                   code="E522")
+                                   code="E525")
             new = Space(prog, net, self.space.params)
             fixed = {k: v for k, v in self.space.fixed.items() if k in new._full_tree.by_key}
             new = new.fix(fixed) if fixed else new
