@@ -1,7 +1,8 @@
 """Diagnostics: the one shape every user-facing error takes, and its one renderer.
 
 Codes: E1xx syntax, E2xx names and linking, E3xx parameters and types, E4xx shapes,
-E5xx search space and decisions, E6xx limits, E9xx internal.
+E5xx search space and decisions, E6xx limits. Each code is registered, with its title and
+explanation, in `archlang.diagnostics_codes` (what `archlang explain-error CODE` prints).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from archlang.diagnostics_codes import CODES
 from archlang.source import Span
 
 
@@ -23,6 +25,12 @@ class Diagnostic:
     hint: str | None = None
     notes: tuple[str, ...] = ()
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        # one code per kind of problem: a new kind gets its entry in the registry first
+        if self.code not in CODES:
+            raise ValueError(f"diagnostic code {self.code!r} is not registered in "
+                             "archlang/diagnostics_codes.py")
 
 
 #: the widest source excerpt a diagnostic shows; longer lines are cut around the caret
@@ -54,7 +62,7 @@ def _window(text: str, col: int, width: int) -> tuple[str, int, int]:
 def render_text(diag: Diagnostic) -> str:
     """Render a diagnostic the way compilers do::
 
-        examples/cell.arch:12:9: error[E203]: unknown op `conv2`
+        examples/cell.arch:12:9: error[E202]: unknown op or block `conv2`
            |
         12 |     y = conv2(x, out=c, kernel=k)
            |         ^^^^^

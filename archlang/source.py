@@ -6,7 +6,6 @@ Lines and columns are 1-based, as Lark's ``meta`` gives them; ``end_col`` is exc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -25,10 +24,6 @@ class Source:
         if 1 <= lineno <= len(self._lines):
             return self._lines[lineno - 1]
         return ""
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> Source:
-        return cls(Path(path).read_text(encoding="utf-8"), str(path))
 
 
 @dataclass(frozen=True)

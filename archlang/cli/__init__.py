@@ -51,6 +51,8 @@ LAZY_COMMANDS = {
                "Draw the report of a finished search (curve, Pareto, HTML)."),
     "trials": ("archlang.cli.trials_cmd:trials",
                "List the stored trials of a search (state, decisions, metrics)."),
+    "explain-error": ("archlang.cli.explain_error_cmd:explain_error",
+                      "Explain an error code (E202, E514, ...)."),
 }
 
 

@@ -46,10 +46,10 @@ from archlang.dsl.defs import (
     use,
 )
 from archlang.dsl.expr import Expr, and_, call, cond, lit, name, not_, or_, pipe
-from archlang.dsl.hyper import choice, float_range, frange, int_range, irange, repeat, subset
+from archlang.dsl.hyper import choice, float_range, int_range, repeat, subset
 
 __all__ = [
     "Body", "Const", "Definition", "Expr", "Layer", "Library", "Network", "Tensor", "and_",
-    "block", "call", "choice", "cond", "const", "float_range", "frange", "int_range", "irange",
-    "lit", "long", "module", "name", "network", "not_", "or_", "pipe", "repeat", "subset", "use",
+    "block", "call", "choice", "cond", "const", "float_range", "int_range", "lit",
+    "long", "module", "name", "network", "not_", "or_", "pipe", "repeat", "subset", "use",
 ]

@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from archlang.syntax import ast as A
+from archlang.syntax.literals import to_literal
 
 
 class Expr:
@@ -142,24 +143,13 @@ def lit(value: Any) -> Any:
     Raises:
         TypeError: a value with no archlang literal (a set, an object, NaN...).
     """
+    return to_literal(value, other=_not_plain)
+
+
+def _not_plain(value: Any) -> Any:
+    """The node of a DSL value that is not a plain Python value."""
     if isinstance(value, Expr):
         return value.node
-    if isinstance(value, bool):
-        return A.BoolLit(value)
-    if isinstance(value, int):
-        return A.IntLit(value)
-    if isinstance(value, float):
-        if value != value:
-            raise TypeError("NaN has no archlang literal")
-        return A.FloatLit(value)
-    if isinstance(value, str):
-        return A.StrLit(value)
-    if value is None:
-        return A.NoneLit()
-    if isinstance(value, list):
-        return A.ListLit(tuple(lit(v) for v in value))
-    if isinstance(value, tuple):
-        return A.TupleLit(tuple(lit(v) for v in value))
     if isinstance(value, _EXPR_TYPES):
         return value
     if hasattr(value, "__archlang_expr__"):

@@ -6,7 +6,7 @@ it is written in, binding it to a name (``b.width = choice(16, 32)``) ties every
 that name, and each instance or repeat copy gets fresh decisions.
 
 ``int`` and ``float`` are Python's own; their archlang forms are `int_range` and
-`float_range` (`irange`/`frange` for short).
+`float_range`.
 """
 
 from __future__ import annotations
@@ -67,6 +67,3 @@ def repeat(count: Any, *body: Any) -> Expr:
         raise TypeError("repeat() needs a body")
     return Expr(A.Repeat(lit(count), stmts))
 
-
-irange = int_range
-frange = float_range

@@ -14,6 +14,7 @@ from archlang.ir.values import Layer, Tensor, Unknown, type_name
 from archlang.ops.registry import OpSpec
 from archlang.source import Span
 from archlang.syntax import ast as A
+from archlang.syntax.literals import value_text
 
 if TYPE_CHECKING:
     from archlang.ir.elaborate import Elaborator
@@ -174,27 +175,17 @@ def _check_block_type(p: A.Param, value: Any, span: Span) -> None:
 def _signature_hint(target: OpSpec | A.BlockDef) -> str:
     if isinstance(target, OpSpec):
         parts = [
-            p.name if p.required else f"{p.name} = {_fmt_default(p.default)}" for p in target.params
+            p.name if p.required else f"{p.name} = {value_text(p.default)}" for p in target.params
         ]
     else:
         parts = [p.name if p.default is None else f"{p.name} = ..." for p in target.params]
     return f"the signature is `{target.name}({', '.join(parts)})`"
 
 
-def _fmt_default(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "none"
-    if isinstance(v, str):
-        return f'"{v}"'
-    return repr(v)
-
-
 def _describe(v: Any) -> str:
     if isinstance(v, (Tensor, Layer)):
         return f"a {type_name(v)}"
-    return f"{type_name(v)} {_fmt_default(v) if not isinstance(v, tuple) else list(v)}"
+    return f"{type_name(v)} {value_text(v)}"
 
 
 def _is_int(v: Any) -> bool:

@@ -17,6 +17,7 @@ from archlang.ir.decisions import DecisionPoint
 from archlang.ir.scope import Scope
 from archlang.ir.values import SHADOW, ChoiceLayer, Layer, RepeatLayer, Tensor, Unknown
 from archlang.syntax import ast as A
+from archlang.syntax.literals import value_text
 
 if TYPE_CHECKING:
     from archlang.ir.elaborate import Elaborator
@@ -69,7 +70,7 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
         values = [elab.eval(a, scope, frame) for a in e.args]
         if all(_is_plain(v) for v in values):
             _no_duplicates(values, e)
-            d = DecisionPoint(key, "choice", labels=tuple(_label(v) for v in values),
+            d = DecisionPoint(key, "choice", labels=tuple(value_text(v) for v in values),
                               values=tuple(values), cond=scope.cond, span=e.span)
             value = decide(elab, d, scope)
             if not isinstance(value, Unknown):
@@ -101,7 +102,7 @@ def _no_duplicates(values: list[Any], e: A.Call) -> None:
     seen: list[Any] = []
     for v, a in zip(values, e.args):
         if any(type(v) is type(s) and v == s for s in seen):
-            raise ArchSpaceError(f"`choice` lists {_label(v)} twice", a.span, code="E508")
+            raise ArchSpaceError(f"`choice` lists {value_text(v)} twice", a.span, code="E508")
         seen.append(v)
 
 
@@ -195,7 +196,7 @@ def eval_repeat(elab: Elaborator, e: A.Repeat, scope: Scope, frame: Frame) -> Re
                             e.count.span, code="E301")
     elif count > MAX_REPEAT:
         raise ArchLimitError(f"`repeat({count})` makes more than {MAX_REPEAT} copies",
-                             e.count.span, hint="is the count what you meant?", code="E602")
+                             e.count.span, hint="is the count what you meant?", code="E611")
     return RepeatLayer(e.span, name, node=e, env=frame.env, count=count,
                        origin=(scope.path, elab.loop_ctx()))
 
@@ -209,7 +210,7 @@ def _check_count_domain(d: DecisionPoint, e: A.Repeat) -> None:
                                      f"can be {min(values)}", e.count.span, code="E509")
             if max(values) > MAX_REPEAT:  # type: ignore[type-var]
                 raise ArchLimitError(f"`{d.key}` allows {max(values)} copies; the limit is "
-                                     f"{MAX_REPEAT}", e.count.span, code="E602")
+                                     f"{MAX_REPEAT}", e.count.span, code="E611")
             return
     raise ArchSpaceError(f"a repeat count must be an int decision, but `{d.key}` is "
                          f"{d.describe()}", e.count.span, code="E509")
@@ -260,18 +261,6 @@ def _kind(v: Any) -> str:
             isinstance(x, Tensor) for x in v)):
         return "tensor"
     return "value"
-
-
-def _label(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "none"
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, tuple):
-        return "[" + ", ".join(_label(x) for x in v) + "]"
-    return repr(v)
 
 
 #: id(expr) -> (expr, label): a choice's labels are printed once per AST node, not on

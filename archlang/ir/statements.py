@@ -193,15 +193,7 @@ _FIGURES = frozenset({"params", "flops"})
 
 def free_names(e: Any) -> set[str]:
     """Names an expression reads (a syntactic over-approximation)."""
-    if isinstance(e, A.Name):
-        return {e.id}
-    out: set[str] = set()
-    for value in vars(e).values() if hasattr(e, "__dict__") else ():
-        items = value if isinstance(value, tuple) else (value,)
-        for item in items:
-            if hasattr(item, "span"):
-                out |= free_names(item)
-    return out
+    return {n.id for n in A.walk(e) if isinstance(n, A.Name)}
 
 
 def _snapshot(env: Env) -> Env:

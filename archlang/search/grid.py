@@ -54,7 +54,7 @@ def check_finite(tree: DecisionTree) -> None:
             raise ArchSpaceError(
                 f"grid search needs a finite space, but `{d.key}` is {d.describe()}", d.span,
                 hint="use `--algorithm random`, or write the values out: choice(0.1, 0.3)",
-                code="E520")
+                code="E517")
 
 
 class GridSearch(Searcher):

@@ -22,13 +22,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from archlang.syntax.lexicon import SUFFIXES
+
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch
 
 MAXIMIZE = "maximize"
 MINIMIZE = "minimize"
 _DIRECTIONS = {"max": MAXIMIZE, "maximize": MAXIMIZE, "min": MINIMIZE, "minimize": MINIMIZE}
-_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+#: the `.arch` suffixes in either case, and `T` (the rules differ: see archlang.syntax.lexicon)
+_SUFFIX = {"": 1, **{k.lower(): v for k, v in SUFFIXES.items()}, "t": 10**12}
 
 
 @dataclass(frozen=True)

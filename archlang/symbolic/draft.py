@@ -172,7 +172,7 @@ class Draft:
             net = prog.root.defs.get(self.space.name)
             if not isinstance(net, A.NetworkDef):
                 raise RewriteError(f"the network `{self.space.name}` is gone", None,
-                                   code="E522")
+                                   code="E525")
             new = self.space.derive(prog, net)
             problems = validate_space(new, check, strict=True, before=self.space)
             if problems:

@@ -128,7 +128,7 @@ def _node(value: Any) -> Any:
     try:
         return lit(value)
     except TypeError as exc:
-        raise RewriteError(str(exc), None, code="E524") from None
+        raise RewriteError(str(exc), None, code="E526") from None
 
 
 def flat_pipe(node: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from archlang.syntax import ast as A
@@ -19,7 +19,6 @@ from archlang.syntax import ast as A
 #: a step: a field name and the tuple positions below it
 Step = tuple[str, tuple[int, ...]]
 
-_SKIP = frozenset({"span", "name_span", "comments"})
 _STEP_RE = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)")
 _HEAD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -50,18 +49,8 @@ def parse_path(path: str) -> tuple[str, tuple[Step, ...]]:
 
 def children(node: Any) -> Iterator[tuple[Step, Any]]:
     """The AST nodes directly below `node`, with their steps."""
-    for f in fields(node):
-        if f.name in _SKIP:
-            continue
-        yield from _below(f.name, (), getattr(node, f.name))
-
-
-def _below(name: str, idx: tuple[int, ...], value: Any) -> Iterator[tuple[Step, Any]]:
-    if isinstance(value, tuple):
-        for i, v in enumerate(value):
-            yield from _below(name, idx + (i,), v)
-    elif is_dataclass(value) and not isinstance(value, type):
-        yield (name, idx), value
+    for name, idx, child in A.iter_child_fields(node):
+        yield (name, idx), child
 
 
 def walk(node: Any, steps: tuple[Step, ...] = ()) -> Iterator[tuple[tuple[Step, ...], Any]]:
@@ -74,12 +63,12 @@ def walk(node: Any, steps: tuple[Step, ...] = ()) -> Iterator[tuple[tuple[Step, 
 def get(node: Any, steps: tuple[Step, ...], item: str = "…") -> Any:
     for depth, (name, idx) in enumerate(steps):
         try:
-            node = getattr(node, name) if name not in _SKIP else None
+            node = dict(A.iter_fields(node))[name] if A.is_node(node) else None
             for i in idx:
                 node = node[i]
-        except (AttributeError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError):
             node = None
-        if node is None or not (is_dataclass(node) or isinstance(node, tuple)):
+        if node is None or not (A.is_node(node) or isinstance(node, tuple)):
             raise PathError(f"nothing at `{format_path(item, steps[:depth + 1])}`")
     return node
 

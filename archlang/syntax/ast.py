@@ -4,12 +4,17 @@ One class per grammar rule or alias (rule `block_def` -> `BlockDef`). Every node
 `span`; spans never take part in equality, so a program and its reformatted text are equal.
 The `.arch` parser (syntax/to_ast.py) and the Python DSL build these same objects; the
 printer (syntax/format.py) turns them back into canonical text.
+
+This module also says, once, where a node's children are (`iter_child_fields`, read from the
+dataclass fields): every tree walk goes through it, as `walk`, a `NodeVisitor` or a
+`NodeTransformer` (the shapes of Python's `ast` module), never through its own field loop.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Union
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Union
 
 from archlang.source import NO_SPAN, Span
 
@@ -301,3 +306,124 @@ class Module:
 
 PARAM_TYPES = ("int", "float", "bool", "str", "list", "layer", "tensor", "any")
 HYPER_NAMES = ("choice", "int", "float", "subset")
+
+
+# ---------------------------------------------------------------- traversal
+
+#: fields that hold no child nodes: where a node is, and the formatter's comments
+_NOT_CHILDREN = frozenset({"span", "name_span", "comments"})
+
+#: every class of the tree (`Comment` is not a node: it sits beside the tree, in `Module`)
+NODE_TYPES: tuple[type, ...] = (
+    Name, IntLit, FloatLit, StrLit, BoolLit, NoneLit, ListLit, TupleLit, Kwarg, Call, Repeat,
+    Pipe, CondExpr, BoolOp, Not, Compare, BinOp, Neg, Index, Attribute, Assign, ExprStmt,
+    Return, For, If, Require, Param, Input, BlockDef, NetworkDef, Import, ConstDef, Module,
+)
+
+
+def is_node(value: Any) -> bool:
+    """Whether `value` is a node of this tree (not a str, a number, a span or a tuple)."""
+    return isinstance(value, NODE_TYPES)
+
+
+def iter_fields(node: Any) -> Iterator[tuple[str, Any]]:
+    """``(name, value)`` for each field of `node` that can hold child nodes."""
+    for f in fields(node):
+        if f.name not in _NOT_CHILDREN:
+            yield f.name, getattr(node, f.name)
+
+
+def iter_child_fields(node: Any) -> Iterator[tuple[str, tuple[int, ...], Any]]:
+    """``(field, positions, child)`` for each node directly below `node`, in field order.
+
+    `positions` index into the tuples on the way (``If.branches[0][1][2]`` is
+    ``("branches", (0, 1, 2), stmt)``): the steps of `archlang.symbolic.paths`.
+
+    >>> [(f, i, type(c).__name__) for f, i, c in iter_child_fields(Call("f", (Name("x"),)))]
+    [('args', (0,), 'Name')]
+    """
+    for name, value in iter_fields(node):
+        yield from _in_value(name, (), value)
+
+
+def _in_value(name: str, idx: tuple[int, ...], value: Any) -> Iterator[tuple[str, tuple[int, ...],
+                                                                              Any]]:
+    if isinstance(value, tuple):
+        for i, v in enumerate(value):
+            yield from _in_value(name, idx + (i,), v)
+    elif is_node(value):
+        yield name, idx, value
+
+
+def iter_child_nodes(node: Any) -> Iterator[Any]:
+    """The nodes directly below `node` (through tuples, e.g. `If.branches`), in field order."""
+    for _, _, child in iter_child_fields(node):
+        yield child
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """`node` (a node, or a tuple of them such as a body) and every node below, in preorder.
+
+    Iterative, so a deep expression cannot exhaust Python's stack.
+
+    >>> [type(n).__name__ for n in walk(BinOp("+", Name("a"), IntLit(1)))]
+    ['BinOp', 'Name', 'IntLit']
+    """
+    stack = [node]
+    while stack:
+        top = stack.pop()
+        if isinstance(top, tuple):
+            stack.extend(reversed(top))
+            continue
+        yield top
+        stack.extend(reversed(list(iter_child_nodes(top))))
+
+
+class NodeVisitor:
+    """Calls ``visit_<ClassName>(node)`` where defined, else `generic_visit` (which visits
+    the children), as Python's `ast.NodeVisitor` does. Subclasses collect what they need.
+
+    >>> class Names(NodeVisitor):
+    ...     def __init__(self) -> None:
+    ...         self.seen: list[str] = []
+    ...     def visit_Name(self, node: Name) -> None:
+    ...         self.seen.append(node.id)
+    >>> v = Names(); v.visit(Pipe((Name("x"), Call("f", (Name("k"),))))); v.seen
+    ['x', 'k']
+    """
+
+    def visit(self, node: Any) -> Any:
+        method = getattr(self, "visit_" + type(node).__name__, self.generic_visit)
+        return method(node)
+
+    def generic_visit(self, node: Any) -> Any:
+        for child in iter_child_nodes(node):
+            self.visit(child)
+        return None
+
+
+class NodeTransformer(NodeVisitor):
+    """A `NodeVisitor` whose visits return the replacement node; `generic_visit` rebuilds a
+    node (with `dataclasses.replace`) only where a child came back as another object, so an
+    unchanged subtree stays the very same object, spans and all. Trees are never mutated.
+
+    >>> class Bump(NodeTransformer):
+    ...     def visit_IntLit(self, node: IntLit) -> IntLit:
+    ...         return IntLit(node.value + 1)
+    >>> Bump().visit(Call("f", (IntLit(1),), (Kwarg("k", IntLit(2)),)))
+    Call(func='f', args=(IntLit(value=2),), kwargs=(Kwarg(name='k', value=IntLit(value=3)),))
+    """
+
+    def generic_visit(self, node: Any) -> Any:
+        changes = {}
+        for name, value in iter_fields(node):
+            new = self._visit_value(value)
+            if new is not value:
+                changes[name] = new
+        return replace(node, **changes) if changes else node
+
+    def _visit_value(self, value: Any) -> Any:
+        if isinstance(value, tuple):
+            items = tuple(self._visit_value(v) for v in value)
+            return value if all(a is b for a, b in zip(items, value)) else items
+        return self.visit(value) if is_node(value) else value

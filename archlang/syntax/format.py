@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import fields, is_dataclass
 from typing import Any
 
-from archlang.source import Source, Span
+from archlang.source import Source
 from archlang.syntax import ast as A
+from archlang.syntax import lexicon
 from archlang.syntax.comments import CommentPool, Region, SourceText, emit, end, gather, start
+from archlang.syntax.literals import float_text, quote
 
 WIDTH = 100
 INDENT = "    "
 
 _BIN_PREC = {"+": 6, "-": 6, "*": 7, "/": 7, "//": 7, "%": 7, "**": 9}
-_INT_RE = re.compile(r"(0|[1-9][0-9_]*)[KMG]?")
-_FLOAT_RE = re.compile(r"([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+")
-_SUFFIX = {"K": 10**3, "M": 10**6, "G": 10**9}
 
 
 def format_module(module: A.Module) -> str:
@@ -51,33 +48,10 @@ def _module_source(module: A.Module) -> Source | None:
 # ---------------------------------------------------------------- literals and precedence
 
 
-def quote(value: str) -> str:
-    """A double-quoted string literal that `ast.literal_eval` decodes back to `value`."""
-    out = []
-    for ch in value:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-    return '"' + "".join(out) + '"'
-
-
-def _float_text(value: float) -> str:
-    if math.isnan(value):
-        raise ValueError("NaN has no archlang literal")
-    if math.isinf(value):
-        return "-1e999" if value < 0 else "1e999"
-    text = repr(value)
-    return text if any(c in text for c in ".e") else text + ".0"
-
-
 def _number_value(text: str, is_int: bool) -> int | float | None:
-    if is_int and _INT_RE.fullmatch(text):
-        digits = text.replace("_", "")
-        return int(digits.rstrip("KMG")) * _SUFFIX.get(digits[-1], 1)
-    if not is_int and _FLOAT_RE.fullmatch(text):
+    if is_int and lexicon.is_int_literal(text):
+        return lexicon.int_value(text)
+    if not is_int and lexicon.is_float_literal(text):
         return float(text)
     return None
 
@@ -351,7 +325,7 @@ class _Printer:
     def _number(self, e: A.IntLit | A.FloatLit) -> str:
         """The literal as written (`1K`, `1e-3`) when its source text says the same value."""
         is_int = isinstance(e, A.IntLit)
-        canonical = str(e.value) if is_int else _float_text(e.value)
+        canonical = str(e.value) if is_int else float_text(e.value)
         raw = self._source_slice(e)
         body = raw[1:] if raw.startswith("-") else raw
         if raw.startswith("-") == canonical.startswith("-") and body:
@@ -372,18 +346,7 @@ class _Printer:
     def _has_table(self, e: Any) -> bool:
         key = id(e)
         if key not in self._table:
-            self._table[key] = _is_table(e) or any(self._has_table(c) for c in _children(e))
+            self._table[key] = _is_table(e) or any(
+                self._has_table(c) for c in A.iter_child_nodes(e))
         return self._table[key]
 
-
-def _children(node: Any) -> list[Any]:
-    """The AST nodes directly inside `node` (through tuples, e.g. `If.branches`)."""
-    out: list[Any] = []
-    todo = [getattr(node, f.name) for f in fields(node)] if is_dataclass(node) else []
-    while todo:
-        value = todo.pop()
-        if isinstance(value, tuple):
-            todo.extend(value)
-        elif is_dataclass(value) and not isinstance(value, (type, Source, Span)):
-            out.append(value)
-    return out

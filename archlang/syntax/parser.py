@@ -163,5 +163,5 @@ def _check_depth(source: Source, tree: Any) -> None:
             raise ArchLimitError(
                 f"expression is too deeply nested (more than {MAX_DEPTH} levels)",
                 Span(source, line, col, line, col + 1),
-                hint="split the expression with named intermediate values", code="E602")
+                hint="split the expression with named intermediate values", code="E609")
         stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))

@@ -11,10 +11,10 @@ from lark import Token, Transformer, v_args
 from archlang.diagnostics import ArchSyntaxError
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
+from archlang.syntax.lexicon import int_value
 
 _ESCAPE = re.compile(r"\\(.)")
 _ESCAPES = set("\\\"'abfnrtvxuUN01234567")  # Python's own escapes
-_SUFFIX = {"K": 10**3, "M": 10**6, "G": 10**9}
 
 
 def _tok_span(source: Source, tok: Token) -> Span:
@@ -213,14 +213,12 @@ class ToAst(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> A.IntLit:
-        text = str(c[0]).replace("_", "")
-        scale = _SUFFIX.get(text[-1], 1)
         try:
-            value = int(text.rstrip("KMG"))
+            value = int_value(str(c[0]))
         except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
             raise ArchSyntaxError("integer literal is too long", _tok_span(self.source, c[0]),
                                   code="E111") from None
-        return A.IntLit(value * scale, span=self._span(meta))
+        return A.IntLit(value, span=self._span(meta))
 
     @v_args(meta=True)
     def float_lit(self, meta: Any, c: list[Any]) -> A.FloatLit:

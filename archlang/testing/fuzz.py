@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from archlang.diagnostics import ArchError
+from archlang.syntax import lexicon
 from archlang.validate import validate_space
 
 #: the file name inputs are parsed under; located diagnostics start with it
@@ -29,8 +30,7 @@ FUZZ_PATH = "fuzz.arch"
 #: binds per network: enough to reach codegen, few enough to stay fast
 BINDS = 2
 
-KEYWORDS = ["block", "network", "import", "return", "for", "in", "if", "elif", "else", "and",
-            "or", "not", "true", "false", "none", "repeat", "require"]
+KEYWORDS = list(lexicon.KEYWORDS)
 PUNCTUATION = ["(", ")", "[", "]", "{", "}", ",", ":", "=", "->", "+", "-", "*", "/", "//",
                "%", "**", "==", "!=", "<", "<=", ">", ">=", ".", "\n", "\n", "\n", "#", "\""]
 NAMES = ["x", "y", "h", "net", "b", "c", "k", "width", "choice", "int", "float", "subset",

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from archlang.ops.registry import get_op
+from archlang.syntax.literals import value_text
 from archlang.viz.dot import Digraph
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def _call(n: Node) -> str:
         p = spec.param(k) if spec is not None else None
         if v is None or (p is not None and not p.required and _same(p.default, v)):
             continue
-        shown.append(f"{k}={_value(v)}")
+        shown.append(f"{k}={value_text(v)}")
     args = ", ".join(shown)
     if len(args) > MAX_ATTRS:
         args = args[:MAX_ATTRS - 1] + "…"
@@ -112,16 +113,6 @@ def _call(n: Node) -> str:
 
 def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, str):
-        return f'"{v}"'
-    return repr(v)
 
 
 def _shape(shape: tuple[int, ...], dtype: str = "float") -> str:

@@ -203,36 +203,31 @@ def _walk_with_parent(root: Any, into_bodies: bool = False) -> list[tuple[Any, A
     Repeat, loop and branch bodies are entered only with `into_bodies` (`_scan_body` visits
     them itself, as separate bodies).
     """
-    out: list[tuple[Any, Any]] = []
-    stack: list[tuple[Any, Any]] = [(root, None)]
-    while stack:
-        node, parent = stack.pop()
-        out.append((node, parent))
-        if not into_bodies and isinstance(node, A.Repeat):
-            stack.append((node.count, parent))
-            continue
-        if not into_bodies and isinstance(node, (A.For, A.If)) and node is not root:
-            continue
-        here = node if isinstance(node, (A.Call, A.Kwarg)) else parent
-        for value in vars(node).values():
-            items = value if isinstance(value, tuple) else (value,)
-            for v in reversed(items):
-                if isinstance(v, tuple):  # an `if` branch: (test, body)
-                    stack.extend((x, here) for x in reversed(_flatten(v)) if _is_node(x))
-                elif _is_node(v):
-                    stack.append((v, here))
-    return out
+    walker = _Around(root, into_bodies)
+    walker.visit(root)
+    return walker.out
 
 
-def _flatten(items: tuple[Any, ...]) -> list[Any]:
-    out: list[Any] = []
-    for x in items:
-        out.extend(_flatten(x) if isinstance(x, tuple) else [x])
-    return out
+class _Around(A.NodeVisitor):
+    """Collects each node in preorder with the innermost `Call` or `Kwarg` above it."""
 
+    def __init__(self, root: Any, into_bodies: bool) -> None:
+        self.root, self.into_bodies = root, into_bodies
+        self.out: list[tuple[Any, Any]] = []
+        self.around: Any = None
 
-def _is_node(v: Any) -> bool:
-    return hasattr(v, "span") and not isinstance(v, (str, int, float))
+    def visit(self, node: Any) -> None:
+        self.out.append((node, self.around))
+        if not self.into_bodies and isinstance(node, A.Repeat):
+            self.visit(node.count)
+            return
+        if not self.into_bodies and isinstance(node, (A.For, A.If)) and node is not self.root:
+            return
+        outer = self.around
+        if isinstance(node, (A.Call, A.Kwarg)):
+            self.around = node
+        self.generic_visit(node)
+        self.around = outer
 
 
 def _enclosing_call(stmt: A.Stmt, kwarg: A.Kwarg) -> str:

@@ -86,7 +86,7 @@ def test_grid_refuses_a_float_space_with_a_diagnostic(tmp_path: Path):
                     " -> global_avgpool() -> linear(10)\n}\n", encoding="utf-8")
     result = invoke(path, "--task", "digits", "--algorithm", "grid")
     assert result.exit_code == 1
-    assert "error[E520]" in result.stderr and "f.arch:2:" in result.stderr
+    assert "error[E517]" in result.stderr and "f.arch:2:" in result.stderr
 
 
 def test_every_trial_failing_exits_1_with_the_reason(tmp_path: Path):

@@ -101,7 +101,7 @@ def test_grid_refuses_continuous_decisions():
     with pytest.raises(ArchSpaceError) as info:
         GridSearch(seed=0).setup(make_space(FLOAT_SPACE))
     err = info.value
-    assert err.diagnostic.code == "E520"
+    assert err.diagnostic.code == "E517"
     assert "f.dropout.p" in err.render() and "--algorithm random" in err.render()
 
 

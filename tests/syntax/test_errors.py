@@ -159,7 +159,7 @@ def test_deep_nesting_fails_fast_and_cleanly() -> None:
 ])
 def test_long_operator_chains_fail_cleanly(text: str) -> None:
     err = _error(text)
-    assert isinstance(err, ArchLimitError) and err.diagnostic.code == "E602"
+    assert isinstance(err, ArchLimitError) and err.diagnostic.code == "E609"
 
 
 @pytest.mark.parametrize("text", [

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from archlang.syntax import ast as A
-from archlang.syntax.format import format_expr, format_item, format_module, quote
+from archlang.syntax.format import format_expr, format_item, format_module
+from archlang.syntax.literals import quote
 from archlang.syntax.parser import parse_text
 
 # One program per group of constructs; together they use every rule and alias of the grammar.
