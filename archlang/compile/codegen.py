@@ -2,8 +2,9 @@
 
 The source depends only on torch. Submodules are named after the instance paths of the
 source (``stage_1_basic_block_conv2d``), `forward` is straight-line, and every emitted
-statement ends with a comment giving the `.arch` place it came from. `line_map` maps each
-generated line to that place, for tracebacks.
+statement ends with a comment giving the `.arch` place it came from; `load` registers the
+source in `linecache`, so a traceback through `forward` shows that line, comment and all (no
+separate line map is needed).
 
 Like hand-written PyTorch, `forward` frees what it no longer needs: each intermediate is
 `del`eted after its last use, and an op whose input nothing else reads may overwrite it
@@ -15,7 +16,7 @@ Like hand-written PyTorch, `forward` frees what it no longer needs: each interme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from archlang.ir.graph import Graph, Node, sanitize
 from archlang.ops.registry import get_op
@@ -24,26 +25,23 @@ from archlang.source import Span
 
 @dataclass
 class GeneratedModule:
-    """Generated source, the class it defines, and generated line -> `.arch` span."""
+    """Generated source, the class it defines, and the file name it is loaded under."""
 
     src: str
     class_name: str
     filename: str
-    line_map: dict[int, Span] = field(default_factory=dict)
 
 
 class _Writer:
-    """Lines with indentation, recording which `.arch` span each came from (Jinja style)."""
+    """Lines with indentation; a line with a span ends in a comment naming its `.arch` place."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.line_map: dict[int, Span] = {}
         self.level = 0
 
     def line(self, text: str = "", span: Span | None = None) -> None:
         if span is not None and span.source is not None:
             text = f"{text}  # {span.path}:{span.line}:{span.col}"
-            self.line_map[len(self.lines) + 1] = span
         self.lines.append(("    " * self.level + text) if text else "")
 
     def indent(self) -> None:
@@ -91,7 +89,7 @@ def emit_torch(graph: Graph, origin: str = "<string>") -> GeneratedModule:
     w.line(f"return {cls}()")
     w.outdent()
     filename = f"<archlang:{origin}:{graph.name}>"
-    return GeneratedModule("\n".join(w.lines) + "\n", cls, filename, w.line_map)
+    return GeneratedModule("\n".join(w.lines) + "\n", cls, filename)
 
 
 def _emit_init(w: _Writer, graph: Graph) -> dict[int, str]:

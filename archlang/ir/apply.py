@@ -25,7 +25,7 @@ from archlang.ir.values import (
     is_unknown,
     type_name,
 )
-from archlang.ops.registry import OpError, get_op
+from archlang.ops.registry import OpError, op_for_infix
 from archlang.source import Span
 from archlang.syntax import ast as A
 
@@ -81,9 +81,9 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
         return SHADOW
     shapes = [t.shape for t in tensors]
     try:
-        if spec.check is not None:
-            spec.check(layer.attrs, shapes)  # type: ignore[arg-type]
-        out = spec.infer_shape(layer.attrs, shapes)  # type: ignore[arg-type]
+        # the input count is checked above and each parameter where it was written
+        # (`arguments.bind_call`), so only the op's own check and shape rule are left
+        out = spec.output_shape(layer.attrs, shapes)  # type: ignore[arg-type]
     except OpError as exc:
         code = "E401" if exc.kind == "shape" else "E319"
         cls = ArchShapeError if exc.kind == "shape" else ArchTypeError
@@ -162,13 +162,11 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
 
 
 def tensor_binop(elab: Elaborator, e: A.BinOp, a: Any, b: Any, scope: Scope) -> Tensor:
-    """``a + b`` and ``a * b`` on tensors are the `add` and `mul` ops."""
-    op = {"+": "add", "*": "mul"}.get(e.op)
-    if op is None or not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+    """``a + b`` and ``a * b`` on tensors are the ops whose `OpSpec.infix` they are."""
+    spec = op_for_infix(e.op)
+    if spec is None or not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         raise ArchTypeError(f"cannot compute {type_name(a)} {e.op} {type_name(b)}", e.span,
                             hint="tensors support `+` and `*` with other tensors; use ops "
                                  "for the rest", code="E315")
-    spec = get_op(op)
-    assert spec is not None
-    layer = OpLayer(e.span, scope.label(op), spec=spec, attrs={})
+    layer = OpLayer(e.span, scope.label(spec.name), spec=spec, attrs={})
     return apply_layer(elab, layer, (a, b), scope, e.span)  # type: ignore[no-any-return]

@@ -5,11 +5,12 @@ when they are the same network up to
 
 * the order in which independent nodes were created (two parallel branches written in
   either order, a DAG wired through input choices in any node numbering);
-* the order of the inputs of a commutative op (`add`, `mul`; never `concat`, whose order
-  changes the result), and how a sum (product) is grouped: ``(a + b) + c`` is
-  ``a + (b + c)`` is ``add(a, b, c)`` when the inner sums are used nowhere else;
-* nodes that compute nothing: `identity()` and `dropout(0.0)` are looked through, so
-  ``x -> identity() -> relu()`` is ``x -> relu()``;
+* the order of the inputs of a commutative op (`OpSpec.commutative`: `add`, `mul`; never
+  `concat`, whose order changes the result), and how an associative op is grouped
+  (`OpSpec.associative`): ``(a + b) + c`` is ``a + (b + c)`` is ``add(a, b, c)`` when the
+  inner sums are used nowhere else;
+* nodes that compute nothing (`OpSpec.transparent`: `identity()`, `dropout(0.0)`) are
+  looked through, so ``x -> identity() -> relu()`` is ``x -> relu()``;
 * nodes the output does not depend on (the bind walk prunes them; they are skipped here
   too).
 
@@ -35,20 +36,28 @@ import hashlib
 import heapq
 from typing import TYPE_CHECKING, Any
 
+from archlang.ops import OPS  # the package import registers every builtin op
+
 if TYPE_CHECKING:
     from archlang.ir.graph import Graph, Node
 
-#: ops whose result does not depend on the order of their inputs
-COMMUTATIVE = frozenset({"add", "mul"})
-_MAYBE_TRANSPARENT = frozenset({"identity", "dropout"})
 _PLAIN = frozenset({int, bool, str, type(None)})
 
 
 def is_transparent(node: Node) -> bool:
     """True for a node that returns its only input unchanged (in eval and in training)."""
-    if node.op == "identity":
-        return True
-    return node.op == "dropout" and node.attrs.get("p") == 0
+    spec = OPS.get(node.op)  # None for the graph's inputs
+    return spec is not None and spec.is_transparent(node.attrs)
+
+
+def _commutative(node: Node) -> bool:
+    spec = OPS.get(node.op)
+    return spec is not None and spec.commutative
+
+
+def _associative(node: Node) -> bool:
+    spec = OPS.get(node.op)
+    return spec is not None and spec.associative
 
 
 def canonical_form(graph: Graph) -> list[Any]:
@@ -73,7 +82,7 @@ def canonical_form(graph: Graph) -> list[Any]:
 def _numbers(node: Node, args: list[int], number: list[int], k: int) -> list[int]:
     """The numbers of a node's inputs (sorted for a commutative op)."""
     out = [a if a < k else number[a - k] for a in args]
-    if node.op in COMMUTATIVE:
+    if _commutative(node):
         out.sort()
     return out
 
@@ -105,7 +114,7 @@ def _number(nodes: list[Node], args: list[list[int]], key: list[bytes],
 
 
 def _resolve(node: Node) -> Node:
-    while node.op in _MAYBE_TRANSPARENT and is_transparent(node) and node.inputs:
+    while is_transparent(node) and node.inputs:
         node = node.inputs[0]
     return node
 
@@ -113,7 +122,8 @@ def _resolve(node: Node) -> Node:
 def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
     """The op nodes `out` depends on, in creation (topological) order, `out` last, with each
     one's inputs as positions in ``graph.inputs + nodes``. Transparent nodes are looked
-    through, and an `add` (`mul`) used only by another `add` (`mul`) is merged into it."""
+    through, and a node of an associative op (`add`) used only by a node of the same op is
+    merged into it."""
     users: dict[int, int] = {id(out): 1}
     stack = [out]
     while stack:
@@ -122,7 +132,7 @@ def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
             users[id(x)] = users.get(id(x), 0) + 1
             if users[id(x)] == 1:
                 stack.append(x)
-    merged = {id(x) for n in graph.nodes if id(n) in users and n.op in COMMUTATIVE
+    merged = {id(x) for n in graph.nodes if id(n) in users and _associative(n)
               for x in map(_resolve, n.inputs)
               if x.op == n.op and users[id(x)] == 1 and x is not out}
     nodes = [n for n in graph.nodes if id(n) in users and id(n) not in merged
@@ -159,7 +169,7 @@ def _down_digests(graph: Graph, nodes: list[Node], args: list[list[int]],
             for i, n in enumerate(graph.inputs)]
     for n, a, at in zip(nodes, args, attrs):
         ins = [down[j] for j in a]
-        if n.op in COMMUTATIVE:
+        if _commutative(n):
             ins.sort()
         down.append(_digest(f"{n.op}|{at!r}|{n.dtype}".encode(), *ins))
     return down
@@ -174,7 +184,7 @@ def _up_digests(nodes: list[Node], args: list[list[int]], down: list[bytes]) -> 
     up = [b""] * len(nodes)
     for i in range(len(nodes) - 1, -1, -1):
         up[i] = _digest(down[k + i], *sorted(uses[i]))
-        commutative = nodes[i].op in COMMUTATIVE
+        commutative = _commutative(nodes[i])
         for pos, j in enumerate(args[i]):
             if j >= k:
                 uses[j - k].append(up[i] + (b"*" if commutative else str(pos).encode()))

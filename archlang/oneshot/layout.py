@@ -6,9 +6,11 @@ node's *instance path* (``repeat[1].residual.conv_bn.conv2d``) is stable across 
 one space, so a tensor is shared under the *bank key* ``<path>:<op>[variant].<tensor>``:
 
 * the same path and op with different sizes (width, kernel, in-channels) share one tensor,
-  allocated at the largest shape over the space and sliced Once-for-All style (`slice_to`);
-* different ops at one path (a layer choice between `conv2d` and `linear`), a depthwise or
-  grouped conv next to a dense one, or tensors of different rank get separate weights, and
+  allocated at the largest shape over the space and sliced Once-for-All style (`slice_to`;
+  the op's `Weights.kernels` say which tensors are conv kernels, cropped at the centre);
+* different ops at one path (a layer choice between `conv2d` and `linear`), weights of one
+  op that cannot be slices of one another (its `Weights.variant`: a depthwise or grouped
+  conv next to a dense one), or tensors of different rank get separate weights, and
   `WeightLayout.unshared` lists them (the supernet warns once).
 
 The largest shapes come from binding Arches without building any module: every Arch when the
@@ -52,11 +54,9 @@ class Slot:
     buffer: bool  # running statistics, not trained by the optimizer
     init: str  # the constructor the compiler emits for the node (it initialises the tensor)
     imports: tuple[str, ...] = ()
-
-    @property
-    def kernel(self) -> bool:
-        """A conv kernel: dimensions from the third on are cropped at the centre."""
-        return len(self.shape) >= 3 and "conv" in self.bank_key.split(":", 1)[1].split(".")[0]
+    #: a conv kernel (the op's `Weights.kernels`): dimensions from the third on are cropped
+    #: at the centre
+    kernel: bool = False
 
 
 class SupernetTooLargeError(ArchLimitError):
@@ -160,14 +160,16 @@ class WeightLayout:
             init, tensors = node_tensors(node)
             if not tensors:
                 continue
-            key = f"{node.path}:{node.op}{_variant(node)}"
-            imports = get_op(node.op).imports  # type: ignore[union-attr]
+            spec = get_op(node.op)
+            assert spec is not None, node.op
+            key = f"{node.path}:{node.op}{spec.variant(node.attrs, [x.shape for x in node.inputs])}"
             for name, shape, buffer in tensors:
                 state_key = f"{node.name}.{name}" if name else node.name
                 bank_key = f"{key}.{name}" if name else key
                 if len(shape) != 0:
                     bank_key += f"/{len(shape)}d" if _rank_clash(self, bank_key, shape) else ""
-                out.append(Slot(state_key, bank_key, shape, buffer, init or "", imports))
+                out.append(Slot(state_key, bank_key, shape, buffer, init or "", spec.imports,
+                                kernel=name in spec.weights.kernels))
         return out
 
     def _grow(self, slots: list[Slot]) -> None:
@@ -225,16 +227,6 @@ def build_tensors(init: str, imports: tuple[str, ...], device: str) -> list[Any]
     if device == "meta":
         return [(k, tuple(v.shape), b) for k, v, b in named]
     return [(k, v.detach()) for k, v, _ in named]
-
-
-def _variant(node: Node) -> str:
-    """A tag that keeps weights apart which cannot be slices of one another."""
-    groups = node.attrs.get("groups", 1)
-    if groups in (1, None):
-        return ""
-    if node.inputs and node.inputs[0].shape and groups == node.inputs[0].shape[0]:
-        return "[depthwise]"
-    return f"[groups={groups}]"
 
 
 def _rank_clash(layout: WeightLayout, key: str, shape: Shape) -> bool:

@@ -9,13 +9,17 @@ from archlang.ops.registry import (
     OpSpec,
     Param,
     Shape,
+    Weights,
     _load_builtin_ops,
     all_ops,
     get_op,
+    op_for_infix,
+    unregister,
 )
 
 # Load the builtin ops now, so `OPS` is full however it was imported (even
 # `from archlang.ops.registry import OPS`, which runs this file first).
 _load_builtin_ops()
 
-__all__ = ["OPS", "OpSpec", "Param", "OpError", "get_op", "all_ops", "Shape", "REQUIRED"]
+__all__ = ["OPS", "OpSpec", "Param", "OpError", "Weights", "get_op", "all_ops", "op_for_infix",
+           "unregister", "Shape", "REQUIRED"]

@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from archlang.ops.registry import Attrs, OpError, OpSpec, Param, Shape, register
+from archlang.ops.registry import Attrs, OpError, OpSpec, Param, Shape, register, with_defaults
 
 # ---------------------------------------------------------------- registration
 
@@ -14,40 +14,27 @@ from archlang.ops.registry import Attrs, OpError, OpSpec, Param, Shape, register
 def define(
     name: str,
     params: Sequence[Param],
-    infer_shape: Callable[[Attrs, Sequence[Shape]], Shape],
+    shape_rule: Callable[[Attrs, Sequence[Shape]], Shape],
     emit_forward: Callable[[Sequence[str], Attrs, str | None], str],
     *,
     doc: str,
     inputs: int | None = 1,
     **fields: Any,
 ) -> OpSpec:
-    """Register an op. Every callable sees `attrs` with defaults filled in, and `infer_shape`
-    first checks the input count, every `Param.check` and the op's own `check`, so a shape
-    that `infer_shape` returns is one the emitted PyTorch code really produces."""
+    """Register an op. Every callable sees `attrs` with defaults filled in (`emit_inplace`
+    gets them too, through its own wrapper: its third argument is an input index)."""
     params = tuple(params)
     inplace = fields.pop("emit_inplace", None)
+    filled = {k: _filling(params, fn) for k, fn in fields.items() if callable(fn)}
     if inplace is not None:
-        fields["emit_inplace"] = lambda v, attrs, i: inplace(v, with_defaults(params, attrs), i)
-    filled = {k: _filling(params, fn) for k, fn in fields.items()
-              if callable(fn) and k != "emit_inplace"}
-    check = filled.get("check")
-
-    def checked_shape(attrs: Attrs, in_shapes: Sequence[Shape]) -> Shape:
-        attrs = with_defaults(params, attrs)
-        _check_arity(name, inputs, in_shapes)
-        for p in params:
-            message = p.check(attrs[p.name]) if p.check is not None else None
-            if message:
-                raise OpError(f"`{name}`: {message}", kind="param")
-        if check is not None:
-            check(attrs, in_shapes)
-        return tuple(infer_shape(attrs, in_shapes))
+        filled["emit_inplace"] = lambda v, attrs, i: inplace(v, with_defaults(params, attrs), i)
 
     def forward(in_vars: Sequence[str], attrs: Attrs, module: str | None) -> str:
         return emit_forward(in_vars, with_defaults(params, attrs), module)
 
     fields.update(filled)
-    return register(OpSpec(name, params, inputs, checked_shape, forward, doc=doc, **fields))
+    return register(OpSpec(name, params, inputs, _filling(params, shape_rule), forward,
+                           doc=doc, **fields))
 
 
 def always_fresh(attrs: Attrs, in_shapes: Sequence[Shape]) -> bool:
@@ -56,24 +43,8 @@ def always_fresh(attrs: Attrs, in_shapes: Sequence[Shape]) -> bool:
     return True
 
 
-def with_defaults(params: Sequence[Param], attrs: Attrs) -> Attrs:
-    """`attrs` plus the default of every parameter it leaves out."""
-    out = {p.name: p.default for p in params if not p.required}
-    out.update(attrs)
-    return out
-
-
 def _filling(params: tuple[Param, ...], fn: Callable[..., Any]) -> Callable[..., Any]:
     return lambda attrs, *rest: fn(with_defaults(params, attrs), *rest)
-
-
-def _check_arity(name: str, inputs: int | None, in_shapes: Sequence[Shape]) -> None:
-    n = len(in_shapes)
-    if inputs is None and n == 0:
-        raise OpError(f"`{name}` takes one or more inputs, but got none")
-    if inputs is not None and n != inputs:
-        want = f"{inputs} input" + ("" if inputs == 1 else "s")
-        raise OpError(f"`{name}` takes {want}, but got {n}")
 
 
 # ---------------------------------------------------------------- parameter checks

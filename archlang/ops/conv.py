@@ -17,7 +17,7 @@ from archlang.ops._common import (
     numel,
     positive,
 )
-from archlang.ops.registry import Attrs, OpError, Param, Shape
+from archlang.ops.registry import Attrs, OpError, Param, Shape, Weights
 
 LAYOUT = {1: "[C, L]", 2: "[C, H, W]"}
 
@@ -103,6 +103,20 @@ def _weights_per_output(nd: int, a: Attrs, in_shapes: Sequence[Shape]) -> int:
     return in_shapes[0][0] // a["groups"] * numel(ntuple(a["k"], nd, "k"))
 
 
+def groups_variant(a: Attrs, in_shapes: Sequence[Shape]) -> str:
+    """`Weights.variant` for ops with `groups`: a depthwise or grouped kernel is laid out
+    differently from a dense one (its in-dim is in / groups), so it is not a slice of it."""
+    groups = a["groups"]
+    if groups in (1, None):
+        return ""
+    if in_shapes and in_shapes[0] and groups == in_shapes[0][0]:
+        return "[depthwise]"
+    return f"[groups={groups}]"
+
+
+#: the one-shot slicer crops `weight` (out, in / groups, *k) at the centre of its kernel dims
+WEIGHTS = Weights(kernels=("weight",), variant=groups_variant)
+
 for _nd in (1, 2):
     define(
         f"conv{_nd}d",
@@ -112,6 +126,7 @@ for _nd in (1, 2):
         check=partial(_check, _nd),
         emit_init=partial(_emit_init, _nd),
         fresh_output=always_fresh,
+        weights=WEIGHTS,
         count_params=lambda a, s, nd=_nd: (a["out"] * _weights_per_output(nd, a, s)
                                           + (a["out"] if a["bias"] else 0)),
         flops=lambda a, s, out, nd=_nd: numel(out) * _weights_per_output(nd, a, s),

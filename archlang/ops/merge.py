@@ -45,6 +45,9 @@ def _elementwise(name: str, symbol: str, what: str) -> None:
         # with one input the result is that input itself, not a new tensor
         fresh_output=lambda a, s: len(s) > 1,
         emit_inplace=_add_inplace if name == "add" else None,
+        commutative=True,
+        associative=True,
+        infix=symbol,
         doc=f"elementwise {what} of one or more inputs of one shape (a size-1 dim "
             f"broadcasts): {name}(a, b, ...)",
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from archlang.ops._common import ANY_RANK, always_fresh, call, define, expect_rank, fmt, positive
-from archlang.ops.registry import Attrs, OpError, Param, Shape
+from archlang.ops.conv import groups_variant
+from archlang.ops.registry import Attrs, OpError, Param, Shape, Weights
 
 EPS = Param("eps", "float", 1e-5, check=positive("eps"))
 
@@ -75,5 +76,8 @@ define(
     _forward,
     emit_init=lambda a, s: call("nn.GroupNorm", a["groups"], s[0][0], eps=(a["eps"], 1e-5)),
     count_params=lambda a, s: 2 * s[0][0],
+    # kept apart per group count, as the slicer has always done (its per-channel scale and
+    # shift could be shared across counts; changing that would change supernet bank keys)
+    weights=Weights(variant=groups_variant),
     doc="group normalization over channel groups of a [C, ...] input: groupnorm(groups, eps=1e-5)",
 )

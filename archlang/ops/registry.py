@@ -1,8 +1,13 @@
 """The op registry: one `OpSpec` per primitive op, found by its `.arch` name.
 
-An op owns its parameter signature, its shape rule, its parameter and FLOP counts, and the
-PyTorch source it emits. The elaborator and the code generator dispatch through `OPS`; they
-never special-case an op by name. Adding an op is one `register(OpSpec(...))` call.
+An op owns everything about itself: its parameter signature and checks, its shape rule, its
+parameter and FLOP counts, the PyTorch source it emits, and the tags passes ask instead of
+matching its name (torch's op tags): whether it commutes and associates (the canonical hash
+sorts and flattens its inputs), whether it passes its input through unchanged (the hash looks
+through it), which infix operator spells it (``a + b``), and how the one-shot slicer shares
+its weights (`Weights`). The elaborator, the code generator, the canonical hash, the
+one-shot layout and the editor support all dispatch through `OPS`; none special-cases an op
+by name. Adding an op is one `register(OpSpec(...))` call.
 
 Shapes exclude the batch dimension: a conv2d input is ``(C, H, W)``.
 """
@@ -52,6 +57,30 @@ class Param:
         return self.default is REQUIRED
 
 
+@dataclass(frozen=True)
+class Weights:
+    """How the one-shot slicer shares an op's tensors across the sizes a space gives it.
+
+    Every dimension of a shared tensor is sliced from its start (the first channels), except
+    the spatial dimensions of the tensors named in `kernels`: those are laid out as torch's
+    conv kernels, ``(out, in / groups, *kernel)``, and dimensions from the third on are
+    cropped at the centre. `variant` returns a tag that keeps apart weights which cannot be
+    slices of one another (a depthwise or grouped conv next to a dense one); "" for none.
+    Which tensors an op has, and their shapes, come from running its `OpSpec.emit_init` on
+    the ``meta`` device, so they are never declared twice.
+    """
+
+    kernels: tuple[str, ...] = ()
+    variant: Callable[[Attrs, Sequence[Shape]], str] | None = None
+
+
+def with_defaults(params: Sequence[Param], attrs: Attrs) -> Attrs:
+    """`attrs` plus the default of every parameter it leaves out."""
+    out = {p.name: p.default for p in params if not p.required}
+    out.update(attrs)
+    return out
+
+
 def _no_params(attrs: Attrs, in_shapes: Sequence[Shape]) -> int:
     return 0
 
@@ -76,7 +105,10 @@ class OpSpec:
         name: the `.arch` spelling (``conv2d``).
         params: the signature, in positional order.
         inputs: how many tensors it takes: an int, or None for one or more (``add``, ``concat``).
-        infer_shape: ``(attrs, in_shapes) -> out_shape``; raises `OpError` on a mismatch.
+        shape_rule: ``(attrs, in_shapes) -> out_shape``; raises `OpError` on a mismatch. It
+            may assume the input count, every `Param.check` and `check` have passed; callers
+            use `infer_shape` (every check) or `output_shape` (the elaborator, which checked
+            the count and each parameter where they were written).
         emit_forward: ``(in_vars, attrs, module) -> str``, a Python expression computing the
             output; ``module`` is ``"self.<name>"`` when `emit_init` made a submodule, else None.
         emit_init: ``(attrs, in_shapes) -> str | None``, a Python expression building the
@@ -93,12 +125,22 @@ class OpSpec:
         fresh_output: ``(attrs, in_shapes) -> bool``, true when the output is a new tensor
             (never a view or alias of an input) that this op's backward does not read, so the
             op that consumes it may overwrite it in place (conv, batchnorm, linear, add).
+        commutative: the result does not depend on the order of the inputs (`add`, `mul`;
+            never `concat`): the canonical form sorts them.
+        associative: nested applications may be flattened, ``op(op(a, b), c)`` is
+            ``op(a, b, c)``: the canonical form merges an input used only by this op.
+        transparent: ``(attrs) -> bool``, true when the op returns its only input unchanged,
+            in training and in eval (`identity`, `dropout(0.0)`): the canonical form looks
+            through it. None for ops that never do.
+        infix: the binary operator that spells this op between two tensors (``a + b`` is
+            `add`), or None.
+        weights: how the one-shot slicer shares the op's tensors (see `Weights`).
     """
 
     name: str
     params: tuple[Param, ...]
     inputs: int | None
-    infer_shape: Callable[[Attrs, Sequence[Shape]], Shape]
+    shape_rule: Callable[[Attrs, Sequence[Shape]], Shape]
     emit_forward: Callable[[Sequence[str], Attrs, str | None], str]
     emit_init: Callable[[Attrs, Sequence[Shape]], str | None] = _no_init
     count_params: Callable[[Attrs, Sequence[Shape]], int] = _no_params
@@ -109,12 +151,59 @@ class OpSpec:
     imports: tuple[str, ...] = field(default=())
     emit_inplace: Callable[[Sequence[str], Attrs, int], str | None] | None = None
     fresh_output: Callable[[Attrs, Sequence[Shape]], bool] = _not_fresh
+    commutative: bool = False
+    associative: bool = False
+    transparent: Callable[[Attrs], bool] | None = None
+    infix: str | None = None
+    weights: Weights = Weights()
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
             if p.name == name:
                 return p
         return None
+
+    def with_defaults(self, attrs: Attrs) -> Attrs:
+        return with_defaults(self.params, attrs)
+
+    def infer_shape(self, attrs: Attrs, in_shapes: Sequence[Shape]) -> Shape:
+        """The output shape after every check: the input count, each `Param.check`, then
+        `output_shape`. So a shape it returns is one the emitted PyTorch code produces."""
+        self.check_arity(in_shapes)
+        self.check_params(attrs)
+        return self.output_shape(attrs, in_shapes)
+
+    def output_shape(self, attrs: Attrs, in_shapes: Sequence[Shape]) -> Shape:
+        """The op's own `check`, then its shape rule: for a caller that has checked the input
+        count and each parameter already (the elaborator does, where they are written), so
+        that each check runs once per node."""
+        if self.check is not None:
+            self.check(attrs, in_shapes)
+        return tuple(self.shape_rule(attrs, in_shapes))
+
+    def check_arity(self, in_shapes: Sequence[Shape]) -> None:
+        n, inputs = len(in_shapes), self.inputs
+        if inputs is None and n == 0:
+            raise OpError(f"`{self.name}` takes one or more inputs, but got none")
+        if inputs is not None and n != inputs:
+            want = f"{inputs} input" + ("" if inputs == 1 else "s")
+            raise OpError(f"`{self.name}` takes {want}, but got {n}")
+
+    def check_params(self, attrs: Attrs) -> None:
+        """Run each `Param.check` on its value (or default); the first problem raises."""
+        attrs = self.with_defaults(attrs)
+        for p in self.params:
+            message = p.check(attrs[p.name]) if p.check is not None else None
+            if message:
+                raise OpError(f"`{self.name}`: {message}", kind="param")
+
+    def is_transparent(self, attrs: Attrs) -> bool:
+        return self.transparent is not None and self.transparent(attrs)
+
+    def variant(self, attrs: Attrs, in_shapes: Sequence[Shape]) -> str:
+        """The `Weights.variant` tag of a node with these attributes and input shapes."""
+        rule = self.weights.variant
+        return "" if rule is None else rule(self.with_defaults(attrs), in_shapes)
 
 
 OPS: dict[str, OpSpec] = {}
@@ -126,6 +215,16 @@ def register(spec: OpSpec) -> OpSpec:
         raise ValueError(f"op `{spec.name}` is registered twice")
     OPS[spec.name] = spec
     return spec
+
+
+def op_for_infix(symbol: str) -> OpSpec | None:
+    """The op an infix operator between two tensors spells (``+`` is `add`), if any."""
+    return next((s for s in all_ops().values() if s.infix == symbol), None)
+
+
+def unregister(name: str) -> OpSpec:
+    """Remove an op (a test's or a plugin's own, registered for a while)."""
+    return OPS.pop(name)
 
 
 def get_op(name: str) -> OpSpec | None:

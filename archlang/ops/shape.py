@@ -116,10 +116,13 @@ define(
     (Param("p", "float", 0.5, check=probability("p")),),
     _same_shape,
     _dropout_forward,
+    # p=0 drops nothing, in training too, so the canonical form looks through it
+    transparent=lambda a: a["p"] == 0,
     doc="zero each element with probability p while training, scaling the rest: dropout(p=0.5)",
 )
 
-define("identity", (), _same_shape, lambda v, a, m: v[0], doc="the input unchanged: identity()")
+define("identity", (), _same_shape, lambda v, a, m: v[0], transparent=lambda a: True,
+       doc="the input unchanged: identity()")
 
 define(
     "zero",

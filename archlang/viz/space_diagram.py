@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from archlang.ops.registry import op_for_infix
 from archlang.source import Span
 from archlang.syntax import ast as A
 from archlang.syntax.format import format_expr
@@ -189,9 +190,9 @@ class _SpaceWalk:
             return current
         if isinstance(expr, A.TupleLit):
             return tuple(n for item in expr.items for n in self.flow(item))
-        if isinstance(expr, A.BinOp) and expr.op in ("+", "*"):
-            node = self.dot.node("add" if expr.op == "+" else "mul", shape="circle",
-                                 width="0.3", fixedsize="false")
+        infix = op_for_infix(expr.op) if isinstance(expr, A.BinOp) else None
+        if infix is not None:
+            node = self.dot.node(infix.name, shape="circle", width="0.3", fixedsize="false")
             for side in (expr.left, expr.right):
                 for n in self._operand(side):
                     self.dot.edge(n, node)

@@ -138,7 +138,22 @@ def test_primitive_lists_match_the_library() -> None:
     assert set(L.HYPER) == set(HYPER_NAMES)
     assert set(L.TYPES) == {*PARAM_TYPES, "long"}
     assert set(L.BUILTINS) == set(BUILTINS)
-    assert set(L.OPS) == set(all_ops())
+    # the lexer asks the registry, so every op (and only an op or builtin) is a builtin call
+    calls = " ".join(f"{name}()" for name in [*all_ops(), "my_block"])
+    kinds = {v: t for t, v in ArchLexer().get_tokens(calls) if t in Name}
+    assert {v for v, t in kinds.items() if t is Name.Builtin} == set(all_ops())
+    assert kinds["my_block"] is Name.Function
+
+
+def test_textmate_call_rule_is_generated_from_the_registry() -> None:
+    """The checked-in grammar is what `python -m archlang.editor.textmate` writes."""
+    from archlang.editor import textmate
+
+    text = (ROOT / "editors/archlang.tmLanguage.json").read_text()
+    assert text == textmate.render(textmate.with_call_rule(GRAMMAR, textmate.call_names())), \
+        "editors/archlang.tmLanguage.json is stale: run `python -m archlang.editor.textmate`"
+    for name in textmate.call_names():
+        assert tm_scopes(f"{name}(x)")[0] == textmate.BUILTIN_SCOPE, name
 
 
 def test_lexer_is_a_registered_pygments_plugin(tmp_path, monkeypatch) -> None:

@@ -410,3 +410,34 @@ def test_conv1d_agrees_with_torch(c, n, k, stride, padding, dilation):
        k=pairs, stride=st.one_of(st.none(), pairs), padding=st.integers(0, 2))
 def test_pools_agree_with_torch(op, h, w, k, stride, padding):
     agree_with_torch(op, {"k": k, "stride": stride, "padding": padding}, (2, h, w))
+
+
+def test_passes_ask_the_op_its_tags():
+    """What the canonical hash, `a + b` and the one-shot slicer used to infer from names."""
+    from archlang.ops import op_for_infix
+
+    merged = {n for n, s in all_ops().items() if s.commutative and s.associative}
+    assert merged == {"add", "mul"}
+    assert not get_op("concat").commutative
+    assert get_op("identity").is_transparent({})
+    assert get_op("dropout").is_transparent({"p": 0.0})
+    assert not get_op("dropout").is_transparent({})  # p defaults to 0.5
+    assert not get_op("relu").is_transparent({})
+    assert op_for_infix("+").name == "add" and op_for_infix("*").name == "mul"
+    assert op_for_infix("-") is None
+    conv = get_op("conv2d")
+    assert conv.weights.kernels == ("weight",) and get_op("linear").weights.kernels == ()
+    assert conv.variant({"out": 8, "k": 3}, [(4, 8, 8)]) == ""
+    assert conv.variant({"out": 8, "k": 3, "groups": 4}, [(4, 8, 8)]) == "[depthwise]"
+    assert conv.variant({"out": 8, "k": 3, "groups": 2}, [(4, 8, 8)]) == "[groups=2]"
+
+
+def test_output_shape_leaves_arity_and_parameters_to_the_caller():
+    """`infer_shape` checks everything; `output_shape` (the elaborator's, after it checked the
+    input count and each parameter at its place) runs only the op's own check and rule."""
+    conv = get_op("conv2d")
+    assert conv.output_shape(bind("conv2d", {"out": 8, "k": 3}), [(3, 8, 8)]) == (8, 6, 6)
+    with pytest.raises(OpError, match="does not divide"):  # the op's own check still runs
+        conv.output_shape(bind("conv2d", {"out": 8, "k": 3, "groups": 2}), [(3, 8, 8)])
+    with pytest.raises(OpError, match="`k` must be positive"):
+        conv.infer_shape(bind("conv2d", {"out": 8, "k": 0}), [(3, 8, 8)])
