@@ -17,10 +17,11 @@ kind it holds; `kind` is the user-visible name (the JSON ``"kind"`` field).
 
 from __future__ import annotations
 
+import inspect
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 from archlang.source import NO_SPAN, Span
@@ -175,6 +176,36 @@ class DecisionPoint(ABC):
 
     # ------------------------------------------------------------ JSON
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _KINDS.append(cls)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DecisionPoint:
+        """The decision `to_json` wrote (without its span).
+
+        >>> from archlang.ir.decisions import Subset
+        >>> d = Subset("s", labels=("a", "b"), k=1, cond=("n", frozenset({(0, 1)})))
+        >>> DecisionPoint.from_json(d.to_json()) == d
+        True
+        """
+        kind = next((k for k in reversed(_KINDS) if not inspect.isabstract(k) and k._reads(data)),
+                    None)
+        if kind is None:
+            raise ValueError(f"no decision kind reads {data!r}")
+        own = {f.name for f in fields(kind) if f.name not in ("key", "cond", "span")}
+        values = {name: tuple(v) if isinstance(v, list) else v
+                  for name, v in data.items() if name in own}
+        when = data.get("when")
+        cond = None if when is None else (when["key"], frozenset(
+            tuple(v) if isinstance(v, list) else v for v in when["in"]))
+        return kind(data["key"], cond=cond, **values)
+
+    @classmethod
+    def _reads(cls, data: dict[str, Any]) -> bool:
+        """True when `data` is this kind's `to_json`."""
+        return data.get("kind") == getattr(cls, "kind", None)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "kind": self.kind, **self._json_fields()}
         if self.cond is not None:
@@ -186,6 +217,10 @@ class DecisionPoint(ABC):
     @abstractmethod
     def _json_fields(self) -> dict[str, Any]:
         """The kind's own fields of `to_json`, in output order."""
+
+
+#: every subclass, in definition order (`from_json` asks the concrete ones, latest first)
+_KINDS: list[type[DecisionPoint]] = []
 
 
 def is_int(v: Any) -> bool:

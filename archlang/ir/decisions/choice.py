@@ -83,6 +83,10 @@ class ValueChoice(_Choice):
 
     values: tuple[Any, ...] = ()
 
+    @classmethod
+    def _reads(cls, data: dict[str, Any]) -> bool:
+        return super()._reads(data) and "values" in data
+
     def domain(self) -> Iterator[Any]:
         yield from self.values
 
@@ -153,6 +157,10 @@ class CandidateChoice(_Choice):
     >>> list(d.domain()), d.picked(1), d.value_text(1)
     ([0, 1], ('pool()',), '1: pool()')
     """
+
+    @classmethod
+    def _reads(cls, data: dict[str, Any]) -> bool:
+        return super()._reads(data) and "values" not in data
 
     @property
     def values(self) -> None:
