@@ -64,18 +64,20 @@ class DecisionTree:
         [('n', 1)]
         """
         get = (lambda d: choose.get(d.key, MISSING)) if isinstance(choose, Mapping) else choose
-        position = self._position if order is None else {d.key: i for i, d in enumerate(order)}
-        heap = [(position[d.key], d.key) for d in self.roots]
-        heapq.heapify(heap)
+        if order is None:
+            at, position = self.decisions, self._position
+        else:
+            at, position = list(order), {d.key: i for i, d in enumerate(order)}
+        heap = sorted(position[d.key] for d in self.roots)  # a sorted list is a heap
         while heap:
-            d = self.by_key[heapq.heappop(heap)[1]]
+            d = at[heapq.heappop(heap)]
             value = get(d)
             yield d, value
             if value is MISSING:
                 continue
-            for c in self.children.get(d.key, []):
+            for c in self.children.get(d.key, ()):
                 if value is OPEN or cond_allows(c.cond, value):  # type: ignore[arg-type]
-                    heapq.heappush(heap, (position[c.key], c.key))
+                    heapq.heappush(heap, position[c.key])
 
     def sample(self, rng: random.Random, fixed: Assignment | None = None) -> Assignment:
         """A random assignment, top-down, so that only active decisions get values."""
