@@ -75,11 +75,11 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
         values = [elab.eval(a, scope, frame) for a in e.args]
         if all(_is_plain(v) for v in values):
             _no_duplicates(values, e)
-            d = ValueChoice(key, labels=tuple(_label(v) for v in values),
-                            values=tuple(values), cond=scope.cond, span=e.span)
-            value = decide(elab, d, scope)
+            values_d = ValueChoice(key, labels=tuple(_label(v) for v in values),
+                                   values=tuple(values), cond=scope.cond, span=e.span)
+            value = decide(elab, values_d, scope)
             if not isinstance(value, Unknown):
-                elab.record(scope, e, e.args[d.index_of(value)])
+                elab.record(scope, e, e.args[values_d.index_of(value)])
             return value
     d = CandidateChoice(key, labels=tuple(_expr_label(a) for a in e.args),
                         cond=scope.cond, span=e.span)
@@ -141,9 +141,9 @@ def _range(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) ->
         if log and lo <= 0:
             raise ArchSpaceError(f"a log range needs `low > 0`, but got low={lo}", e.span,
                                  code="E503")
-    lo, hi = (float(lo), float(hi)) if e.func == "float" else (lo, hi)
-    d = (FloatRange(key, low=lo, high=hi, log=log, cond=scope.cond, span=e.span)
-         if e.func == "float" else IntRange(key, low=lo, high=hi, cond=scope.cond, span=e.span))
+    d: DecisionPoint = (
+        FloatRange(key, low=float(lo), high=float(hi), log=log, cond=scope.cond, span=e.span)
+        if e.func == "float" else IntRange(key, low=lo, high=hi, cond=scope.cond, span=e.span))
     value = decide(elab, d, scope)
     if not isinstance(value, Unknown):
         elab.record(scope, e, A.IntLit(value) if e.func == "int" else A.FloatLit(value))

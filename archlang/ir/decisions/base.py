@@ -199,7 +199,8 @@ class DecisionPoint(ABC):
         when = data.get("when")
         cond = None if when is None else (when["key"], frozenset(
             tuple(v) if isinstance(v, list) else v for v in when["in"]))
-        return kind(data["key"], cond=cond, **values)
+        make: Any = kind  # a concrete subclass, whose own fields `values` holds
+        return make(data["key"], cond=cond, **values)
 
     @classmethod
     def _reads(cls, data: dict[str, Any]) -> bool:
