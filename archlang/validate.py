@@ -140,7 +140,6 @@ class _Check:
         self.valid: set[tuple[str, Any]] = set()  # (key, value) seen in a working member
         self.members: list[dict[str, Any]] = []  # working members (the first MAX_MEMBERS)
         self.swapped: dict[str, int] = {}  # tries made from a working member, by key
-        self._children: dict[str, list[str]] | None = None
 
     def run(self) -> list[Diagnostic]:
         if not self.space.decisions:
@@ -188,7 +187,7 @@ class _Check:
         rng = random.Random(0)
         bad: list[_Bad] = []
         for d in self.space.decisions:
-            values = _candidates(d)
+            values = d.sweep_values()
             if len(values) < 2:
                 continue
             failed: list[_Bad] = []
@@ -218,7 +217,7 @@ class _Check:
             if self.budget.spent:
                 return None
             if i < len(contexts):
-                below = self._below(d.key)
+                below = self.space.tree.descendants(d.key)
                 forced = {k: v for k, v in contexts[i].items() if k not in below}
                 forced[d.key] = value
                 tried.swapped += 1
@@ -234,22 +233,6 @@ class _Check:
             if error.diagnostic.code not in BAD_ASSIGNMENT:
                 tried.errors.append(error)
         return tried if tried.errors else _Bad(d, value, [])
-
-    def _below(self, key: str) -> set[str]:
-        """The keys of the decisions conditional on `key`, transitively."""
-        if self._children is None:
-            self._children = {}
-            for c in self.space.decisions:
-                if c.cond is not None:
-                    self._children.setdefault(c.cond[0], []).append(c.key)
-        out: set[str] = set()
-        stack = list(self._children.get(key, []))
-        while stack:
-            k = stack.pop()
-            if k not in out:
-                out.add(k)
-                stack.extend(self._children.get(k, []))
-        return out
 
     # ------------------------------------------------------------ reporting
 
@@ -273,9 +256,8 @@ class _Check:
     def _candidate_diagnostics(self, first: _Bad, members: list[_Bad],
                                real: list[ArchError]) -> list[Diagnostic]:
         d = first.decision
-        what = (f"candidate `{first.label}` of `{d.key}`" if d.kind == "choice"
-                else f"`{d.key}` = {show_value(first.value)}")
-        works = [lab for v, lab in zip(_candidates(d), _labels(d), strict=True)
+        what = d.blame(first.label, show_value(first.value))
+        works = [lab for v, lab in zip(d.sweep_values(), d.sweep_labels(), strict=True)
                  if (d.key, _hashable(v)) in self.valid]
         n = len(first.errors)
         verb = "failed" if real else "broke a requirement"
@@ -299,8 +281,7 @@ class _Check:
                                "warning then goes away), or relax the `require`",
                                notes=(*notes, f"the {rejected.message}"),
                                severity="warning")]
-        hint = (f"drop `{first.label}` from the choice, or change what it feeds into"
-                if d.kind == "choice" else f"narrow the range to leave out {first.label}")
+        hint = d.blame_hint(first.label)
         main = Diagnostic(NEVER_VALID, f"{what} never makes a valid network", d.span,
                           hint=hint, notes=tuple(notes))
         cause = real[0].diagnostic
@@ -332,9 +313,7 @@ class _Bad:
     @property
     def label(self) -> str:
         d = self.decision
-        if d.kind == "choice":
-            return _labels(d)[_candidates(d).index(self.value)]
-        return show_value(self.value)
+        return d.sweep_labels()[d.sweep_values().index(self.value)]
 
     def group_key(self) -> tuple[Any, ...]:
         """Copies of one choice (in repeats, in several block instances) report once."""
@@ -350,21 +329,6 @@ def signature(exc: ArchError) -> Signature:
     differ from member to member)."""
     d = exc.diagnostic
     return (d.code, str(d.span) if d.span is not None else d.message)
-
-
-def _candidates(d: DecisionPoint) -> list[Any]:
-    """The values the sweep forces: every choice candidate, the two ends of an int range."""
-    if d.kind == "choice":
-        return list(d.domain())
-    if d.kind == "int" and d.high != d.low:
-        return [int(d.low), int(d.high)]  # type: ignore[arg-type]
-    return []
-
-
-def _labels(d: DecisionPoint) -> list[str]:
-    if d.kind == "choice":
-        return list(d.labels)
-    return [show_value(v) for v in _candidates(d)]
 
 
 def _activate(space: Space, d: DecisionPoint, rng: random.Random) -> dict[str, Any]:

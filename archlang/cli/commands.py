@@ -417,19 +417,9 @@ def _parse_fixed(space: Space, sets: tuple[str, ...]) -> dict[str, Any]:
         d = space.decision(key)  # E511, with a did-you-mean, for an unknown key
         if not d.contains(value):
             raise ArchSpaceError(f"`{key}` = {humanize.show_value(value)} is not in its domain "
-                                 f"{d.describe()}", d.span, hint=_domain_hint(d), code="E502")
+                                 f"{d.describe()}", d.span, hint=d.domain_hint(), code="E502")
         fixed[key] = d.normalize(value)
     return fixed
-
-
-def _domain_hint(d: Any) -> str | None:
-    if d.kind == "choice" and d.values is None:
-        return (f"its candidates are layers or tensors: give the index, 0 to "
-                f"{len(d.labels) - 1}")
-    if d.kind == "subset":
-        return f"give {d.k} distinct indices from 0 to {len(d.labels) - 1}, e.g. --set " \
-               f"{d.key}={list(range(d.k))}".replace(" ", "")
-    return None
 
 
 def _decide(space: Space, fixed: dict[str, Any], seed: int | None) -> Arch:

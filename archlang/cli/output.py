@@ -27,11 +27,9 @@ def member_lines(space: Any, assignment: dict[str, Any]) -> list[str]:
     lines = []
     for key, value in assignment.items():
         line = f"{key} = {show_value(value)}"
-        d = space.decision(key)
-        if d.kind == "choice" and d.values is None:
-            line += f"  # {d.labels[value]}"
-        elif d.kind == "subset":
-            line += f"  # {', '.join(d.labels[i] for i in value)}"
+        picked = space.decision(key).picked(value)
+        if picked is not None:
+            line += f"  # {', '.join(picked)}"
         lines.append(line)
     return lines
 

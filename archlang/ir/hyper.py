@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError, ArchTypeError
 from archlang.ir.builtins import BUILTINS
-from archlang.ir.decisions import DecisionPoint
+from archlang.ir.decisions import (
+    CandidateChoice,
+    DecisionPoint,
+    FloatRange,
+    IntRange,
+    Subset,
+    ValueChoice,
+)
 from archlang.ir.scope import Scope
 from archlang.ir.values import SHADOW, ChoiceLayer, Layer, RepeatLayer, Tensor, Unknown
 from archlang.syntax import ast as A
@@ -70,14 +77,14 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
         values = [elab.eval(a, scope, frame) for a in e.args]
         if all(_is_plain(v) for v in values):
             _no_duplicates(values, e)
-            d = DecisionPoint(key, "choice", labels=tuple(value_text(v) for v in values),
-                              values=tuple(values), cond=scope.cond, span=e.span)
-            value = decide(elab, d, scope)
+            values_d = ValueChoice(key, labels=tuple(value_text(v) for v in values),
+                                   values=tuple(values), cond=scope.cond, span=e.span)
+            value = decide(elab, values_d, scope)
             if not isinstance(value, Unknown):
-                elab.record(scope, e, e.args[d.index_of(value)])
+                elab.record(scope, e, e.args[values_d.index_of(value)])
             return value
-    d = DecisionPoint(key, "choice", labels=tuple(_expr_label(a) for a in e.args),
-                      cond=scope.cond, span=e.span)
+    d = CandidateChoice(key, labels=tuple(_expr_label(a) for a in e.args),
+                        cond=scope.cond, span=e.span)
     chosen = decide(elab, d, scope)
     chosen = None if isinstance(chosen, Unknown) else chosen
     if chosen is not None:
@@ -136,8 +143,9 @@ def _range(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) ->
         if log and lo <= 0:
             raise ArchSpaceError(f"a log range needs `low > 0`, but got low={lo}", e.span,
                                  code="E503")
-    lo, hi = (float(lo), float(hi)) if e.func == "float" else (lo, hi)
-    d = DecisionPoint(key, e.func, low=lo, high=hi, log=log, cond=scope.cond, span=e.span)
+    d: DecisionPoint = (
+        FloatRange(key, low=float(lo), high=float(hi), log=log, cond=scope.cond, span=e.span)
+        if e.func == "float" else IntRange(key, low=lo, high=hi, cond=scope.cond, span=e.span))
     value = decide(elab, d, scope)
     if not isinstance(value, Unknown):
         elab.record(scope, e, A.IntLit(value) if e.func == "int" else A.FloatLit(value))
@@ -164,8 +172,8 @@ def _subset(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) -
         raise ArchSpaceError("the candidates of `subset` must be tensors or values, not "
                              "layers or decisions", e.span, code="E504")
     values = [elab.eval(a, scope, frame) for a in cands]
-    d = DecisionPoint(key, "subset", labels=tuple(_expr_label(a) for a in cands), k=k,
-                      cond=scope.cond, span=e.span)
+    d = Subset(key, labels=tuple(_expr_label(a) for a in cands), k=k,
+           cond=scope.cond, span=e.span)
     chosen = decide(elab, d, scope)
     if isinstance(chosen, Unknown):
         return tuple(SHADOW if isinstance(v, Tensor) else chosen for v in values[:k])
@@ -202,22 +210,17 @@ def eval_repeat(elab: Elaborator, e: A.Repeat, scope: Scope, frame: Frame) -> Re
 
 
 def _check_count_domain(d: DecisionPoint, e: A.Repeat) -> None:
-    if d.kind == "int" or (d.kind == "choice" and d.values is not None):
-        values = list(d.domain()) if d.kind == "choice" else [d.low, d.high]
-        if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            if min(values) < 0:  # type: ignore[type-var]
-                raise ArchSpaceError(f"a repeat count must be non-negative, but `{d.key}` "
-                                     f"can be {min(values)}", e.count.span, code="E509")
-            if max(values) > MAX_REPEAT:  # type: ignore[type-var]
-                raise ArchLimitError(f"`{d.key}` allows {max(values)} copies; the limit is "
-                                     f"{MAX_REPEAT}", e.count.span, code="E611")
-            return
-    raise ArchSpaceError(f"a repeat count must be an int decision, but `{d.key}` is "
-                         f"{d.describe()}", e.count.span, code="E509")
-
-
-def count_values(d: DecisionPoint) -> list[int]:
-    return [int(v) for v in d.domain()]
+    bounds = d.int_bounds()
+    if bounds is None:
+        raise ArchSpaceError(f"a repeat count must be an int decision, but `{d.key}` is "
+                             f"{d.describe()}", e.count.span, code="E509")
+    least, most = bounds
+    if least < 0:
+        raise ArchSpaceError(f"a repeat count must be non-negative, but `{d.key}` "
+                             f"can be {least}", e.count.span, code="E509")
+    if most > MAX_REPEAT:
+        raise ArchLimitError(f"`{d.key}` allows {most} copies; the limit is "
+                             f"{MAX_REPEAT}", e.count.span, code="E611")
 
 
 # ---------------------------------------------------------------- helpers

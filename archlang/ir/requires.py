@@ -55,7 +55,6 @@ def _substitute(value: Any, tree: DecisionTree, assignment: Assignment) -> Any:
     if not isinstance(value, Unknown):
         return value
     d = tree.by_key.get(value.key) if value.key else None
-    if d is None or value.key not in assignment or (d.kind == "choice" and d.values is None) \
-            or d.kind == "subset":
+    if d is None or value.key not in assignment or not d.readable:
         raise _Undecided
     return assignment[value.key]

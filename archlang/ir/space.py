@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchSpaceError, Suggest
 from archlang.ir.arch import Arch
-from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
+from archlang.ir.decisions import OPEN, Assignment, DecisionPoint, DecisionTree, cond_allows
 from archlang.ir.elaborate import Elaborator
 from archlang.ir.requires import DecisionRequire, check_require
 from archlang.syntax import ast as A
@@ -250,28 +250,13 @@ def _without_fixed(tree: DecisionTree, fixed: Assignment) -> list[DecisionPoint]
     if not fixed:
         return tree.decisions
     alive: dict[str, DecisionPoint] = {}
-    gone: set[str] = set()
-    for d in tree.decisions:
-        if d.cond is not None:
-            parent = d.cond[0]
-            if parent in gone or (parent in fixed and not cond_allows(d.cond, fixed[parent])):
-                gone.add(d.key)
-                continue
-            if parent in fixed:
-                grand = tree.by_key[parent]
-                d = _replace_cond(d, alive[grand.key].cond if grand.key in alive else
-                                  _inherited(grand, fixed, tree))
-        if d.key in fixed:
-            alive[d.key] = d  # kept to re-root its children, then dropped below
-            continue
-        alive[d.key] = d
+    # an open decision may take any value, so all its children stay; a fixed one keeps
+    # only the children its value activates
+    for d, _ in tree.walk(lambda d: fixed.get(d.key, OPEN)):
+        if d.cond is not None and d.cond[0] in fixed:
+            d = _replace_cond(d, alive[d.cond[0]].cond)
+        alive[d.key] = d  # a fixed decision is kept to re-root its children, dropped below
     return [d for k, d in alive.items() if k not in fixed]
-
-
-def _inherited(d: DecisionPoint, fixed: Assignment, tree: DecisionTree) -> Any:
-    while d.cond is not None and d.cond[0] in fixed:
-        d = tree.by_key[d.cond[0]]
-    return d.cond
 
 
 def _replace_cond(d: DecisionPoint, cond: Any) -> DecisionPoint:

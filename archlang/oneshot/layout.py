@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchError, ArchLimitError
-from archlang.ir.decisions import Assignment, DecisionPoint
+from archlang.ir.decisions import Assignment, iter_assignments
 from archlang.ops.registry import get_op
 
 if TYPE_CHECKING:
@@ -88,8 +88,6 @@ class WeightLayout:
         size = space.size
         self.exact = isinstance(size, int) and size <= exhaustive_limit
         if self.exact:
-            from archlang.search.grid import iter_assignments
-
             assignments = iter_assignments(space.tree)
         else:
             assignments = sweep_assignments(space, sweep_backgrounds, random.Random(seed))
@@ -252,7 +250,7 @@ def sweep_assignments(space: Space, backgrounds: int, rng: random.Random) -> lis
     bases = [largest_numbers(space, rng)] + [tree.sample(rng) for _ in range(backgrounds)]
     out = list(bases)
     for d in tree.decisions:
-        for value in _probe_values(d, rng):
+        for value in d.probe_values(rng):
             for base in bases:
                 out.append(tree.sample(rng, fixed={**base, d.key: value}))
     return out
@@ -262,20 +260,7 @@ def largest_numbers(space: Space, rng: random.Random) -> Assignment:
     """An assignment taking the largest value of every numeric decision (random elsewhere)."""
     fixed: Assignment = {}
     for d in space.tree.decisions:
-        if d.kind in ("int", "float"):
-            fixed[d.key] = d.high
-        elif d.kind == "choice" and d.values and all(_number(v) for v in d.values):
-            fixed[d.key] = max(d.values)
+        largest = d.largest_number()
+        if largest is not None:
+            fixed[d.key] = largest
     return space.tree.sample(rng, fixed=fixed)
-
-
-def _probe_values(d: DecisionPoint, rng: random.Random) -> list[Any]:
-    if d.kind == "float":
-        return [d.low, d.high]
-    if d.cardinality() <= 16:
-        return list(d.domain())
-    return [d.low, d.high] if d.kind == "int" else [d.sample(rng) for _ in range(16)]
-
-
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from archlang.ir.decisions import iter_assignments
 from archlang.search.base import Searcher, SearcherUnavailable, SpaceExhausted, assignment_key
 from archlang.search.encoding import from_nested, to_nested
 from archlang.search.evolution import RegularizedEvolution
-from archlang.search.grid import GridSearch, iter_assignments
+from archlang.search.grid import GridSearch
 from archlang.search.loop import Study, Trial, run_search
 from archlang.search.mcts import MCTS
 from archlang.search.mutation import mutate

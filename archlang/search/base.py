@@ -7,32 +7,19 @@ the results it is told about; it never builds, trains or imports torch. The sear
 
 from __future__ import annotations
 
-import json
 import random
 from typing import TYPE_CHECKING, Any
 
-from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree
+from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, assignment_key
+from archlang.ir.decisions import SpaceExhausted as SpaceExhausted  # searchers import it here
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
 
 
-class SpaceExhausted(Exception):
-    """`Searcher.propose` raises this when it has nothing new left to propose."""
-
-
 class SearcherUnavailable(Exception):
     """A searcher cannot run here: an optional dependency is missing (the message says
     what to install). Raised by `Searcher.check_available` and `Searcher.setup`."""
-
-
-def assignment_key(assignment: Assignment) -> str:
-    """The canonical text of an assignment: equal assignments give equal keys.
-
-    >>> assignment_key({"b": [2, 0], "a": 1}) == assignment_key({"a": 1, "b": [2, 0]})
-    True
-    """
-    return json.dumps(assignment, sort_keys=True)
 
 
 class Searcher:

@@ -6,10 +6,9 @@ for JSON: a decision with no active children maps to its value; one with active 
 maps to ``{"value": v, "then": {child key: ...}}``. Values are never dicts, so a dict
 always means nesting. `from_nested` is the inverse.
 
-    >>> from archlang.ir.decisions import DecisionPoint, DecisionTree
-    >>> n = DecisionPoint("n", "int", low=1, high=2)
-    >>> c = DecisionPoint("c", "choice", labels=("a", "b"), values=("a", "b"),
-    ...                   cond=("n", frozenset({2})))
+    >>> from archlang.ir.decisions import DecisionTree, IntRange, ValueChoice
+    >>> n = IntRange("n", low=1, high=2)
+    >>> c = ValueChoice("c", labels=("a", "b"), values=("a", "b"), cond=("n", frozenset({2})))
     >>> to_nested(DecisionTree([n, c]), {"n": 2, "c": "b"})
     {'n': {'value': 2, 'then': {'c': 'b'}}}
     >>> from_nested({'n': {'value': 2, 'then': {'c': 'b'}}})
@@ -20,18 +19,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree, cond_allows
+from archlang.ir.decisions import MISSING, Assignment, DecisionTree
 
 
 def to_nested(tree: DecisionTree, assignment: Assignment) -> dict[str, Any]:
     """The assignment as a tree of decisions, roots and children in declaration order."""
-    def node(d: DecisionPoint) -> Any:
-        value = assignment[d.key]
-        kids = {c.key: node(c) for c in tree.children.get(d.key, [])
-                if c.key in assignment and cond_allows(c.cond, value)}  # type: ignore[arg-type]
-        return {"value": value, "then": kids} if kids else value
-
-    return {d.key: node(d) for d in tree.roots if d.key in assignment}
+    out: dict[str, Any] = {}
+    level_of: dict[str, dict[str, Any]] = {}  # decision key -> the level holding its entry
+    for d, value in tree.walk(assignment):
+        if value is MISSING:
+            continue
+        level = out
+        if d.cond is not None:  # the walk gave the parent first: nest under it
+            parent, up = d.cond[0], level_of[d.cond[0]]
+            if not isinstance(up[parent], dict):
+                up[parent] = {"value": up[parent], "then": {}}
+            level = up[parent]["then"]
+        level[d.key] = value
+        level_of[d.key] = level
+    return out
 
 
 def from_nested(nested: dict[str, Any]) -> Assignment:

@@ -39,10 +39,9 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from archlang.ir.decisions import Assignment
+from archlang.ir.decisions import Assignment, pick_unseen
 from archlang.search.base import Searcher
 from archlang.search.mutation import mutable, mutate
-from archlang.search.random_search import pick_unseen
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space

@@ -62,10 +62,9 @@ def short_assignment(space: Space, assignment: Assignment, width: int | None = N
     parts = []
     for key, value in assignment.items():
         d = space.tree.by_key.get(key)
-        if d is not None and d.kind == "choice" and d.values is None:
-            value = d.labels[value]
-        elif d is not None and d.kind == "subset":
-            value = "{" + ",".join(d.labels[i] for i in value) + "}"
+        shown = d.picked_text(value, ",") if d is not None else None
+        if shown is not None:
+            value = shown
         name = key[len(prefix):] if key.startswith(prefix) else key
         parts.append(f"{name}={value}")
     text = " ".join(parts)

@@ -53,10 +53,9 @@ import heapq
 import math
 from typing import TYPE_CHECKING, Any
 
-from archlang.ir.decisions import Assignment, DecisionPoint, cond_allows
+from archlang.ir.decisions import MISSING, Assignment, DecisionPoint, pick_unseen
 from archlang.search.base import Searcher, assignment_key
-from archlang.search.mutation import mutable, mutate, mutate_value
-from archlang.search.random_search import pick_unseen
+from archlang.search.mutation import mutable, mutate
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
@@ -145,16 +144,16 @@ class MCTS(Searcher):
         return found if found is not None else pick_unseen(self)
 
     def _walk(self) -> Assignment:
-        node: Node = ()
-        taken: Assignment = {}
-        for d in self.order:
-            if d.cond is not None and not (d.cond[0] in taken and
-                                           cond_allows(d.cond, taken[d.cond[0]])):
-                continue
-            value = self._select(node, d)
-            taken[d.key] = value
-            node = node + ((d.key, value_key(value)),)
         assert self.tree is not None
+        node: Node = ()
+
+        def choose(d: DecisionPoint) -> Any:
+            nonlocal node
+            value = self._select(node, d)
+            node = node + ((d.key, value_key(value)),)
+            return value
+
+        taken = {d.key: value for d, value in self.tree.walk(choose, order=self.order)}
         return {d.key: taken[d.key] for d in self.tree.decisions if d.key in taken}
 
     def _select(self, node: Node, d: DecisionPoint) -> Any:
@@ -206,7 +205,7 @@ class MCTS(Searcher):
         for _ in range(8):
             if kids and self.rng.random() < 0.5:
                 best = max(kids, key=lambda v: self._child_mean(node, d, v))
-                value = mutate_value(d, best, self.rng, local=1.0)
+                value = d.mutate(best, self.rng, local=1.0)
             else:
                 value = d.sample(self.rng)
             if all(value_key(value) != value_key(k) for k in kids):
@@ -267,11 +266,12 @@ class MCTS(Searcher):
 
     def path(self, assignment: Assignment) -> list[Node]:
         """The nodes a walk to `assignment` passes, the root first."""
+        assert self.tree is not None
         node: Node = ()
         out = [node]
-        for d in self.order:
-            if d.key in assignment:
-                node = node + ((d.key, value_key(assignment[d.key])),)
+        for d, value in self.tree.walk(assignment, order=self.order):
+            if value is not MISSING:
+                node = node + ((d.key, value_key(value)),)
                 out.append(node)
         return out
 

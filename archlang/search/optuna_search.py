@@ -7,14 +7,15 @@ Optuna is an optional dependency (``pip install 'archlang[optuna]'``): it is imp
 How the decision tree becomes Optuna parameters (define-by-run, one Optuna trial per
 proposal): the tree is walked top-down and only the *active* decisions are suggested, so a
 conditional decision exists in a trial only when its parent's value activates it. Each
-decision is one parameter named by its key:
+decision is one parameter named by its key (each kind says how: `DecisionPoint.suggest`
+and `DecisionPoint.optuna_params`):
 
 * ``choice`` of plain values (str, int, float, bool, None, no two equal to Optuna) ->
   ``suggest_categorical`` over the values themselves; any other choice (layers, tensors,
   values Optuna would confuse such as ``1`` and ``True``) -> categorical over the indexes;
 * ``int`` -> ``suggest_int(low, high)``; ``float`` -> ``suggest_float(low, high, log=...)``;
 * ``subset(k, ...)`` of n candidates -> one categorical over the C(n, k) combinations (their
-  index in `DecisionPoint.domain` order) when there are at most `MAX_COMBINATIONS`; past
+  index in `Subset.domain` order) when there are at most `subset.MAX_COMBINATIONS`; past
   that, one float in [0, 1] per candidate, named ``KEY[i]``, and the k largest are picked
   (ties: the lower index). Both always give a valid subset.
 
@@ -45,17 +46,13 @@ import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from archlang.ir.decisions import Assignment, DecisionPoint, cond_allows
+from archlang.ir.decisions import Assignment, pick_unseen
 from archlang.search.base import Searcher, SearcherUnavailable, assignment_key
-from archlang.search.random_search import pick_unseen
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
 
-#: the most subsets a subset decision may have to be one categorical parameter
-MAX_COMBINATIONS = 1000
 INSTALL = "pip install 'archlang[optuna]'"
-_PLAIN = (str, int, float, bool, type(None))
 
 
 def import_optuna() -> Any:
@@ -100,8 +97,6 @@ class OptunaSearch(Searcher):
         self.pending: dict[str, Any] = {}
         #: assignment key -> the score observed for it (None: failed)
         self.scores: dict[str, float | None] = {}
-        self._combos = {d.key: [tuple(c) for c in d.domain()] for d in self.decisions
-                        if d.kind == "subset" and d.cardinality() <= MAX_COMBINATIONS}
 
     # ------------------------------------------------------------ proposing
 
@@ -127,32 +122,7 @@ class OptunaSearch(Searcher):
     def _suggest(self, trial: Any) -> Assignment:
         """Walk the tree top-down, suggesting only the decisions that are active."""
         assert self.tree is not None
-        out: Assignment = {}
-        stack = list(reversed(self.tree.roots))
-        while stack:
-            d = stack.pop()
-            value = self._suggest_one(trial, d)
-            out[d.key] = value
-            stack.extend(reversed([c for c in self.tree.children.get(d.key, [])
-                                   if cond_allows(c.cond, value)]))  # type: ignore[arg-type]
-        return {d.key: out[d.key] for d in self.decisions if d.key in out}
-
-    def _suggest_one(self, trial: Any, d: DecisionPoint) -> Any:
-        if d.kind == "int":
-            return trial.suggest_int(d.key, int(d.low), int(d.high))  # type: ignore[arg-type]
-        if d.kind == "float":
-            return trial.suggest_float(d.key, float(d.low), float(d.high),  # type: ignore[arg-type]
-                                       log=d.log)
-        if d.kind == "choice":
-            if _plain_values(d):
-                return trial.suggest_categorical(d.key, list(d.values))  # type: ignore[arg-type]
-            i = trial.suggest_categorical(d.key, list(range(len(d.labels))))
-            return d.values[i] if d.values is not None else i
-        if d.key in self._combos:
-            combos = self._combos[d.key]
-            return list(combos[trial.suggest_categorical(d.key, list(range(len(combos))))])
-        weights = [trial.suggest_float(f"{d.key}[{i}]", 0.0, 1.0) for i in range(len(d.labels))]
-        return sorted(sorted(range(len(weights)), key=lambda i: (-weights[i], i))[:d.k])
+        return {d.key: value for d, value in self.tree.walk(lambda d: d.suggest(trial))}
 
     # ------------------------------------------------------------ learning
 
@@ -181,46 +151,14 @@ class OptunaSearch(Searcher):
         params: dict[str, Any] = {}
         distributions: dict[str, Any] = {}
         for d in self.decisions:
-            if d.key not in assignment:
-                continue
-            value = assignment[d.key]
-            if d.kind == "int":
-                distributions[d.key] = dist.IntDistribution(int(d.low), int(d.high))  # type: ignore[arg-type]
-                params[d.key] = int(value)
-            elif d.kind == "float":
-                distributions[d.key] = dist.FloatDistribution(
-                    float(d.low), float(d.high), log=d.log)  # type: ignore[arg-type]
-                params[d.key] = float(value)
-            elif d.kind == "choice":
-                if _plain_values(d):
-                    distributions[d.key] = dist.CategoricalDistribution(list(d.values))  # type: ignore[arg-type]
-                    params[d.key] = d.normalize(value)
-                else:
-                    distributions[d.key] = dist.CategoricalDistribution(
-                        list(range(len(d.labels))))
-                    params[d.key] = d.index_of(value)
-            elif d.key in self._combos:
-                combos = self._combos[d.key]
-                distributions[d.key] = dist.CategoricalDistribution(list(range(len(combos))))
-                params[d.key] = combos.index(tuple(sorted(value)))
-            else:
-                chosen = set(value)
-                for i in range(len(d.labels)):
-                    name = f"{d.key}[{i}]"
-                    distributions[name] = dist.FloatDistribution(0.0, 1.0)
-                    params[name] = 1.0 if i in chosen else 0.0
+            if d.key in assignment:
+                p, ds = d.optuna_params(assignment[d.key], dist)
+                params.update(p)
+                distributions.update(ds)
         return params, distributions
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} seed={self.seed}>"
-
-
-def _plain_values(d: DecisionPoint) -> bool:
-    """True when Optuna can hold a choice's values as they are: plain, and no two of them
-    equal under Python's ``==`` (Optuna finds a value by ``list.index``: 1 == True == 1.0)."""
-    if d.values is None or not all(isinstance(v, _PLAIN) for v in d.values):
-        return False
-    return all(not (a == b) for i, a in enumerate(d.values) for b in d.values[i + 1:])
 
 
 class TPESearch(OptunaSearch):

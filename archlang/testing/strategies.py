@@ -24,13 +24,12 @@ Requires the `hypothesis` package (the `test` extra).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
 from archlang.diagnostics import ArchError
-from archlang.ir.decisions import Assignment, DecisionPoint, cond_allows
+from archlang.ir.decisions import Assignment, DecisionPoint
 
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch
@@ -47,22 +46,7 @@ def decision_values(d: DecisionPoint) -> st.SearchStrategy[Any]:
     range (log-uniform ranges are drawn in log space); `subset` a sorted list of `k` distinct
     candidate indices.
     """
-    if d.kind == "choice":
-        if d.values is not None:
-            return st.sampled_from(d.values)
-        return st.integers(0, len(d.labels) - 1)
-    if d.kind == "int":
-        return st.integers(int(d.low), int(d.high))  # type: ignore[arg-type]
-    if d.kind == "float":
-        lo, hi = float(d.low), float(d.high)  # type: ignore[arg-type]
-        if d.log:
-            return st.floats(math.log(lo), math.log(hi)).map(
-                lambda v: min(max(math.exp(v), lo), hi))
-        return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
-    if d.kind == "subset":
-        return st.lists(st.integers(0, len(d.labels) - 1), min_size=d.k, max_size=d.k,
-                        unique=True).map(sorted)
-    raise ValueError(f"decision `{d.key}` has an unknown kind {d.kind!r}")
+    return d.strategy()
 
 
 def assignments(space: Space, fixed: Assignment | None = None) -> st.SearchStrategy[Assignment]:
@@ -82,16 +66,8 @@ def assignments(space: Space, fixed: Assignment | None = None) -> st.SearchStrat
 
     @st.composite
     def draw_assignment(draw: st.DrawFn) -> Assignment:
-        out: Assignment = {}
-        stack = list(reversed(tree.roots))
-        while stack:
-            d = stack.pop()
-            value = fixed[d.key] if d.key in fixed else draw(decision_values(d))
-            out[d.key] = value
-            kids = [c for c in tree.children.get(d.key, [])
-                    if cond_allows(c.cond, value)]  # type: ignore[arg-type]
-            stack.extend(reversed(kids))
-        return {d.key: out[d.key] for d in tree.decisions if d.key in out}
+        return {d.key: value for d, value in tree.walk(
+            lambda d: fixed[d.key] if d.key in fixed else draw(decision_values(d)))}
 
     return draw_assignment()
 

@@ -95,16 +95,7 @@ def _members(d: DecisionPoint, tree: Any) -> list[tuple[str, int | float]]:
     """(candidate as written, members with `d` active and taking it) for each candidate."""
     if not d.finite:
         return [(d.describe(), math.inf)]
-    return [(_candidate(d, v), n) for v, n in tree.value_counts(d.key)]
-
-
-def _candidate(d: DecisionPoint, value: Any) -> str:
-    if d.kind == "choice":
-        i = d.index_of(value)
-        return d.labels[i] if d.values is not None else f"{i}: {d.labels[i]}"
-    if d.kind == "subset":
-        return "{" + ", ".join(d.labels[i] for i in value) + "}"
-    return str(value)
+    return [(d.value_text(v), n) for v, n in tree.value_counts(d.key)]
 
 
 def _condition(d: DecisionPoint, by_key: dict[str, DecisionPoint]) -> str | None:
@@ -116,8 +107,8 @@ def _condition(d: DecisionPoint, by_key: dict[str, DecisionPoint]) -> str | None
 
 def _values(parent: DecisionPoint | None, values: Any) -> str:
     items = sorted(values, key=repr)
-    if parent is not None and parent.kind == "choice" and parent.values is None:
-        shown = [f"{v} ({parent.labels[v]})" for v in items]
+    if parent is not None:
+        shown = [parent.cond_value_text(v) for v in items]
     else:
         shown = [repr(list(v)) if isinstance(v, tuple) else repr(v) for v in items]
     return "{" + ", ".join(shown) + "}"

@@ -274,9 +274,7 @@ class _SpaceWalk:
         for c in self.space.tree.children.get(key, []):
             if _place(c.span) in self.body_places:
                 continue
-            when = ""
-            if parent.kind == "choice" and parent.values is None and c.cond is not None:
-                when = " if " + ", ".join(str(i) for i in sorted(c.cond[1]))
+            when = parent.diagram_when(c.cond[1]) if c.cond is not None else ""
             out.append(f"↳ {_generic(c.key)}{when}")
             out.extend(self._hidden(c.key))
         return out

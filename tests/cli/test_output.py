@@ -9,7 +9,7 @@ from archlang import humanize
 from archlang.cli import output as out
 from archlang.cli.errors import format_internal_error, relativize, render_diagnostics
 from archlang.diagnostics import Diagnostic
-from archlang.ir.decisions import DecisionPoint
+from archlang.ir.decisions import CandidateChoice, IntRange
 from archlang.source import Source, Span
 
 
@@ -69,11 +69,10 @@ def test_show_assignment() -> None:
 
 
 def test_condition() -> None:
-    top = DecisionPoint("n.repeat", "int", low=1, high=12)
-    child = DecisionPoint("n.repeat[1].choice", "choice", labels=("a()", "b()"),
-                          cond=("n.repeat", frozenset({2, 10, 3})))
-    subset_child = DecisionPoint("n.x", "int", low=0, high=1,
-                                 cond=("n.s", frozenset({(0, 2)})))
+    top = IntRange("n.repeat", low=1, high=12)
+    child = CandidateChoice("n.repeat[1].choice", labels=("a()", "b()"),
+                            cond=("n.repeat", frozenset({2, 10, 3})))
+    subset_child = IntRange("n.x", low=0, high=1, cond=("n.s", frozenset({(0, 2)})))
     assert out.condition(top) == ""
     assert out.condition(child) == "when n.repeat in {2, 3, 10}"
     assert out.condition(subset_child) == "when n.s in {[0, 2]}"

@@ -56,9 +56,9 @@ def test_importance_is_omega_squared_and_order_keeps_parents_first():
     space = make_space(SYN)
     tree = space.tree
     history = [({"x": i % 3, "y": i % 2}, float(i % 3)) for i in range(30)]
-    from archlang.ir.decisions import DecisionPoint
-    x = DecisionPoint("x", "choice", labels=("0", "1", "2"), values=(0, 1, 2))
-    y = DecisionPoint("y", "choice", labels=("0", "1"), values=(0, 1))
+    from archlang.ir.decisions import ValueChoice
+    x = ValueChoice("x", labels=("0", "1", "2"), values=(0, 1, 2))
+    y = ValueChoice("y", labels=("0", "1"), values=(0, 1))
     assert importance(x, history) == pytest.approx(1.0)
     assert importance(y, history) < 0.05
     weights = {d.key: (10.0 if d.cond is not None else 0.0) for d in tree.decisions}

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from search_spaces import SYN, make_space
 
 import archlang
-from archlang.ir.decisions import DecisionPoint, DecisionTree
+from archlang.ir.decisions import DecisionTree, FloatRange, IntRange, Subset, ValueChoice
 from archlang.search.encoding import from_nested, to_nested
-from archlang.search.mutation import mutable, mutate, mutate_value, problems
+from archlang.search.mutation import mutable, mutate, problems
 from archlang.testing.spaces import CONDITIONAL_SPACES
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
@@ -95,30 +95,29 @@ def test_switching_a_layer_choice_drops_the_old_candidates_decisions():
 
 
 def test_local_moves_stay_near_and_inside_the_range():
-    d = DecisionPoint("n", "int", low=1, high=200)
+    d = IntRange("n", low=1, high=200)
     rng = random.Random(0)
-    steps = [mutate_value(d, 100, rng, local=1.0) - 100 for _ in range(200)]
+    steps = [d.mutate(100, rng, local=1.0) - 100 for _ in range(200)]
     assert all(s != 0 and abs(s) <= 19 for s in steps)
-    assert {mutate_value(d, 1, rng, local=1.0) for _ in range(50)} <= set(range(2, 21))
-    f = DecisionPoint("lr", "float", low=1e-4, high=1e-1, log=True)
-    moved = [mutate_value(f, 1e-2, rng, local=1.0) for _ in range(200)]
+    assert {d.mutate(1, rng, local=1.0) for _ in range(50)} <= set(range(2, 21))
+    f = FloatRange("lr", low=1e-4, high=1e-1, log=True)
+    moved = [f.mutate(1e-2, rng, local=1.0) for _ in range(200)]
     assert all(1e-4 <= v <= 1e-1 and v != 1e-2 for v in moved)
     assert max(abs(v / 1e-2) for v in moved) < 10  # a tenth of the log range per sigma
 
 
 def test_uniform_moves_reach_the_whole_range():
-    d = DecisionPoint("n", "int", low=1, high=5)
+    d = IntRange("n", low=1, high=5)
     rng = random.Random(0)
-    assert {mutate_value(d, 3, rng, local=0.0) for _ in range(200)} == {1, 2, 4, 5}
-    s = DecisionPoint("s", "subset", labels=("a", "b", "c", "d"), k=2)
-    kids = {tuple(mutate_value(s, [0, 1], rng)) for _ in range(200)}
+    assert {d.mutate(3, rng, local=0.0) for _ in range(200)} == {1, 2, 4, 5}
+    s = Subset("s", labels=("a", "b", "c", "d"), k=2)
+    kids = {tuple(s.mutate([0, 1], rng)) for _ in range(200)}
     assert kids == {(0, 2), (0, 3), (1, 2), (1, 3)}  # one swapped out, one swapped in
 
 
 def test_problems_names_each_kind_of_invalid_assignment():
-    n = DecisionPoint("n", "int", low=1, high=2)
-    c = DecisionPoint("c", "choice", labels=("a", "b"), values=("a", "b"),
-                      cond=("n", frozenset({2})))
+    n = IntRange("n", low=1, high=2)
+    c = ValueChoice("c", labels=("a", "b"), values=("a", "b"), cond=("n", frozenset({2})))
     tree = DecisionTree([n, c])
     assert problems(tree, {"n": 2, "c": "a"}) == []
     assert problems(tree, {"n": 2}) == ["active decision `c` has no value"]

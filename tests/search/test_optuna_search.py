@@ -13,6 +13,7 @@ import sys
 import pytest
 from search_spaces import NEEDLE, NEEDLE_TOP, SYN, drive, make_space, needle_score
 
+from archlang.ir.decisions import subset
 from archlang.search import (
     RandomSearch,
     SearcherUnavailable,
@@ -97,7 +98,7 @@ def test_plain_values_stay_values_the_rest_become_indexes():
 
 
 def test_large_subsets_become_one_weight_per_candidate(monkeypatch):
-    monkeypatch.setattr(opt, "MAX_COMBINATIONS", 3)
+    monkeypatch.setattr(subset, "MAX_COMBINATIONS", 3)
     space = make_space(SUBSET)
     searcher = get_searcher("tpe", seed=2)
     trace = drive(searcher, space, length_score, 10)

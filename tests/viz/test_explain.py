@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang.ir.decisions import cond_allows
-from archlang.search.grid import iter_assignments
+from archlang.ir.decisions import cond_allows, iter_assignments
 from archlang.testing.spaces import CONDITIONAL_SPACES
 from archlang.viz.explain import explain, render_text
 
@@ -17,13 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _brute_counts(space) -> dict[str, dict[str, int]]:
     """Members in which each decision is active, by the candidate it takes (enumerated)."""
-    from archlang.viz.explain import _candidate
-
     out: dict[str, dict[str, int]] = {d.key: {} for d in space.decisions}
     for a in iter_assignments(space.tree):
         for d in space.decisions:
             if d.key in a:
-                c = _candidate(d, a[d.key])
+                c = d.value_text(a[d.key])
                 out[d.key][c] = out[d.key].get(c, 0) + 1
     return out
 

@@ -1,0 +1,189 @@
+"""`DecisionTree`: decisions indexed by their conditions, and the one walk over the decisions
+active under an assignment (counting, sampling and enumerating go through it)."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from archlang.ir.decisions.base import Assignment, DecisionPoint, cond_allows
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: what a `walk` chooser gives a decision it has no value for: the decision is active, its
+#: conditional children stay hidden (a mapping's missing key reads as this)
+MISSING: Any = _Marker("MISSING")
+#: what a `walk` chooser gives an undecided decision: every conditional child may be active
+OPEN: Any = _Marker("OPEN")
+
+Chooser = Mapping[str, Any] | Callable[[DecisionPoint], Any]
+
+
+class DecisionTree:
+    """Decisions indexed by their conditions: counting and sampling walk it top-down."""
+
+    def __init__(self, decisions: list[DecisionPoint]) -> None:
+        self.decisions = decisions
+        self.by_key = {d.key: d for d in decisions}
+        self.roots = [d for d in decisions if d.cond is None]
+        self._sizes: tuple[dict[str, int | float], dict[str, int | float]] | None = None
+        self._position = {d.key: i for i, d in enumerate(decisions)}
+        self.children: dict[str, list[DecisionPoint]] = {}
+        for d in decisions:
+            if d.cond is not None:
+                self.children.setdefault(d.cond[0], []).append(d)
+
+    # ------------------------------------------------------------ the walk
+
+    def walk(self, choose: Chooser, *, order: Sequence[DecisionPoint] | None = None
+             ) -> Iterator[tuple[DecisionPoint, Any]]:
+        """(decision, value) for each decision active under the values `choose` gives.
+
+        `choose` is an assignment (a missing key gives `MISSING`) or a function of the
+        decision, called when the walk reaches it: a value there reveals the conditional
+        children that value activates. Decisions come in declaration order (or in `order`,
+        which must put parents before their children), so a parent's value is chosen before
+        any decision it conditions.
+
+        >>> from archlang.ir.decisions import IntRange, ValueChoice
+        >>> n = IntRange("n", low=1, high=2)
+        >>> c = ValueChoice("c", labels=("a",), values=("a",), cond=("n", frozenset({2})))
+        >>> [(d.key, v) for d, v in DecisionTree([n, c]).walk({"n": 2, "c": "a"})]
+        [('n', 2), ('c', 'a')]
+        >>> [(d.key, v) for d, v in DecisionTree([n, c]).walk({"n": 1, "c": "a"})]
+        [('n', 1)]
+        """
+        get = (lambda d: choose.get(d.key, MISSING)) if isinstance(choose, Mapping) else choose
+        if order is None:
+            at, position = self.decisions, self._position
+        else:
+            at, position = list(order), {d.key: i for i, d in enumerate(order)}
+        heap = sorted(position[d.key] for d in self.roots)  # a sorted list is a heap
+        while heap:
+            d = at[heapq.heappop(heap)]
+            value = get(d)
+            yield d, value
+            if value is MISSING:
+                continue
+            for c in self.children.get(d.key, ()):
+                if value is OPEN or cond_allows(c.cond, value):  # type: ignore[arg-type]
+                    heapq.heappush(heap, position[c.key])
+
+    def sample(self, rng: random.Random, fixed: Assignment | None = None) -> Assignment:
+        """A random assignment, top-down, so that only active decisions get values."""
+        fixed = fixed or {}
+        return {d.key: value for d, value in self.walk(
+            lambda d: fixed[d.key] if d.key in fixed else d.sample(rng))}
+
+    def active(self, assignment: Assignment) -> list[DecisionPoint]:
+        """The decisions active under an assignment, in declaration order."""
+        return [d for d, _ in self.walk(assignment)]
+
+    def descendants(self, key: str) -> set[str]:
+        """The keys of the decisions conditional on `key`, transitively."""
+        out: set[str] = set()
+        stack = list(self.children.get(key, []))
+        while stack:
+            d = stack.pop()
+            if d.key not in out:
+                out.add(d.key)
+                stack.extend(self.children.get(d.key, []))
+        return out
+
+    # ------------------------------------------------------------ counting
+
+    def size(self) -> int | float:
+        """The exact number of distinct assignments (``math.inf`` with a float decision)."""
+        memo: dict[str, int | float] = {}
+        total: int | float = 1
+        for d in self.roots:
+            total = _mul(total, self._size(d, memo))
+        return total
+
+    def value_counts(self, key: str) -> list[tuple[Any, int | float]]:
+        """For each value of decision `key`, how many assignments make `key` active and give it
+        that value (exact; ``math.inf`` with a float decision). For a decision that is always
+        active the counts add up to `size()`. Used by `archlang show --explain`.
+
+        Each call costs the depth of `key` times its ancestors' domains: subtree sizes and the
+        products of the other top-level decisions are computed once per tree.
+        """
+        d = self.by_key[key]
+        sizes, without = self._subtree_sizes()
+        if not d.finite:
+            return [(None, math.inf)]
+        counts = []
+        for value in d.domain():
+            count: int | float = 1
+            for c in self.children.get(d.key, []):
+                if cond_allows(c.cond, value):  # type: ignore[arg-type]
+                    count = _mul(count, sizes[c.key])
+            node = d
+            while node.cond is not None:  # up to the root: the ancestors' values that lead here
+                parent = self.by_key[node.cond[0]]
+                total: int | float = 0
+                for u in parent.domain():
+                    if not cond_allows(node.cond, u):
+                        continue
+                    prod = count
+                    for c in self.children.get(parent.key, []):
+                        if c is not node and cond_allows(c.cond, u):  # type: ignore[arg-type]
+                            prod = _mul(prod, sizes[c.key])
+                    total += prod
+                count, node = total, parent
+            counts.append((value, _mul(count, without[node.key])))
+        return counts
+
+    def _subtree_sizes(self) -> tuple[dict[str, int | float], dict[str, int | float]]:
+        """(size of each decision's subtree, product of the other roots' sizes per root)."""
+        if self._sizes is None:
+            sizes: dict[str, int | float] = {}
+            for d in self.roots:
+                self._size(d, sizes)
+            before: list[int | float] = [1]
+            for d in self.roots:
+                before.append(_mul(before[-1], sizes[d.key]))
+            after: int | float = 1
+            without: dict[str, int | float] = {}
+            for i in range(len(self.roots) - 1, -1, -1):
+                without[self.roots[i].key] = _mul(before[i], after)
+                after = _mul(after, sizes[self.roots[i].key])
+            self._sizes = (sizes, without)
+        return self._sizes
+
+    def _size(self, d: DecisionPoint, memo: dict[str, int | float]) -> int | float:
+        if d.key in memo:
+            return memo[d.key]
+        kids = self.children.get(d.key, [])
+        if not kids:
+            result = d.cardinality()
+        elif not d.finite:
+            result = math.inf
+        else:
+            result = 0
+            for value in d.domain():
+                prod: int | float = 1
+                for c in kids:
+                    if cond_allows(c.cond, value):  # type: ignore[arg-type]
+                        prod = _mul(prod, self._size(c, memo))
+                result += prod
+        memo[d.key] = result
+        return result
+
+
+def _mul(a: int | float, b: int | float) -> int | float:
+    if a == 0 or b == 0:
+        return 0
+    if (isinstance(a, float) and math.isinf(a)) or (isinstance(b, float) and math.isinf(b)):
+        return math.inf
+    return a * b
