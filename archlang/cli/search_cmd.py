@@ -43,8 +43,8 @@ from archlang.tasks import SPEC_HELP, get_task
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from archlang.search.loop import Study, Trial
     from archlang.search.objectives import Objective
+    from archlang.search.study import Study, Trial
 
 TOP = 5
 #: the exit code when another search holds the study

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from archlang.search.loop import Trial
     from archlang.search.storage import Storage, StudyStore
+    from archlang.search.study import Trial
 
 #: metrics shown after the objectives when trials report them
 SHOWN = ("val_accuracy", "test_accuracy", "params")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archlang.search.loop import Study
 from archlang.search.objectives import Objective
+from archlang.search.study import Study
 
 
 def load_stored(path: str | Path, study_name: str | None = None) -> tuple[Study, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir.decisions import Assignment
-from archlang.search.loop import Study
+from archlang.search.study import Study
 
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch

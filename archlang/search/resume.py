@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchError
-from archlang.search.loop import Trial
+from archlang.search.study import Trial
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space

@@ -1,6 +1,6 @@
 """Trials on disk: one SQLite file (standard library `sqlite3`, WAL) holding named studies.
 
-    >>> from archlang.search.loop import Trial
+    >>> from archlang.search.study import Trial
     >>> storage = Storage(":memory:")
     >>> store = storage.open_study("demo", network="net", space_hash="abc")
     >>> store.finish(Trial(0, {"net.width": 32}, hash="h0", state="complete",
@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archlang.search.loop import Trial
+from archlang.search.study import Trial
 
 SCHEMA_VERSION = 1
 MEMORY = ":memory:"

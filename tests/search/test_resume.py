@@ -13,9 +13,9 @@ from archlang.search import (
     iter_assignments,
     run_search,
 )
-from archlang.search.loop import COMPLETE, RUNNING, Trial
 from archlang.search.resume import prepare_study, reconcile
 from archlang.search.storage import Storage
+from archlang.search.study import COMPLETE, RUNNING, Trial
 
 WIDTHS = """network w() (x: [4]) {
     width = choice(WIDTHS)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from archlang.search.loop import COMPLETE, FAILED, INFEASIBLE, RUNNING, Trial
 from archlang.search.storage import Storage, StorageError
+from archlang.search.study import COMPLETE, FAILED, INFEASIBLE, RUNNING, Trial
 
 TRIALS = [
     Trial(0, {"n.width": 32, "n.blocks": [0, 2]}, "h0", COMPLETE,
