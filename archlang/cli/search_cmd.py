@@ -391,13 +391,12 @@ def _summarize(console: Console, space: Any, study: Study, seconds: float) -> No
 
 
 def _fmt(value: Any) -> str:
+    """A metric for the table: ints with separators, floats to 4 places, text as it is."""
     if value is None:
         return "-"
-    return _count(value) if isinstance(value, int) else f"{value:.4f}"
-
-
-def _count(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def _exit_code(study: Study, err: Console) -> int:

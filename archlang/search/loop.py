@@ -7,9 +7,12 @@
   *infeasible*. A bound network that breaks a static `Constraints` bound
   (``--max-params``) is infeasible too. Infeasible trials are never trained and do not
   count against the budget; after ``max_infeasible`` of them the loop stops.
-* An evaluator that raises, returns no objective, returns a NaN/infinite metric, or runs
-  past ``trial_timeout`` (the evaluation then runs in a forked child, see
-  `archlang.search.isolate`) gives a failed trial; the search goes on.
+* An evaluator that raises (or calls ``sys.exit``), returns no objective, a non-numeric
+  objective or a NaN/infinite metric, or runs past ``trial_timeout`` gives a failed trial
+  with the reason; the search goes on. What it returns is normalised once
+  (`archlang.search.results`): numbers of any kind become floats (ints stay ints), other
+  values text. With ``executor="pool"`` the evaluation runs in a forked worker
+  (`archlang.search.isolate`), so even ``os._exit`` or a segfault fails only its trial.
 * Equal networks are evaluated once. A proposal whose `Arch.hash` equals an evaluated
   trial's reuses that result (``duplicate_of`` names the trial) and does not count
   against the budget; the searcher observes it like any other result. Failures (bind or
@@ -36,7 +39,6 @@ The record it fills, `Trial` and `Study`, lives in `archlang.search.study`.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from archlang.diagnostics import ArchError
 from archlang.search.base import Searcher, SpaceExhausted
 from archlang.search.objectives import Constraints, Objective
+from archlang.search.results import ResultError, clean_metrics, problem
 from archlang.search.study import COMPLETE, FAILED, INFEASIBLE, RUNNING, Study, Trial
 
 if TYPE_CHECKING:
@@ -247,8 +250,7 @@ def _collect(run: _Run) -> list[Trial]:
             continue
         trial.state, trial.metrics = FAILED, {}
         if outcome.kind == OK:
-            trial.metrics = outcome.value
-            trial.error = _problem(trial.metrics, run.study.objectives)
+            trial.error = _take_metrics(trial, outcome.value, run.study.objectives)
             trial.state = COMPLETE if trial.error is None else FAILED
         elif outcome.kind == LOST:
             trial.error = f"{outcome.value}; it had died once already, so the trial failed"
@@ -277,20 +279,14 @@ def _finish(run: _Run, trial: Trial, start: float) -> bool:
     return True
 
 
-def _problem(metrics: dict[str, Any], objectives: Sequence[Objective]) -> str | None:
-    """Why these metrics cannot count as a result, or None."""
-    for o in objectives:
-        if o.name not in metrics:
-            return f"the evaluator returned no `{o.name}` (got {sorted(metrics)})"
-    for name, value in metrics.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            return f"metric `{name}` is {value}"
-    for o in objectives:
-        try:
-            float(metrics[o.name])
-        except (TypeError, ValueError):
-            return f"metric `{o.name}` is not a number: {metrics[o.name]!r}"
-    return None
+def _take_metrics(trial: Trial, raw: Any, objectives: Sequence[Objective]) -> str | None:
+    """Store an evaluator's (normalised) metrics on `trial`; why they fail it, or None. An
+    executor sends clean metrics already; a custom one may not, so they are cleaned again."""
+    try:
+        trial.metrics = clean_metrics(raw)
+    except ResultError as exc:
+        return str(exc)
+    return problem(trial.metrics, objectives)
 
 
 def _result(study: Study, trial: Trial) -> dict[str, Any]:
