@@ -15,9 +15,11 @@ Layout (``schema_version`` 1 in the ``meta`` table):
   command's ``settings`` and ``objectives`` (JSON) and when it was created and last run.
 * ``trials``: one row per trial, keyed by (study, number): ``state`` (running, complete,
   failed, infeasible), ``assignment`` and ``metrics`` (JSON), the network ``hash``,
-  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, and ``dropped``
-  (1 when an edit of the `.arch` file made the assignment invalid; such trials stay on
-  disk for the record but no longer belong to the search).
+  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, and ``dropped``:
+  0 for a trial of the search, 1 (`DROPPED`) when an edit of the `.arch` file made the
+  assignment invalid, 2 (`STALE`) when an edit changed the network the assignment builds,
+  so the stored metrics describe another network (`archlang.search.resume`). Dropped and
+  stale trials stay on disk for the record but no longer belong to the search.
 
 Durability: every `StudyStore.start` and `StudyStore.finish` commits at once. The database
 runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process being killed
@@ -54,6 +56,8 @@ from archlang.search.study import Trial
 
 SCHEMA_VERSION = 1
 MEMORY = ":memory:"
+#: values of the ``dropped`` column besides 0
+DROPPED, STALE = 1, 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -288,11 +292,13 @@ class StudyStore:
         self.db.execute(f"UPDATE studies SET {sets} WHERE id = ?",  # noqa: S608
                         (*fields.values(), self.id))
 
-    def trials(self, *, dropped: bool = False) -> list[Trial]:
-        """The study's trials in number order; with ``dropped=True`` only the dropped ones."""
+    def trials(self, *, dropped: bool = False, stale: bool = False) -> list[Trial]:
+        """The study's trials in number order; with ``dropped=True`` only the dropped ones,
+        with ``stale=True`` only the stale ones."""
+        mark = DROPPED if dropped else STALE if stale else 0
         rows = self.db.execute(f"SELECT {_TRIAL_COLUMNS} FROM trials "  # noqa: S608
                                "WHERE study_id = ? AND dropped = ? ORDER BY number",
-                               (self.id, int(dropped))).fetchall()
+                               (self.id, mark)).fetchall()
         return [_trial(row) for row in rows]
 
     def next_number(self) -> int:
@@ -316,16 +322,18 @@ class StudyStore:
             (self.id, t.number, t.state, json.dumps(t.assignment), t.hash,
              json.dumps(t.metrics), t.error, t.duplicate_of, t.started, t.seconds))
 
-    def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int]) -> None:
-        """After an edit of the space: store the kept trials' new hashes and duplicate
-        links, and mark the dropped trial numbers, in one transaction."""
+    def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int],
+                stale: Iterable[int] = ()) -> None:
+        """After an edit of the space: store the kept trials' hashes and duplicate links,
+        and mark the dropped and the stale trial numbers, in one transaction."""
         with self.storage.db:  # one transaction
             self.db.execute("BEGIN")
             self.db.executemany("UPDATE trials SET hash = ?, duplicate_of = ? "
                                 "WHERE study_id = ? AND number = ?",
                                 [(t.hash, t.duplicate_of, self.id, t.number) for t in kept])
-            self.db.executemany("UPDATE trials SET dropped = 1 WHERE study_id = ? AND "
-                                "number = ?", [(self.id, n) for n in dropped])
+            self.db.executemany("UPDATE trials SET dropped = ? WHERE study_id = ? AND "
+                                "number = ?", [*((DROPPED, self.id, n) for n in dropped),
+                                               *((STALE, self.id, n) for n in stale)])
 
 
 def _trial(row: tuple[Any, ...]) -> Trial:
