@@ -42,7 +42,7 @@ def trials(storage_path: Path, study_name: str | None, as_json: bool) -> None:
     from archlang.search.storage import Storage, StorageError
 
     try:
-        storage = Storage(storage_path)
+        storage = Storage(storage_path, readonly=True)
         studies = storage.studies()
         if study_name is None and len(studies) != 1:
             _print_studies(storage, as_json)

@@ -21,7 +21,7 @@ def load_stored(path: str | Path, study_name: str | None = None) -> tuple[Study,
     from archlang.search.resume import stored_space
     from archlang.search.storage import Storage, StorageError
 
-    storage = Storage(path)
+    storage = Storage(path, readonly=True)
     studies = storage.studies()
     if study_name is None:
         if len(studies) != 1:
