@@ -6,12 +6,17 @@ objective, with every decision fixed), ``best.py`` (its generated PyTorch source
 are several objectives), ``trials.csv`` (one row per trial, every state), and the report:
 ``curve.png`` (best so far), ``pareto.png`` (several objectives) and ``report.html``
 (`archlang.report`).
+
+One folder holds the results of one study: `claim_results_folder` records which (the
+storage file and the study name, in ``.archlang-study``) the first time and refuses
+another study afterwards, so two studies never overwrite each other's ``best.*``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +29,36 @@ if TYPE_CHECKING:
     from archlang.ir.space import Space
 
 _DIAGNOSTIC = re.compile(r"error\[(E\d+)\]: *(.*)")
+#: the file in a results folder naming the study it belongs to
+OWNER_FILE = ".archlang-study"
+
+
+class FolderTaken(Exception):
+    """The results folder belongs to another study (`claim_results_folder`)."""
+
+
+def claim_results_folder(out: Path, storage: str, study: str) -> None:
+    """Make `out` the results folder of study `study` of the storage file `storage`
+    (created if needed); `FolderTaken` when it holds another study's results, `OSError`
+    when it cannot be written."""
+    out.mkdir(parents=True, exist_ok=True)
+    owner = {"storage": str(Path(storage).resolve()) if storage != ":memory:" else storage,
+             "study": study}
+    marker = out / OWNER_FILE
+    try:  # O_EXCL: of two searches starting at once, one claims the folder
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        try:
+            held = json.loads(marker.read_text(encoding="utf-8"))
+        except ValueError:
+            held = {}
+        if held != owner:
+            raise FolderTaken(
+                f"{out} holds the results of study `{held.get('study', '?')}` (storage "
+                f"{held.get('storage', '?')}); give study `{study}` its own --out") from None
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(owner, f)
 FIXED_COLUMNS = ["number", "state", "hash", "seconds", "duplicate_of", "error"]
 
 
@@ -81,13 +116,10 @@ def write_best(arch: Arch, summary: dict[str, Any], out: Path) -> list[str]:
 
 def write_pictures(study: Study, space: Space, out: Path) -> list[str]:
     """``curve.png``, ``pareto.png`` (several objectives) and ``report.html`` via
-    `archlang.report`; a warning instead when matplotlib is missing."""
-    try:
-        from archlang.report import write_report
+    `archlang.report` (matplotlib is a dependency, so they are always drawn)."""
+    from archlang.report import write_report
 
-        write_report(study, space, out)
-    except ImportError as exc:
-        return [f"report pictures not drawn ({exc}): pip install matplotlib"]
+    write_report(study, space, out)
     return []
 
 
