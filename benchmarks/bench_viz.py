@@ -71,7 +71,7 @@ def main() -> None:
                  median_ms(lambda: explain(big), rounds)))
 
     from archlang.report import write_report
-    from archlang.search.loop import COMPLETE, Study, Trial
+    from archlang.search.study import COMPLETE, Study, Trial
 
     digits = archlang.load(ROOT / "examples/digits.arch").network()
     rng = random.Random(0)

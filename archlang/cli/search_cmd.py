@@ -13,6 +13,14 @@ none (the trials live in memory only). The study is ``--study NAME``, by default
 
 Executors (`archlang.search.executors`): ``--workers N`` trials at once, in forked processes
 (``--executor pool``, the default for N > 1) or on Ray (``--executor ray [--address ADDR]``).
+A task that runs the user's code (``MODULE:FUNCTION``, `Task.isolate`) evaluates in a
+worker process even with one worker (``pool``), so its crash, ``sys.exit``, ``os._exit``
+or segfault fails only its trial; ``--executor inprocess`` runs it in this process instead.
+The built-in tasks run in this process by default (their code is archlang's).
+
+``--out DIR`` belongs to one study (`archlang.search.export.claim_results_folder`): a
+second study given the same folder is refused (exit 2) rather than overwriting the
+first one's results.
 
 Exit codes: 0 with at least one completed trial; 1 for a problem in the `.arch` file
 (diagnostics on stderr) or when every trial failed; 2 for a wrong command line (a bad
@@ -44,8 +52,8 @@ from archlang.tasks import SPEC_HELP, get_task
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from archlang.search.loop import Study, Trial
     from archlang.search.objectives import Objective
+    from archlang.search.study import Study, Trial
 
 TOP = 5
 #: the exit code when another search holds the study
@@ -111,7 +119,8 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               help="Trials to evaluate at once (more than 1 implies --executor pool).")
 @click.option("--executor", type=click.Choice(["inprocess", "pool", "ray"]), default=None,
               help="Where trials run: this process, a pool of forked processes, or Ray "
-                   "[default: inprocess, pool with --workers > 1].")
+                   "[default: pool with --workers > 1 or a MODULE:FUNCTION task (its "
+                   "crash fails only its trial), else inprocess].")
 @click.option("--address", default=None, metavar="ADDR",
               help="The Ray cluster to join (e.g. ray://host:10001) [default: a local one].")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
@@ -129,9 +138,9 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     from archlang.search.objectives import Constraints
 
     err = Console(stderr=True)
-    executor = _executor(executor, workers, address)
-    searcher = _searcher(algorithm, seed)
     task = get_task(task_name)
+    executor = _executor(executor, workers, address, task.isolate)
+    searcher = _searcher(algorithm, seed)
     objectives = _objectives(objective_texts, task)
     given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
     settings = {"file": str(file), "task": task_name, "algorithm": algorithm,
@@ -237,6 +246,8 @@ def _open_study(storage_path: Path | None, out: Path | None, study_name: str | N
         sys.exit(LOCKED)
     if lock is not None:
         click.get_current_context().call_on_close(lock.release)
+    if out is not None:
+        _claim_out(out, storage.path, name)
     if storage.has_study(name):
         _check_same_task(storage.open_study(name).field("settings"), settings, name)
     resumed = prepare_study(storage, name, space, settings=settings,
@@ -245,10 +256,12 @@ def _open_study(storage_path: Path | None, out: Path | None, study_name: str | N
     return resumed
 
 
-def _executor(name: str | None, workers: int, address: str | None) -> str:
-    """The executor to use: `name`, else a pool when there are several workers."""
+def _executor(name: str | None, workers: int, address: str | None, isolate: bool) -> str:
+    """The executor to use: `name`, else a pool when there are several workers or the
+    task runs user code (`isolate`)."""
     if name is None:
-        name = "ray" if address is not None else "pool" if workers > 1 else "inprocess"
+        name = ("ray" if address is not None else
+                "pool" if workers > 1 or isolate else "inprocess")
     if address is not None and name != "ray":
         raise click.BadParameter("--address is the Ray cluster's: use it with "
                                  "--executor ray", param_hint="--address")
@@ -260,6 +273,24 @@ def _executor(name: str | None, workers: int, address: str | None) -> str:
         except ExecutorError as exc:
             raise click.UsageError(str(exc)) from None
     return name
+
+
+def _claim_out(out: Path, storage: str, name: str) -> None:
+    """`--out` holds one study's results: refuse a folder another study wrote, or one
+    that cannot be written."""
+    import os
+
+    from archlang.search.export import FolderTaken, claim_results_folder
+
+    try:
+        claim_results_folder(out, storage, name)
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise PermissionError(f"{out} is read-only")
+    except FolderTaken as exc:
+        raise click.BadParameter(str(exc), param_hint="--out") from None
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write the results to {out}: "
+                                 f"{exc.strerror or exc}", param_hint="--out") from None
 
 
 #: settings that change what a trial's metrics mean: a study cannot mix them
@@ -392,13 +423,12 @@ def _summarize(console: Console, space: Any, study: Study, seconds: float) -> No
 
 
 def _fmt(value: Any) -> str:
+    """A metric for the table: ints with separators, floats to 4 places, text as it is."""
     if value is None:
         return "-"
-    return _count(value) if isinstance(value, int) else f"{value:.4f}"
-
-
-def _count(value: Any) -> str:
-    return f"{value:,}" if isinstance(value, int) else "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def _exit_code(study: Study, err: Console) -> int:

@@ -2,7 +2,9 @@
 
 With one study in the file (or ``--study NAME``) it prints one row per trial: number,
 state, the objectives and a few metrics, the decisions in short form, and the first line
-of the error of a failed or infeasible trial. With several studies and no ``--study`` it
+of the error of a failed or infeasible trial. Stale trials (an edit changed the network
+they measured, `archlang.search.resume`) follow, marked ``stale``: kept for the record,
+never credited. With several studies and no ``--study`` it
 lists the studies. ``--json`` prints the same as JSON on stdout (no table, no colour).
 
 Layer and input choices read by label (``repeat[0].choice=residual(width)``) when the
@@ -19,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from archlang.search.loop import Trial
     from archlang.search.storage import Storage, StudyStore
+    from archlang.search.study import Trial
 
 #: metrics shown after the objectives when trials report them
 SHOWN = ("val_accuracy", "test_accuracy", "params")
@@ -40,7 +42,7 @@ def trials(storage_path: Path, study_name: str | None, as_json: bool) -> None:
     from archlang.search.storage import Storage, StorageError
 
     try:
-        storage = Storage(storage_path)
+        storage = Storage(storage_path, readonly=True)
         studies = storage.studies()
         if study_name is None and len(studies) != 1:
             _print_studies(storage, as_json)
@@ -78,13 +80,15 @@ _STATES = ("complete", "failed", "infeasible", "running")
 
 def _print_trials(store: StudyStore, as_json: bool) -> None:
     trials = store.trials()
+    stale = store.trials(stale=True)
     objectives = [o.partition(":")[0] for o in store.field("objectives")]
     dropped = len(store.trials(dropped=True))
     if as_json:
         click.echo(json.dumps({"study": store.name, "network": store.field("network"),
                                "objectives": store.field("objectives"),
                                "settings": store.field("settings"), "dropped": dropped,
-                               "trials": [t.to_dict() for t in trials]}, indent=2))
+                               "trials": [t.to_dict() for t in trials],
+                               "stale": [t.to_dict() for t in stale]}, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -96,7 +100,8 @@ def _print_trials(store: StudyStore, as_json: bool) -> None:
     counts = ", ".join(f"{n} {s}" for s in _STATES
                        if (n := sum(t.state == s for t in trials)))
     table = Table(title=f"study `{store.name}`: {len(trials)} trials ({counts or 'none'})"
-                  + (f"; {dropped} dropped after an edit" if dropped else ""))
+                  + (f"; {dropped} dropped after an edit" if dropped else "")
+                  + (f"; {len(stale)} stale (network changed)" if stale else ""))
     table.add_column("#", justify="right")
     table.add_column("state")
     for m in metrics:
@@ -106,6 +111,10 @@ def _print_trials(store: StudyStore, as_json: bool) -> None:
     for t in trials:
         table.add_row(str(t.number), t.state, *(_fmt(t.metrics.get(m)) for m in metrics),
                       Text(short(t.assignment)), Text(_note(t)))
+    for t in stale:
+        table.add_row(str(t.number), "stale", *(_fmt(t.metrics.get(m)) for m in metrics),
+                      Text(short(t.assignment)),
+                      Text(f"was {t.state}; an edit changed its network: not credited"))
     Console().print(table)
 
 

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from archlang.ir.space import Space
     from archlang.oneshot.shared import SharedModel
     from archlang.search.base import Searcher
-    from archlang.search.loop import OnTrial, Study
+    from archlang.search.loop import OnTrial
+    from archlang.search.study import Study
     from archlang.tasks import Task
 
 KINDS = ("supernet", "hypernet")

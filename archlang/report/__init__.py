@@ -3,7 +3,7 @@
     from archlang.report import write_report
     paths = write_report(study, space, "runs/digits")   # curve.png, [pareto.png], report.html
 
-`study` is an `archlang.search.loop.Study` (or any object with `trials`, `ranked()` and
+`study` is an `archlang.search.study.Study` (or any object with `trials`, `ranked()` and
 ``objective``/``direction`` or ``objectives``); `space` the `Space` it searched. matplotlib is
 imported only here, when a report is drawn; Graphviz and Pygments are used when present.
 """

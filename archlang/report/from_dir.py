@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archlang.search.export import FIXED_COLUMNS
-from archlang.search.loop import Study, Trial
+from archlang.search.study import Study, Trial
 
 
 class ResultsError(Exception):

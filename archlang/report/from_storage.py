@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archlang.search.loop import Study
 from archlang.search.objectives import Objective
+from archlang.search.study import Study
 
 
 def load_stored(path: str | Path, study_name: str | None = None) -> tuple[Study, Any]:
@@ -21,7 +21,7 @@ def load_stored(path: str | Path, study_name: str | None = None) -> tuple[Study,
     from archlang.search.resume import stored_space
     from archlang.search.storage import Storage, StorageError
 
-    storage = Storage(path)
+    storage = Storage(path, readonly=True)
     studies = storage.studies()
     if study_name is None:
         if len(studies) != 1:

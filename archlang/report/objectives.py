@@ -1,6 +1,6 @@
 """What the report reads from a `Study`: its objectives, the best-so-far series, the Pareto front.
 
-The study (`archlang.search.loop.Study`) owns its objectives and its front (`Study.pareto`,
+The study (`archlang.search.study.Study`) owns its objectives and its front (`Study.pareto`,
 built on `archlang.search.objectives.pareto_front`); this module only turns them into what
 the pictures and the page draw.
 """

@@ -17,7 +17,7 @@ from archlang.search.export import write_best, write_trials_csv
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
-    from archlang.search.loop import Study
+    from archlang.search.study import Study
 
 
 def write_results(study: Study, space: Space, out: Path,
@@ -46,11 +46,8 @@ def write_results(study: Study, space: Space, out: Path,
 
 def write_pictures(study: Study, space: Space, out: Path) -> list[str]:
     """``curve.png``, ``pareto.png`` (several objectives) and ``report.html`` via
-    `archlang.report`; a warning instead when matplotlib is missing."""
-    try:
-        from archlang.report import write_report  # needs matplotlib
+    `archlang.report` (matplotlib is a dependency, so they are always drawn)."""
+    from archlang.report import write_report
 
-        write_report(study, space, out)
-    except ImportError as exc:
-        return [f"report pictures not drawn ({exc}): pip install matplotlib"]
+    write_report(study, space, out)
     return []

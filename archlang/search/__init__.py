@@ -21,11 +21,12 @@ from archlang.search.base import Searcher, SearcherUnavailable, SpaceExhausted, 
 from archlang.search.encoding import from_nested, to_nested
 from archlang.search.evolution import RegularizedEvolution
 from archlang.search.grid import GridSearch
-from archlang.search.loop import Study, Trial, run_search
+from archlang.search.loop import run_search
 from archlang.search.mcts import MCTS
 from archlang.search.mutation import mutate
 from archlang.search.optuna_search import GPSearch, TPESearch
 from archlang.search.random_search import RandomSearch
+from archlang.search.study import Study, Trial
 
 __all__ = [
     "MCTS", "GPSearch", "GridSearch", "RandomSearch", "RegularizedEvolution", "Searcher",

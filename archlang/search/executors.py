@@ -87,15 +87,6 @@ def make_executor(kind: str, space: Space, evaluate: Evaluate, *, workers: int =
     raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
 
 
-def describe_error(exc: BaseException) -> str:
-    """The message a failed evaluation is recorded with."""
-    from archlang.diagnostics import ArchError
-
-    if isinstance(exc, ArchError):
-        return exc.render()
-    return f"{type(exc).__name__}: {exc}"
-
-
 class InProcessExecutor:
     """Evaluates in the driver's own process, one trial at a time."""
 
@@ -109,11 +100,10 @@ class InProcessExecutor:
         self.queued.append((ticket, arch))
 
     def wait(self) -> list[Outcome]:
+        from archlang.search.results import evaluate_once
+
         ticket, arch = self.queued.pop(0)
-        try:
-            return [Outcome(ticket, OK, dict(self.evaluate(arch)))]
-        except Exception as exc:  # noqa: BLE001 - any failure of one trial is recorded
-            return [Outcome(ticket, ERROR, describe_error(exc))]
+        return [Outcome(ticket, *evaluate_once(self.evaluate, arch))]
 
     def close(self) -> None:
         self.queued.clear()
@@ -286,10 +276,9 @@ class _RayWorker:
         self.evaluate = evaluate
 
     def run(self, assignment: Assignment) -> tuple[str, Any]:
-        try:
-            return OK, dict(self.evaluate(self.space.bind(assignment)))
-        except Exception as exc:  # noqa: BLE001 - reported to the driver
-            return ERROR, describe_error(exc)
+        from archlang.search.results import evaluate_once
+
+        return evaluate_once(lambda a: self.evaluate(self.space.bind(a)), assignment)
 
 
 def import_ray() -> Any:

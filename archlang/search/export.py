@@ -4,24 +4,59 @@
 ``best.py`` (its generated PyTorch source) and ``best.arch`` (every decision fixed).
 `archlang.report.results.write_results` writes these with the report beside them (the
 report package sits above search, so search never imports it).
+
+One folder holds the results of one study: `claim_results_folder` records which (the
+storage file and the study name, in ``.archlang-study``) the first time and refuses
+another study afterwards, so two studies never overwrite each other's ``best.*``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir.decisions import Assignment
-from archlang.search.loop import Study
+from archlang.search.study import Study
 
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch
     from archlang.ir.space import Space
 
 _DIAGNOSTIC = re.compile(r"error\[(E\d+)\]: *(.*)")
+#: the file in a results folder naming the study it belongs to
+OWNER_FILE = ".archlang-study"
+
+
+class FolderTaken(Exception):
+    """The results folder belongs to another study (`claim_results_folder`)."""
+
+
+def claim_results_folder(out: Path, storage: str, study: str) -> None:
+    """Make `out` the results folder of study `study` of the storage file `storage`
+    (created if needed); `FolderTaken` when it holds another study's results, `OSError`
+    when it cannot be written."""
+    out.mkdir(parents=True, exist_ok=True)
+    owner = {"storage": str(Path(storage).resolve()) if storage != ":memory:" else storage,
+             "study": study}
+    marker = out / OWNER_FILE
+    try:  # O_EXCL: of two searches starting at once, one claims the folder
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        try:
+            held = json.loads(marker.read_text(encoding="utf-8"))
+        except ValueError:
+            held = {}
+        if held != owner:
+            raise FolderTaken(
+                f"{out} holds the results of study `{held.get('study', '?')}` (storage "
+                f"{held.get('storage', '?')}); give study `{study}` its own --out") from None
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(owner, f)
 FIXED_COLUMNS = ["number", "state", "hash", "seconds", "duplicate_of", "error"]
 
 

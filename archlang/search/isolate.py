@@ -2,15 +2,15 @@
 
 `ChildWorker(space, evaluate)` forks a worker on first use; the worker inherits the space
 and the evaluator as they are (nothing is pickled on the way in, so any callable works).
-``worker.run(assignment, timeout)`` sends the assignment through a pipe; the worker binds
-it in its copy of the space, calls ``evaluate(arch)`` and sends the metrics back. The
-parent waits at most `timeout` seconds, then kills the worker (SIGKILL) and raises
-`TrialTimeout`; the next trial forks a fresh worker. An exception in the worker comes back
-as `TrialError` with its ``Type: message``; a worker that dies (a segfault, the
-out-of-memory killer) raises `TrialError` naming the signal. `send` and `receive` split
-`run` in two for a driver that keeps several workers busy (`archlang.search.executors`):
-``conn`` is what to wait on, and `receive` tells an evaluator's error (``"error"``) from a
-dead worker (``"lost"``). A worker dies with its parent (``PR_SET_PDEATHSIG`` on Linux).
+``worker.send(assignment)`` sends the assignment through a pipe; the worker binds it in its
+copy of the space, calls ``evaluate(arch)`` through `archlang.search.results.evaluate_once`
+(so the metrics come back normalised, and an exception or ``sys.exit`` comes back as its
+message) and sends the outcome back. The driver (`archlang.search.executors.PoolExecutor`)
+waits on ``conn``, kills the worker (SIGKILL, `close`) when the trial runs past its time
+limit, and reads the outcome with `receive`, which tells an evaluator's error
+(``"error"``) from a dead worker (``"lost"``: ``os._exit``, a segfault, the out-of-memory
+killer; the signal or exit code is named); the next trial forks a fresh worker. A worker
+dies with its parent (``PR_SET_PDEATHSIG`` on Linux).
 
 One worker serves trial after trial, so what an evaluator caches (a data set, a lookup
 table) is loaded once, not per trial. Before the first fork the parent imports torch when
@@ -29,8 +29,9 @@ import importlib.util
 import multiprocessing
 import os
 import sys
-import traceback
 from typing import TYPE_CHECKING, Any
+
+from archlang.search.results import evaluate_once
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -38,14 +39,6 @@ if TYPE_CHECKING:
     from archlang.ir.decisions import Assignment
     from archlang.ir.space import Space
     from archlang.search.loop import Evaluate
-
-
-class TrialTimeout(Exception):
-    """The evaluation ran past its time limit and was killed."""
-
-
-class TrialError(Exception):
-    """The evaluation failed in the worker (the message is the worker's error)."""
 
 
 class ChildWorker:
@@ -60,18 +53,6 @@ class ChildWorker:
         self.space, self.evaluate = space, evaluate
         self.process: Any = None
         self.conn: Connection | None = None
-
-    def run(self, assignment: Assignment, timeout: float) -> dict[str, Any]:
-        """The metrics of ``evaluate(space.bind(assignment))``, computed in the worker."""
-        self.send(assignment)
-        assert self.conn is not None
-        if not self.conn.poll(timeout):
-            self.close()
-            raise TrialTimeout(timeout_message(timeout))
-        kind, payload = self.receive()
-        if kind != "ok":
-            raise TrialError(payload)
-        return payload
 
     def send(self, assignment: Assignment) -> None:
         """Start evaluating `assignment` (forking the worker first when there is none);
@@ -106,7 +87,7 @@ class ChildWorker:
         self.conn = parent
 
     def close(self) -> None:
-        """Kill the worker (if any); the next `run` forks a new one."""
+        """Kill the worker (if any); the next `send` forks a new one."""
         if self.process is not None:
             if self.process.is_alive():
                 self.process.kill()
@@ -132,9 +113,9 @@ def _serve(space: Space, evaluate: Evaluate, conn: Connection, parent: int) -> N
         except (EOFError, KeyboardInterrupt):
             return
         try:
-            message: tuple[str, Any] = ("ok", dict(evaluate(space.bind(assignment))))
-        except BaseException as exc:  # noqa: BLE001 - everything is reported to the parent
-            message = ("error", _describe(exc))
+            message = evaluate_once(lambda a: evaluate(space.bind(a)), assignment)
+        except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the driver
+            message = ("error", "KeyboardInterrupt")  # stops; this trial reruns on resume
         try:
             conn.send(message)
         except Exception as exc:  # noqa: BLE001 - e.g. metrics that cannot be pickled
@@ -156,17 +137,6 @@ def _die_with_parent(parent: int) -> None:
             return
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
-
-
-def _describe(exc: BaseException) -> str:
-    from archlang.diagnostics import ArchError
-
-    if isinstance(exc, ArchError):
-        return exc.render()
-    text = f"{type(exc).__name__}: {exc}"
-    if not isinstance(exc, Exception):
-        text += "\n" + traceback.format_exc(limit=3)
-    return text
 
 
 def _single_threaded_torch() -> None:

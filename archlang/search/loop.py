@@ -1,4 +1,4 @@
-"""The search loop and its record: propose, bind, check, evaluate, observe; `Trial`, `Study`.
+"""The search loop: propose, bind, check, evaluate, observe, record (the scheduler).
 
 `run_search` is the only place that turns assignments into networks. Its rules:
 
@@ -7,9 +7,12 @@
   *infeasible*. A bound network that breaks a static `Constraints` bound
   (``--max-params``) is infeasible too. Infeasible trials are never trained and do not
   count against the budget; after ``max_infeasible`` of them the loop stops.
-* An evaluator that raises, returns no objective, returns a NaN/infinite metric, or runs
-  past ``trial_timeout`` (the evaluation then runs in a forked child, see
-  `archlang.search.isolate`) gives a failed trial; the search goes on.
+* An evaluator that raises (or calls ``sys.exit``), returns no objective, a non-numeric
+  objective or a NaN/infinite metric, or runs past ``trial_timeout`` gives a failed trial
+  with the reason; the search goes on. What it returns is normalised once
+  (`archlang.search.results`): numbers of any kind become floats (ints stay ints), other
+  values text. With ``executor="pool"`` the evaluation runs in a forked worker
+  (`archlang.search.isolate`), so even ``os._exit`` or a segfault fails only its trial.
 * Equal networks are evaluated once. A proposal whose `Arch.hash` equals an evaluated
   trial's reuses that result (``duplicate_of`` names the trial) and does not count
   against the budget; the searcher observes it like any other result. Failures (bind or
@@ -31,131 +34,29 @@
 * The loop ends when the budget is spent, the searcher raises `SpaceExhausted`, on too
   many duplicates or infeasible proposals, or on Ctrl-C; `Study.stopped` says why.
 
-`Trial` is a plain dataclass of JSON-able fields, ready to be stored as it is.
+The record it fills, `Trial` and `Study`, lives in `archlang.search.study`.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from archlang.diagnostics import ArchError
-from archlang.ir.decisions import Assignment
 from archlang.search.base import Searcher, SpaceExhausted
-from archlang.search.objectives import Constraints, Objective, pareto_front
+from archlang.search.objectives import Constraints, Objective
+from archlang.search.results import ResultError, clean_metrics, problem
+from archlang.search.study import COMPLETE, FAILED, INFEASIBLE, RUNNING, Study, Trial
 
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch
     from archlang.ir.space import Space
     from archlang.search.executors import Executor
 
-RUNNING = "running"
-COMPLETE = "complete"
-FAILED = "failed"
-INFEASIBLE = "infeasible"
-STATES = (RUNNING, COMPLETE, FAILED, INFEASIBLE)
 #: the diagnostic code of a `require` that does not hold (archlang/ir/elaborate.py)
 REQUIRE_CODE = "E514"
-
-
-@dataclass
-class Trial:
-    """One proposal and what came of it."""
-
-    number: int
-    assignment: Assignment
-    hash: str | None = None
-    state: str = FAILED
-    metrics: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-    error: str | None = None
-    #: the number of the trial whose result this one reused (an equal network)
-    duplicate_of: int | None = None
-    #: wall-clock time (``time.time()``) the trial started, for storage and listings
-    started: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.state == COMPLETE
-
-    @property
-    def counted(self) -> bool:
-        """Whether the trial spends budget: evaluated (or tried to be), not reused."""
-        return self.duplicate_of is None and self.state in (COMPLETE, FAILED)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Study:
-    """Every trial of one search, the best one by the first objective, the Pareto front."""
-
-    objective: str = "val_accuracy"
-    direction: str = "maximize"
-    trials: list[Trial] = field(default_factory=list)
-    #: why the loop ended: "budget", "exhausted: ...", "interrupted", "duplicates" or
-    #: "infeasible"
-    stopped: str | None = None
-    #: every objective, the first one being `objective`/`direction`
-    objectives: list[Objective] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.objectives:
-            self.objectives = [Objective(self.objective, self.direction)]
-        self.objective, self.direction = self.objectives[0].name, self.objectives[0].direction
-
-    def scores(self, trial: Trial) -> tuple[float, ...] | None:
-        """Every objective oriented so that larger is better; None unless complete."""
-        if not trial.ok:
-            return None
-        try:
-            return tuple(o.oriented(trial.metrics[o.name]) for o in self.objectives)
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    def score(self, trial: Trial) -> float | None:
-        """The first objective oriented so that larger is better; None for a failed trial."""
-        scores = self.scores(trial)
-        return None if scores is None else scores[0]
-
-    def evaluated(self) -> list[Trial]:
-        """Completed trials that were evaluated (not reused) and carry every objective."""
-        return [t for t in self.trials
-                if t.ok and t.duplicate_of is None and self.scores(t) is not None]
-
-    def ranked(self) -> list[Trial]:
-        """`evaluated` trials, best first by the first objective; ties go to the next
-        objectives, then to the earlier trial."""
-        return sorted(self.evaluated(),
-                      key=lambda t: (*(-x for x in self.scores(t)), t.number))  # type: ignore[union-attr]
-
-    def pareto(self) -> list[Trial]:
-        """The trials no other trial beats on every objective, best first by the first
-        objective. With one objective: every trial tied for the best."""
-        done = self.ranked()
-        return [done[i] for i in pareto_front([self.scores(t) for t in done])]  # type: ignore[misc]
-
-    @property
-    def best(self) -> Trial | None:
-        ranked = self.ranked()
-        return ranked[0] if ranked else None
-
-    @property
-    def spent(self) -> int:
-        """Trials counted against the budget (not reused results, not infeasible ones)."""
-        return sum(1 for t in self.trials if t.counted)
-
-    @property
-    def failed(self) -> list[Trial]:
-        return [t for t in self.trials if t.state == FAILED]
-
-    @property
-    def infeasible(self) -> list[Trial]:
-        return [t for t in self.trials if t.state == INFEASIBLE]
 
 
 Evaluate = Callable[["Arch"], dict[str, Any]]
@@ -349,8 +250,7 @@ def _collect(run: _Run) -> list[Trial]:
             continue
         trial.state, trial.metrics = FAILED, {}
         if outcome.kind == OK:
-            trial.metrics = outcome.value
-            trial.error = _problem(trial.metrics, run.study.objectives)
+            trial.error = _take_metrics(trial, outcome.value, run.study.objectives)
             trial.state = COMPLETE if trial.error is None else FAILED
         elif outcome.kind == LOST:
             trial.error = f"{outcome.value}; it had died once already, so the trial failed"
@@ -379,20 +279,14 @@ def _finish(run: _Run, trial: Trial, start: float) -> bool:
     return True
 
 
-def _problem(metrics: dict[str, Any], objectives: Sequence[Objective]) -> str | None:
-    """Why these metrics cannot count as a result, or None."""
-    for o in objectives:
-        if o.name not in metrics:
-            return f"the evaluator returned no `{o.name}` (got {sorted(metrics)})"
-    for name, value in metrics.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            return f"metric `{name}` is {value}"
-    for o in objectives:
-        try:
-            float(metrics[o.name])
-        except (TypeError, ValueError):
-            return f"metric `{o.name}` is not a number: {metrics[o.name]!r}"
-    return None
+def _take_metrics(trial: Trial, raw: Any, objectives: Sequence[Objective]) -> str | None:
+    """Store an evaluator's (normalised) metrics on `trial`; why they fail it, or None. An
+    executor sends clean metrics already; a custom one may not, so they are cleaned again."""
+    try:
+        trial.metrics = clean_metrics(raw)
+    except ResultError as exc:
+        return str(exc)
+    return problem(trial.metrics, objectives)
 
 
 def _result(study: Study, trial: Trial) -> dict[str, Any]:

@@ -6,15 +6,20 @@ fingerprint: the text of every `.arch` file of the program, the network, its par
 and fixed decisions), the stored trials are used as they are. When the `.arch` file was
 edited in between, each stored trial is bound again in the edited space:
 
-* it binds: kept, with its network hash recomputed (an edit may change the network an
-  assignment builds; the trial keeps its metrics and is fed to the algorithm);
+* it binds to the network it measured (the stored hash): kept, fed to the algorithm;
+* it binds, but to another network (the edit changed the layers, a width, the input
+  shape...): *stale*. Its metrics describe a network the space no longer builds, so it is
+  never credited (not replayed, never the best, not in ``best.json``); it stays in the
+  file, marked ``stale``, listed by `archlang trials`, and its assignment may be proposed
+  and evaluated again under a new number. A trial still ``running`` is rerun anyway, so
+  it is kept whatever its hash;
 * it never bound (a failed bind, or a `require` ruled it out) and still fails the same
   way: kept as it was (if it binds now, it is dropped, so it can be proposed again);
 * anything else (a decision it sets is gone or has new values, a new decision it lacks,
   a new `require` rules it out, the network no longer builds): dropped. A dropped trial
   stays in the file, marked ``dropped``, but is no longer part of the search.
 
-`Resumed` carries how many were kept and dropped, for the command to say.
+`Resumed` carries how many were kept, dropped and made stale, for the command to say.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchError
-from archlang.search.loop import Trial
+from archlang.search.study import Trial
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
@@ -43,6 +48,8 @@ class Resumed:
     status: str
     kept: int = 0
     dropped: list[int] = field(default_factory=list)
+    #: trials whose assignment now builds another network than the one they measured
+    stale: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the user, e.g. ``resuming study `x`: 12 trials stored``."""
@@ -56,6 +63,9 @@ class Resumed:
         if self.status == "edited":
             text += (f"; the space was edited: kept {self.kept}, dropped "
                      f"{len(self.dropped)} that no longer fit")
+            if self.stale:
+                text += (f", {len(self.stale)} stale (the edit changed the network they "
+                         "measured: not credited, rerun when proposed again)")
         return text
 
 
@@ -87,18 +97,19 @@ def prepare_study(storage: Storage, name: str, space: Space, *,
     if store.field("space_hash") == fingerprint:
         store.update(settings=settings or {}, objectives=objectives or [])
         return Resumed(store, trials, "same", kept=len(trials))
-    kept, dropped = reconcile(space, trials)
-    store.rewrite(kept, dropped)
+    kept, dropped, stale = reconcile(space, trials)
+    store.rewrite(kept, dropped, stale)
     store.update(space_hash=fingerprint, source=source, path=path, network=space.name,
                  settings=settings or {}, objectives=objectives or [])
-    return Resumed(store, kept, "edited", kept=len(kept), dropped=dropped)
+    return Resumed(store, kept, "edited", kept=len(kept), dropped=dropped, stale=stale)
 
 
-def reconcile(space: Space, trials: list[Trial]) -> tuple[list[Trial], list[int]]:
-    """Split stored trials into those still valid in `space` (re-hashed) and the numbers of
-    those to drop; see the module docstring for the rule."""
+def reconcile(space: Space, trials: list[Trial]) -> tuple[list[Trial], list[int], list[int]]:
+    """Split stored trials into those still valid in `space`, the numbers of those to drop
+    and the numbers of the stale ones; see the module docstring for the rule."""
     kept: list[Trial] = []
     dropped: list[int] = []
+    stale: list[int] = []
     for trial in trials:
         never_bound = trial.hash is None and trial.state != "running"
         try:
@@ -111,15 +122,18 @@ def reconcile(space: Space, trials: list[Trial]) -> tuple[list[Trial], list[int]
         if never_bound:  # its failure to bind no longer holds: let it be proposed again
             dropped.append(trial.number)
             continue
-        trial.hash = new_hash
+        if trial.state != "running" and trial.hash != new_hash:
+            stale.append(trial.number)
+            continue
+        trial.hash = new_hash  # a trial left running may not have stored one
         kept.append(trial)
-    _relink_duplicates(kept, dropped)
-    return kept, dropped
+    _relink_duplicates(kept, [*dropped, *stale])
+    return kept, dropped, stale
 
 
 def _relink_duplicates(kept: list[Trial], dropped: list[int]) -> None:
-    """A kept duplicate whose original was dropped, or whose network changed, becomes a
-    trial of its own (it keeps the result it reused)."""
+    """A kept duplicate whose original was dropped or made stale becomes a trial of its own
+    (it keeps the result it reused: that was measured on a network equal to its own)."""
     by_number = {t.number: t for t in kept}
     gone = set(dropped)
     for t in kept:

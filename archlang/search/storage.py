@@ -1,6 +1,6 @@
 """Trials on disk: one SQLite file (standard library `sqlite3`, WAL) holding named studies.
 
-    >>> from archlang.search.loop import Trial
+    >>> from archlang.search.study import Trial
     >>> storage = Storage(":memory:")
     >>> store = storage.open_study("demo", network="net", space_hash="abc")
     >>> store.finish(Trial(0, {"net.width": 32}, hash="h0", state="complete",
@@ -15,9 +15,11 @@ Layout (``schema_version`` 1 in the ``meta`` table):
   command's ``settings`` and ``objectives`` (JSON) and when it was created and last run.
 * ``trials``: one row per trial, keyed by (study, number): ``state`` (running, complete,
   failed, infeasible), ``assignment`` and ``metrics`` (JSON), the network ``hash``,
-  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, and ``dropped``
-  (1 when an edit of the `.arch` file made the assignment invalid; such trials stay on
-  disk for the record but no longer belong to the search).
+  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, and ``dropped``:
+  0 for a trial of the search, 1 (`DROPPED`) when an edit of the `.arch` file made the
+  assignment invalid, 2 (`STALE`) when an edit changed the network the assignment builds,
+  so the stored metrics describe another network (`archlang.search.resume`). Dropped and
+  stale trials stay on disk for the record but no longer belong to the search.
 
 Durability: every `StudyStore.start` and `StudyStore.finish` commits at once. The database
 runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process being killed
@@ -26,23 +28,28 @@ trial still ``running`` when its process died is run again on resume (`archlang.
 
 Several processes may read a storage file while one search writes it (WAL). Only one
 search (one *driver*) may write a study at a time: `Storage.lock(name)` takes an exclusive
-`fcntl.flock` on a lock file next to the database (``<file>.<study>.<hash>.lock``) holding
-the driver's pid, host and start time, and raises `StudyLocked` naming them when another
-process holds it. The kernel drops a flock when its process dies, so a driver killed with
-SIGKILL leaves no stale lock: the rerun takes it over (the file stays, its text is
-rewritten). Forked children close their copy (a worker cannot keep a dead driver's lock).
-flock works between processes of one machine (and most local file systems); on a network
-file system two hosts may not see each other's locks.
+`fcntl.flock` on a lock file holding the driver's pid, host and start time, and raises
+`StudyLocked` naming them when another process holds it. The lock file is named after the
+database file itself (its device and inode, `lock_path`), not after the path it was
+reached by, so a symlink, a hard link or a relative path to the same file takes the same
+lock; it lives in one folder of the machine's temporary directory (``archlang-locks``),
+which every local process sees. The kernel drops a flock when its process dies, so a
+driver killed with SIGKILL leaves no stale lock: the rerun takes it over (the file stays,
+its text is rewritten). Forked children close their copy (a worker cannot keep a dead
+driver's lock). flock works between processes of one machine (and most local file
+systems); on a network file system two hosts may not see each other's locks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import socket
 import sqlite3
+import tempfile
 import time
 import weakref
 from collections.abc import Iterable
@@ -50,10 +57,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archlang.search.loop import Trial
+from archlang.search.study import Trial
 
 SCHEMA_VERSION = 1
 MEMORY = ":memory:"
+#: values of the ``dropped`` column besides 0
+DROPPED, STALE = 1, 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,20 +109,41 @@ class StudyLocked(StorageError):
 _HELD: weakref.WeakSet[StudyLock] = weakref.WeakSet()
 
 
+def lock_path(db_path: str, study: str) -> str:
+    """The lock file of study `study` of the (existing) database file `db_path`: named by
+    the file's device and inode, so every path to the same file gives the same lock."""
+    st = os.stat(db_path)  # follows symlinks
+    ident = f"{st.st_dev}-{st.st_ino}"
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study)[:40]
+    digest = hashlib.sha1(f"{ident}\0{study}".encode()).hexdigest()[:12]
+    return str(_lock_dir() / f"{ident}.{safe}.{digest}.lock")
+
+
+def _lock_dir() -> Path:
+    """The machine-wide folder of study locks, writable by every user (sticky, as /tmp)."""
+    folder = Path(tempfile.gettempdir()) / "archlang-locks"
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):  # another user's folder keeps its mode
+            folder.chmod(0o1777)
+    return folder
+
+
 class StudyLock:
     """An exclusive lock on one study of one storage file, held until `release`."""
 
     def __init__(self, db_path: str, study: str) -> None:
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", study)[:60]
-        digest = hashlib.sha1(study.encode()).hexdigest()[:8]
-        self.path = f"{db_path}.{safe}.{digest}.lock"
+        self.path = lock_path(db_path, study)
         self.study = study
         self.fd: int | None = None
 
     def acquire(self) -> StudyLock:
         import fcntl
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except PermissionError:  # another user's lock file: flock needs no write access
+            fd = os.open(self.path, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -121,9 +151,11 @@ class StudyLock:
             os.close(fd)
             raise StudyLocked(f"study `{self.study}` is being searched by {holder}; wait for "
                               "it to finish, stop it, or use another --study NAME") from None
-        os.ftruncate(fd, 0)
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
-        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} (since {stamp})".encode())
+        with contextlib.suppress(OSError):  # read-only: the lock holds, without the text
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()} (since {stamp})"
+                     .encode())
         self.fd = fd
         _HELD.add(self)
         return self
@@ -157,28 +189,60 @@ if hasattr(os, "register_at_fork"):
 
 
 class Storage:
-    """A SQLite storage file (or ``":memory:"``) holding any number of studies."""
+    """A SQLite storage file (or ``":memory:"``) holding any number of studies.
 
-    def __init__(self, path: str | Path = MEMORY) -> None:
+    Opening one only ever writes archlang's own files: a database with tables of another
+    program (an Optuna study, say) is refused before anything is written, and so is a file
+    reached through a hard link (SQLite keeps a journal per name, so two names of one
+    database corrupt it). A location that cannot be written (a read-only file or folder)
+    is refused with one message, unless ``readonly=True`` (listings), which opens the file
+    without writing and never creates it.
+    """
+
+    def __init__(self, path: str | Path = MEMORY, *, readonly: bool = False) -> None:
         self.path = str(path)
+        self.readonly = readonly and self.path != MEMORY
         if self.path != MEMORY:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _check_location(Path(self.path), self.readonly)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db = self._connect()
+            self._check_owner()
+            if not self.readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(_SCHEMA)
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(_SCHEMA)
             self._check_version()
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise StorageError(_read_only(self.path)) from None
+            raise StorageError(f"{self.path}: cannot be used as archlang storage "
+                               f"({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"{self.path}: not an archlang storage file ({exc})") from None
 
+    def _connect(self) -> sqlite3.Connection:
+        if not self.readonly:
+            return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        return sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+
+    def _check_owner(self) -> None:
+        """Refuse a database that holds tables but not archlang's, before writing to it."""
+        tables = {name for (name,) in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and not {"meta", "studies", "trials"} <= tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StorageError(f"{self.path}: an SQLite database of another program (tables "
+                               f"{shown}), not an archlang storage file; archlang leaves it "
+                               "untouched: give --storage a new file")
+
     def _check_version(self) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
+        if row is None and not self.readonly:
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
                             (str(SCHEMA_VERSION),))
-        elif int(row[0]) > SCHEMA_VERSION:
+        elif row is not None and int(row[0]) > SCHEMA_VERSION:
             raise StorageError(f"{self.path} was written by a newer archlang "
                                f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
 
@@ -245,6 +309,36 @@ class Storage:
         return StudyStore(self, int(row[0]), name)
 
 
+def _check_location(path: Path, readonly: bool) -> None:
+    """Refuse, with one message, a storage path that cannot serve: a folder, a file with
+    several hard links, a location that cannot be written (unless `readonly`)."""
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a storage file")
+    if path.exists() and path.stat().st_nlink > 1:
+        raise StorageError(f"{path} has {path.stat().st_nlink} hard links: SQLite keeps a "
+                           "journal per name, so two names of one database corrupt it; "
+                           "reach it by one path (a symlink is fine)")
+    if readonly:
+        if not path.is_file():
+            raise StorageError(f"no storage file {path}")
+        return
+    folder = path.resolve().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder of {path}: "
+                           f"{exc.strerror or exc}") from None
+    # SQLite writes the file and, beside it, its journal (``-wal``, ``-shm``)
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists()
+                                                    and not os.access(path, os.W_OK)):
+        raise StorageError(_read_only(str(path)))
+
+
+def _read_only(path: str) -> str:
+    return (f"{path} is read-only (the file or its folder): a search writes its trials "
+            "there; give --storage (or --out) a writable location")
+
+
 @dataclass
 class StudyInfo:
     """A study's summary, for listings."""
@@ -288,11 +382,13 @@ class StudyStore:
         self.db.execute(f"UPDATE studies SET {sets} WHERE id = ?",  # noqa: S608
                         (*fields.values(), self.id))
 
-    def trials(self, *, dropped: bool = False) -> list[Trial]:
-        """The study's trials in number order; with ``dropped=True`` only the dropped ones."""
+    def trials(self, *, dropped: bool = False, stale: bool = False) -> list[Trial]:
+        """The study's trials in number order; with ``dropped=True`` only the dropped ones,
+        with ``stale=True`` only the stale ones."""
+        mark = DROPPED if dropped else STALE if stale else 0
         rows = self.db.execute(f"SELECT {_TRIAL_COLUMNS} FROM trials "  # noqa: S608
                                "WHERE study_id = ? AND dropped = ? ORDER BY number",
-                               (self.id, int(dropped))).fetchall()
+                               (self.id, mark)).fetchall()
         return [_trial(row) for row in rows]
 
     def next_number(self) -> int:
@@ -316,16 +412,18 @@ class StudyStore:
             (self.id, t.number, t.state, json.dumps(t.assignment), t.hash,
              json.dumps(t.metrics), t.error, t.duplicate_of, t.started, t.seconds))
 
-    def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int]) -> None:
-        """After an edit of the space: store the kept trials' new hashes and duplicate
-        links, and mark the dropped trial numbers, in one transaction."""
+    def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int],
+                stale: Iterable[int] = ()) -> None:
+        """After an edit of the space: store the kept trials' hashes and duplicate links,
+        and mark the dropped and the stale trial numbers, in one transaction."""
         with self.storage.db:  # one transaction
             self.db.execute("BEGIN")
             self.db.executemany("UPDATE trials SET hash = ?, duplicate_of = ? "
                                 "WHERE study_id = ? AND number = ?",
                                 [(t.hash, t.duplicate_of, self.id, t.number) for t in kept])
-            self.db.executemany("UPDATE trials SET dropped = 1 WHERE study_id = ? AND "
-                                "number = ?", [(self.id, n) for n in dropped])
+            self.db.executemany("UPDATE trials SET dropped = ? WHERE study_id = ? AND "
+                                "number = ?", [*((DROPPED, self.id, n) for n in dropped),
+                                               *((STALE, self.id, n) for n in stale)])
 
 
 def _trial(row: tuple[Any, ...]) -> Trial:

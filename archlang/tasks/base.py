@@ -17,6 +17,9 @@ class Task:
     about its data (input shape, classes, split sizes, dataset name...). `load_data`, for a
     task that trains on arrays, returns ``{"train" | "val" | "test": (x, y)}`` as torch
     tensors (weight-sharing search trains its shared model on them); None otherwise.
+    `isolate` is True for a task that runs a user's code (``MODULE:FUNCTION``): the search
+    then evaluates in a worker process by default, so that code's crash, ``sys.exit`` or
+    runaway memory fails only its trial (`archlang.search.isolate`).
     """
 
     name: str
@@ -27,6 +30,7 @@ class Task:
     info: dict[str, Any] = field(default_factory=dict, compare=False)
     load_data: Callable[[], dict[str, tuple[Any, Any]]] | None = field(default=None,
                                                                         compare=False)
+    isolate: bool = False
 
 
 class TaskError(ValueError):

@@ -27,13 +27,8 @@ def load_data() -> dict[str, tuple[Any, Any]]:
     """``{"train" | "val" | "test": (images float32 (N, 1, 8, 8), labels int64 (N,))}``."""
     import numpy as np
     import torch
-
-    try:
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
-    except ImportError:
-        raise RuntimeError("the digits task needs scikit-learn: "
-                           "pip install scikit-learn") from None
+    from sklearn.datasets import load_digits  # a dependency of archlang
+    from sklearn.model_selection import train_test_split
 
     digits = load_digits()
     x = (digits.images / 16.0).astype(np.float32)[:, None, :, :]

@@ -25,7 +25,9 @@ unless the function carries attributes that say otherwise::
     evaluate.direction = "minimize"
 
 A trial whose function raises, returns no objective, or returns a NaN is recorded as failed
-with the error, and the search goes on (`archlang.search.run_search`).
+with the error, and the search goes on (`archlang.search.run_search`). `archlang search`
+runs the function in a worker process by default (``isolate=True``), so even ``os._exit``,
+a segfault or the out-of-memory killer fails only its trial.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def make_task(spec: str) -> Task:
 
     doc = (inspect.getdoc(function) or "").split("\n", 1)[0]
     return Task(spec, doc or f"the user function {spec}", evaluate, objective, direction,
-                info={"function": function})
+                info={"function": function}, isolate=True)
 
 
 def _import(name: str) -> Any:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang.search.loop import Study, run_search
+from archlang.search.loop import run_search
 from archlang.search.random_search import RandomSearch
+from archlang.search.study import Study
 
 ROOT = Path(__file__).resolve().parents[2]
 

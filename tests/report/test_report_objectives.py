@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archlang.report.objectives import best_so_far, objectives, pareto_front, value
-from archlang.search.loop import COMPLETE, FAILED, Study, Trial
 from archlang.search.objectives import Objective
+from archlang.search.study import COMPLETE, FAILED, Study, Trial
 
 
 def _study(points: list[tuple[float, float]], dirs=("maximize", "minimize")) -> Study:

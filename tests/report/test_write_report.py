@@ -47,7 +47,7 @@ def test_without_graphviz_the_diagram_is_dot_text(study, space, tmp_path, monkey
 
 
 def test_a_study_where_nothing_completed(space, tmp_path) -> None:
-    from archlang.search.loop import FAILED, Study, Trial
+    from archlang.search.study import FAILED, Study, Trial
 
     s = Study(trials=[Trial(0, {}, state=FAILED, error="x")])
     paths = write_report(s, space, tmp_path)

@@ -11,8 +11,8 @@ import pytest
 from search_spaces import make_space, reward
 
 from archlang.search import GridSearch, RandomSearch, run_search
-from archlang.search.loop import COMPLETE, FAILED, INFEASIBLE
 from archlang.search.objectives import Constraints
+from archlang.search.study import COMPLETE, FAILED, INFEASIBLE
 
 WIDTHS = """network w() (x: [4]) {
     width = choice(2, 8, 32, 128)

@@ -14,8 +14,8 @@ from search_spaces import SYN, make_space, reward
 
 from archlang.search import get_searcher, run_search
 from archlang.search.executors import OK, Outcome, make_executor
-from archlang.search.loop import COMPLETE, FAILED
 from archlang.search.storage import Storage
+from archlang.search.study import COMPLETE, FAILED
 
 
 def evaluated(study) -> set[str]:

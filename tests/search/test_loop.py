@@ -7,7 +7,7 @@ import math
 from search_spaces import SYN, SYN_BEST, SYN_SIZE, make_space, reward
 
 from archlang.search import GridSearch, RandomSearch, Searcher, run_search
-from archlang.search.loop import COMPLETE, FAILED, Trial
+from archlang.search.study import COMPLETE, FAILED, Trial
 
 
 class Recording(GridSearch):

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from search_spaces import SYN, make_space, reward
 
 from archlang.search import GridSearch, run_search
-from archlang.search.loop import COMPLETE, Study, Trial
 from archlang.search.objectives import Objective, dominates, pareto_front, parse_count
+from archlang.search.study import COMPLETE, Study, Trial
 
 
 def brute_front(points):

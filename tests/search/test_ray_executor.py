@@ -13,7 +13,7 @@ import search_spaces
 from search_spaces import SYN, make_space, reward
 
 from archlang.search import get_searcher, run_search
-from archlang.search.loop import COMPLETE, FAILED
+from archlang.search.study import COMPLETE, FAILED
 
 ray = pytest.importorskip("ray")
 

@@ -13,9 +13,9 @@ from archlang.search import (
     iter_assignments,
     run_search,
 )
-from archlang.search.loop import COMPLETE, RUNNING, Trial
 from archlang.search.resume import prepare_study, reconcile
 from archlang.search.storage import Storage
+from archlang.search.study import COMPLETE, RUNNING, Trial
 
 WIDTHS = """network w() (x: [4]) {
     width = choice(WIDTHS)
@@ -140,7 +140,7 @@ def test_a_new_require_drops_what_it_rules_out(tmp_path):
     storage = Storage()
     search(storage, make_space(widths("8, 16")), Counting(), 4, "grid")
     edited = make_space(widths("8, 16", "    require width < 16\n"))
-    kept, dropped = reconcile(edited, storage.open_study("s").trials())
+    kept, dropped, _ = reconcile(edited, storage.open_study("s").trials())
     assert len(kept) == 2 and len(dropped) == 2
     assert {t.assignment["w.width"] for t in kept} == {8}
 
@@ -154,11 +154,35 @@ def test_a_new_decision_drops_every_trial(tmp_path):
     assert resumed.kept == 0 and len(resumed.dropped) == 4
 
 
-def test_an_edit_rehashes_the_kept_trials():
+def test_an_edit_that_changes_the_network_makes_the_trial_stale():
+    # issue 17, item 2: the trial measured a network the edited space no longer builds
     space = make_space(widths("8, 16"))
     trial = Trial(0, {"w.width": 8, "w.act": 0}, space.bind({"w.width": 8, "w.act": 0}).hash,
                   COMPLETE, {"val_accuracy": 1.0})
     edited = make_space(widths("8, 16").replace("linear(2)", "linear(3)"))
-    (kept,), dropped = reconcile(edited, [trial])
-    assert dropped == [] and kept.hash == edited.bind(kept.assignment).hash
-    assert kept.hash != space.bind(kept.assignment).hash
+    kept, dropped, stale = reconcile(edited, [trial])
+    assert (kept, dropped, stale) == ([], [], [0])
+
+
+def test_an_edit_that_keeps_the_network_keeps_the_trial():
+    space = make_space(widths("8, 16"))
+    trial = Trial(0, {"w.width": 8, "w.act": 0}, space.bind({"w.width": 8, "w.act": 0}).hash,
+                  COMPLETE, {"val_accuracy": 1.0})
+    edited = make_space(widths("8, 16, 32"))
+    (kept,), dropped, stale = reconcile(edited, [trial])
+    assert dropped == stale == [] and kept.hash == edited.bind(kept.assignment).hash
+
+
+def test_stale_trials_are_stored_never_credited_and_rerun(tmp_path):
+    storage = Storage(tmp_path / "s.db")
+    search(storage, make_space(widths("8, 16")), Counting(), 4, "grid")
+    edited = make_space(widths("8, 16").replace("linear(2)", "linear(3)"))
+    calls = Counting()
+    resumed, study = search(storage, edited, calls, 4, "grid")
+    assert resumed.kept == 0 and len(resumed.stale) == 4 and resumed.dropped == []
+    assert "4 stale (the edit changed the network they measured" in resumed.summary()
+    assert len(calls.calls) == 4  # every network is new: all evaluated again
+    assert all(t.hash == edited.bind(t.assignment).hash for t in study.trials)
+    store = storage.open_study("s")
+    assert [t.number for t in store.trials(stale=True)] == [0, 1, 2, 3]
+    assert [t.number for t in store.trials()] == [4, 5, 6, 7]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from archlang.search.loop import COMPLETE, FAILED, INFEASIBLE, RUNNING, Trial
 from archlang.search.storage import Storage, StorageError
+from archlang.search.study import COMPLETE, FAILED, INFEASIBLE, RUNNING, Trial
 
 TRIALS = [
     Trial(0, {"n.width": 32, "n.blocks": [0, 2]}, "h0", COMPLETE,
@@ -97,3 +98,57 @@ def test_states_are_checked_by_the_database():
     store = Storage().open_study("a")
     with pytest.raises(sqlite3.IntegrityError):
         store.finish(Trial(0, {}, state="lost"))
+
+
+def test_a_database_of_another_program_is_refused_untouched(tmp_path: Path):
+    # issue 17, item 5: an Optuna file got a `meta` table, then exit 3
+    path = tmp_path / "optuna.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE studies (study_id INTEGER PRIMARY KEY, study_name TEXT)")
+    db.execute("CREATE TABLE trials (trial_id INTEGER PRIMARY KEY, state TEXT)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="another program .tables studies, trials."):
+        Storage(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["optuna.db"]
+
+
+def _pretend_read_only(monkeypatch, read_only: Path) -> None:
+    """chmod does not stop root (these tests often run as root): say what a user sees."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode & os.W_OK and
+                        Path(p).resolve() == read_only else real(p, mode))
+
+
+@pytest.mark.parametrize("which", ["file", "folder"])
+def test_a_read_only_location_says_so(tmp_path: Path, monkeypatch, which: str):
+    path = tmp_path / "ro" / "s.db"
+    path.parent.mkdir()
+    Storage(path).close()
+    _pretend_read_only(monkeypatch, path if which == "file" else path.parent)
+    with pytest.raises(StorageError, match="is read-only .the file or its folder."):
+        Storage(path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes read-only files")
+def test_a_read_only_file_can_still_be_listed(tmp_path: Path):
+    path = tmp_path / "s.db"
+    Storage(path).open_study("a").finish(Trial(0, {}, state=COMPLETE))
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(StorageError, match="read-only"):
+            Storage(path)
+        assert [s.name for s in Storage(path, readonly=True).studies()] == ["a"]
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_a_listing_never_creates_a_file(tmp_path: Path):
+    with pytest.raises(StorageError, match="no storage file"):
+        Storage(tmp_path / "none.db", readonly=True)
+    assert not (tmp_path / "none.db").exists()
+    Storage(tmp_path / "s.db").open_study("a")
+    assert [s.name for s in Storage(tmp_path / "s.db", readonly=True).studies()] == ["a"]

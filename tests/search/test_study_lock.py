@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import archlang
 from archlang.cli.search_cmd import search
-from archlang.search.storage import Storage, StudyLocked
+from archlang.search.storage import Storage, StorageError, StudyLock, StudyLocked
 
 ROOT = Path(archlang.__file__).resolve().parent.parent
 HOLD = """import sys, time
@@ -79,3 +79,40 @@ def test_the_command_refuses_a_second_driver_with_exit_code_3(tmp_path):
     assert result.exit_code == 4, result.output
     assert "study `w.w` is being searched by pid" in result.output
     assert "Traceback" not in result.output
+
+
+def _other_paths(tmp_path: Path, monkeypatch) -> dict[str, Path]:
+    """Every other way to reach the database file ``tmp_path/a/s.db``."""
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "link.db").symlink_to(tmp_path / "a" / "s.db")
+    os.link(tmp_path / "a" / "s.db", tmp_path / "b" / "hard.db")
+    monkeypatch.chdir(tmp_path / "b")
+    return {"symlink": tmp_path / "b" / "link.db", "hard link": tmp_path / "b" / "hard.db",
+            "relative": Path("../a/s.db"), "dotted": tmp_path / "b" / ".." / "a" / "s.db"}
+
+
+def test_every_path_to_one_database_takes_the_same_lock(tmp_path, monkeypatch):
+    # issue 17, item 4: through a symlink the study was not seen as the same one
+    (tmp_path / "a").mkdir()
+    held = Storage(tmp_path / "a" / "s.db").lock("s")
+    for how, path in _other_paths(tmp_path, monkeypatch).items():
+        with pytest.raises(StudyLocked, match="study `s` is being searched by pid"):
+            StudyLock(str(path), "s").acquire()
+            pytest.fail(f"the {how} path took the lock")
+    held.release()
+    StudyLock("../a/s.db", "s").acquire().release()
+
+
+def test_a_hard_linked_database_is_refused_before_sqlite_breaks_it(tmp_path, monkeypatch):
+    (tmp_path / "a").mkdir()
+    Storage(tmp_path / "a" / "s.db").close()
+    paths = _other_paths(tmp_path, monkeypatch)
+    with pytest.raises(StorageError, match="has 2 hard links"):
+        Storage(paths["hard link"])
+
+
+def test_another_database_with_the_same_name_has_its_own_lock(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with Storage(tmp_path / "a" / "s.db").lock("s"):
+        Storage(tmp_path / "b" / "s.db").lock("s").release()
