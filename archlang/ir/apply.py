@@ -36,8 +36,15 @@ if TYPE_CHECKING:
 MAX_DEPTH = 48
 
 
-def apply_layer(elab: Elaborator, layer: Layer, inputs: Any, scope: Scope, span: Span) -> Any:
-    """Apply `layer` to a tensor or a tuple of tensors; returns the output tensor."""
+def apply_layer(elab: Elaborator, layer: Layer, inputs: Any, scope: Scope, span: Span,
+                stage: A.Expr | None = None, observed: bool = False) -> Any:
+    """Apply `layer` to a tensor or a tuple of tensors; returns the output tensor.
+
+    `stage` is the expression the layer was written as, where a statement or a pipe applies
+    it (for the walk's observer, which sees each application once: `observed`)."""
+    if elab.observer is not None and not observed:
+        return elab.observer.apply(layer, inputs, stage, lambda: apply_layer(
+            elab, layer, inputs, scope, span, observed=True))
     layer.applied += 1
     # a layer value applied again is a new instance: `act`, then `act[1]`, `act[2]`
     name = layer.name if layer.applied == 1 else f"{layer.name}[{layer.applied - 1}]"
@@ -154,8 +161,10 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
         elab.record_at(layer.origin[0], layer.node, [c.path for c in copies],
                        layer.origin[1], scope)
     value = inputs
-    for copy in copies:
+    for i, copy in enumerate(copies):
         value = elab.exec_body(layer.node.body, copy, Frame(Env(layer.env), value), layer.span)
+        if elab.observer is not None:
+            elab.observer.repeat_copied(layer.node, i, value)
         if isinstance(count, Unknown):
             value = SHADOW
     return value
@@ -169,4 +178,4 @@ def tensor_binop(elab: Elaborator, e: A.BinOp, a: Any, b: Any, scope: Scope) -> 
                             hint="tensors support `+` and `*` with other tensors; use ops "
                                  "for the rest", code="E315")
     layer = OpLayer(e.span, scope.label(spec.name), spec=spec, attrs={})
-    return apply_layer(elab, layer, (a, b), scope, e.span)  # type: ignore[no-any-return]
+    return apply_layer(elab, layer, (a, b), scope, e.span, stage=e)  # type: ignore[no-any-return]

@@ -48,6 +48,8 @@ class Elaborator(Statements, Expressions):
                     hint=f"give it a default: `{p.name}: int = ...`", code="E305")
         frame.env.vars.update(args)
         inputs = [self._network_input(i, scope, frame) for i in net.inputs]
+        if self.observer is not None:
+            inputs = self.observer.inputs(net.inputs, inputs)
         for i, t in zip(net.inputs, inputs):
             frame.env.vars[i.name] = t
         frame.current = inputs[0] if len(inputs) == 1 else None

@@ -82,7 +82,7 @@ class Expressions(WalkState):
         attrs = bind_call(self, e, spec, scope, frame, name)
         layer = OpLayer(e.span, name, spec=spec, attrs=attrs, call=e)
         if spec.inputs == 0:
-            return _apply.apply_layer(self, layer, (), scope, e.span)
+            return _apply.apply_layer(self, layer, (), scope, e.span, stage=e)
         return layer
 
     def _call_block(self, e: A.Call, block: A.BlockDef, scope: Scope, frame: Frame) -> Any:
@@ -116,7 +116,7 @@ class Expressions(WalkState):
                                 e.stages[0].span, code="E314")
         for stage in e.stages[1:]:
             layer = self._layer_stage(stage, scope, frame)
-            value = _apply.apply_layer(self, layer, value, scope, stage.span)
+            value = _apply.apply_layer(self, layer, value, scope, stage.span, stage=stage)
         return value
 
     def _layer_stage(self, stage: A.Expr, scope: Scope, frame: Frame) -> Layer:

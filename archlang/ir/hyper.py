@@ -101,7 +101,8 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
     if kind == "layer":
         return ChoiceLayer(e.span, label, key=key, candidates=tuple(candidates))
     if kind == "tensor":
-        return SHADOW
+        return SHADOW if elab.observer is None else elab.observer.input_choice(
+            e, candidates, SHADOW)
     return Unknown(frozenset({key}), key)
 
 
@@ -176,7 +177,8 @@ def _subset(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) -
            cond=scope.cond, span=e.span)
     chosen = decide(elab, d, scope)
     if isinstance(chosen, Unknown):
-        return tuple(SHADOW if isinstance(v, Tensor) else chosen for v in values[:k])
+        out = tuple(SHADOW if isinstance(v, Tensor) else chosen for v in values[:k])
+        return out if elab.observer is None else elab.observer.input_choice(e, values, out)
     elab.record(scope, e, A.TupleLit(tuple(cands[i] for i in chosen)))
     return tuple(values[i] for i in chosen)
 

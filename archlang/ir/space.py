@@ -35,6 +35,7 @@ from archlang.ir.arch import Arch
 from archlang.ir.decisions import OPEN, Assignment, DecisionPoint, DecisionTree, cond_allows
 from archlang.ir.elaborate import Elaborator
 from archlang.ir.requires import DecisionRequire, check_require
+from archlang.ir.structure import StructureRecorder
 from archlang.syntax import ast as A
 
 if TYPE_CHECKING:
@@ -77,6 +78,14 @@ class Space:
         elab = Elaborator(self.program)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
         return DecisionTree(elab.decisions), elab.decision_requires
+
+    def structure(self) -> StructureRecorder:
+        """The network's body as its space walk passes through it: layers, decisions, data
+        flow (ir/structure.py; what `archlang show --diagram` draws)."""
+        rec = StructureRecorder()
+        elab = Elaborator(self.program, observer=rec)
+        elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
+        return rec
 
     @property
     def full_tree(self) -> DecisionTree:

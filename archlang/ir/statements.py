@@ -48,13 +48,18 @@ class Statements(WalkState):
         if isinstance(stmt, A.Assign):
             value = self.eval(stmt.value, scope, frame, hint=stmt.name)
             frame.env.vars[stmt.name] = value
+            if self.observer is not None:
+                self.observer.assigned(stmt, value)
             if isinstance(value, Tensor):
                 frame.current = value
         elif isinstance(stmt, A.ExprStmt):
             value = self.eval(stmt.expr, scope, frame)
-            frame.current = self._feed(value, frame, scope, stmt.expr.span)
+            frame.current = self._feed(value, frame, scope, stmt.expr)
         elif isinstance(stmt, A.Return):
-            return (self.eval(stmt.value, scope, frame),)
+            value = self.eval(stmt.value, scope, frame)
+            if self.observer is not None:
+                self.observer.returned(stmt, value)
+            return (value,)
         elif isinstance(stmt, A.For):
             return self._exec_for(stmt, scope, frame)
         elif isinstance(stmt, A.If):
@@ -65,6 +70,8 @@ class Statements(WalkState):
 
     def _require(self, stmt: A.Require, scope: Scope, frame: Frame) -> None:
         """Check a constraint now, or at the end when it reads `params` or `flops`."""
+        if self.observer is not None:
+            self.observer.required(stmt)
         if _FIGURES & free_names(stmt.expr) and not any(n in frame.env for n in _FIGURES):
             self.requires.append((stmt, Frame(_snapshot(frame.env)), scope))
             return
@@ -99,14 +106,15 @@ class Statements(WalkState):
             frame.env.vars.update({"params": params, "flops": flops})
             self._check_require(stmt, scope, frame)
 
-    def _feed(self, value: Any, frame: Frame, scope: Scope, span: Span) -> Any:
+    def _feed(self, value: Any, frame: Frame, scope: Scope, expr: A.Expr) -> Any:
         """An expression statement: a layer is applied to the current tensor."""
+        span = expr.span
         if isinstance(value, Layer):
             if frame.current is None:
                 raise ArchTypeError(
                     "there is no tensor to apply this layer to", span,
                     hint="write `h = x -> layer(...)`, naming the input", code="E309")
-            return _apply.apply_layer(self, value, frame.current, scope, span)
+            return _apply.apply_layer(self, value, frame.current, scope, span, stage=expr)
         if isinstance(value, Tensor) or (isinstance(value, tuple) and value
                                          and all(isinstance(v, Tensor) for v in value)):
             return value
@@ -115,6 +123,12 @@ class Statements(WalkState):
                             hint="bind values to names: `name = ...`", code="E310")
 
     def _exec_for(self, stmt: A.For, scope: Scope, frame: Frame) -> tuple[Any] | None:
+        if self.observer is None:
+            return self._run_for(stmt, scope, frame)
+        with self.observer.body(stmt):
+            return self._run_for(stmt, scope, frame)
+
+    def _run_for(self, stmt: A.For, scope: Scope, frame: Frame) -> tuple[Any] | None:
         items = self.eval(stmt.iterable, scope, frame)
         if is_unknown(items):
             raise ArchSpaceError("a `for` loop cannot run over a decision", stmt.iterable.span,
@@ -164,11 +178,21 @@ class Statements(WalkState):
                 return self._exec_dynamic_if(stmt, scope, frame)
             if test:
                 self.record(scope, stmt, i)
-                return self._exec_stmts(body, scope, frame)
+                return self._exec_branch(stmt, i, body, scope, frame)
         self.record(scope, stmt, len(stmt.branches))
         if stmt.orelse is not None:
-            return self._exec_stmts(stmt.orelse, scope, frame)
+            return self._exec_branch(stmt, len(stmt.branches), stmt.orelse, scope, frame)
+        if self.observer is not None:
+            with self.observer.body(stmt):  # the `if` is drawn where it is, if no branch ran
+                pass
         return None
+
+    def _exec_branch(self, stmt: A.If, index: int, body: tuple[A.Stmt, ...], scope: Scope,
+                     frame: Frame) -> tuple[Any] | None:
+        if self.observer is None:
+            return self._exec_stmts(body, scope, frame)
+        with self.observer.body(stmt, index):
+            return self._exec_stmts(body, scope, frame)
 
     def _exec_dynamic_if(self, stmt: A.If, scope: Scope, frame: Frame) -> tuple[Any] | None:
         """A test that depends on decisions (only off the chosen path): walk every branch."""
@@ -176,15 +200,21 @@ class Statements(WalkState):
         bodies = [b for _, b in stmt.branches] + ([stmt.orelse] if stmt.orelse else [])
         changed: set[str] = set()
         returned = False
-        for body in bodies:
+        branches = []
+        for i, body in enumerate(bodies):
             branch = Frame(Env(frame.env), frame.current)
-            returned |= self._exec_stmts(body, shadow, branch) is not None
+            returned |= self._exec_branch(stmt, i, body, shadow, branch) is not None
             changed |= set(branch.env.vars)
+            branches.append(branch.env.vars)
+        before = dict(frame.env.vars)
         for name in changed:
             old = frame.env.vars.get(name)
             frame.env.vars[name] = SHADOW if isinstance(old, Tensor) or old is None else \
                 unknown_of(old)
         frame.current = SHADOW if frame.current is not None else None
+        if self.observer is not None:
+            self.observer.joined(changed, before, branches, stmt.orelse is not None,
+                                 frame.env.vars)
         return (SHADOW,) if returned else None
 
 

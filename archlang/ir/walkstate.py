@@ -1,8 +1,9 @@
 """What an elaboration walk has found so far, and the only methods that change it.
 
 The decisions a space walk registers, the values a bind walk used, the graph it builds, the
-block applications around the current point, the recorder of a walk that records, the step
-count. ir/apply.py and ir/hyper.py act on a walk through these methods, never on its fields.
+block applications around the current point, the recorder of a walk that records, the
+observer of a space walk that records its structure (ir/structure.py), the step count.
+ir/apply.py and ir/hyper.py act on a walk through these methods, never on its fields.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from archlang.ir.decisions import Assignment, DecisionPoint
 from archlang.ir.graph import Graph, Node
 from archlang.ir.record import Recorder
 from archlang.ir.scope import Frame, Scope
+from archlang.ir.structure import StructureRecorder
 from archlang.source import Span
 from archlang.syntax import ast as A
 
@@ -32,7 +34,8 @@ class WalkState:
     """The state of one walk (the Elaborator's base): see the module docstring."""
 
     def __init__(self, program: Program, assignment: Assignment | None = None,
-                 recorder: Recorder | None = None) -> None:
+                 recorder: Recorder | None = None,
+                 observer: StructureRecorder | None = None) -> None:
         self.program = program
         self.assignment = assignment
         self.space_walk = assignment is None
@@ -48,6 +51,8 @@ class WalkState:
         self.decision_requires: list[tuple[A.Require, Frame, Scope]] = []
         #: set by a bind walk that should remember its decisions (for `Arch.to_arch`)
         self.recorder = recorder
+        #: set by a space walk that records the network's structure (the space diagram)
+        self.observer = observer
         self.steps = 0
 
     # ------------------------------------------------------------ limits
@@ -79,6 +84,8 @@ class WalkState:
                                  d.span, code="E606")
         self.decision_index[d.key] = d
         self.decisions.append(d)
+        if self.observer is not None:
+            self.observer.registered(d)
 
     def lookup_decision(self, key: str, span: Span) -> Any:
         """The assigned value of an active decision (bind walk)."""

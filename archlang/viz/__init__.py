@@ -7,7 +7,7 @@
     >>> print(space_dot(space).splitlines()[0])
     digraph "n" {
 
-`space_dot` draws a space from its source (decision points drawn as such), `arch_dot` a decided
+`space_dot` draws a space from its space walk (decision points drawn as such), `arch_dot` a decided
 network from its concrete graph (shapes, parameter counts, blocks as clusters), `render` turns
 DOT text into SVG or PNG with the Graphviz `dot` program. Nothing here imports torch.
 """

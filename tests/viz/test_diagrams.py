@@ -118,3 +118,27 @@ def test_decisions_inside_blocks_are_listed_under_what_activates_them() -> None:
     network n() (x: [4]) { return x -> inner() -> linear(2) }"""
     dot = space_dot(archlang.parse(block).network())
     assert 'label="decisions inside blocks:\\n◆ n.inner.linear.out"' in dot
+
+
+def test_space_diagram_joins_branches_of_an_if_over_decisions_at_a_point() -> None:
+    dot = space_dot(archlang.parse("""network n() (x: [4]) {
+        w = choice(4, 8)
+        h = x -> linear(8)
+        if w > 4 {
+            h = h -> relu()
+        }
+        return h -> linear(2)
+    }""").network())
+    ids = {lb: n for n, lb in re.findall(r'^\s*(n\d+) \[label="((?:[^"\\]|\\.)*)"', dot, re.M)}
+    join = ids[""]
+    assert f"{ids['relu()']} -> {join}" in dot and f"{ids['linear(8)']} -> {join}" in dot
+    assert f"{join} -> {ids['linear(2)']}" in dot
+    assert 'label="if w > 4"' in dot
+
+
+def test_space_diagram_of_a_for_loop_shows_what_each_iteration_reads() -> None:
+    dot = space_dot(archlang.load(ROOT / "examples/nb201_cell.arch").network())
+    ids = {lb: n for n, lb in re.findall(r'^\s*(n\d+) \[label="((?:[^"\\]|\\.)*)"', dot, re.M)}
+    cell, reduction = ids["cell(e1_0, e2_0, e2_1, e3_0, e3_1, e3_2)"], ids["reduction(width)"]
+    assert f"{cell} -> {reduction}" in dot  # stage 2 reduces stage 1's cells
+    assert f"{reduction} -> {cell}" in dot
