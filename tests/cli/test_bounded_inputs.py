@@ -114,5 +114,5 @@ def test_nested_fixed_repeats_count_too_and_small_ones_still_bind() -> None:
     assert exc.value.diagnostics[0].code == "E602"
     assert f"{200 * 200:,} copies" in exc.value.diagnostics[0].message
     assert 20 * 20 <= MAX_COPIES
-    arch = archlang.parse(NESTED.replace("COUNT", "int(1, 20)")).network().bind()
-    assert arch is not None
+    space = archlang.parse(NESTED.replace("COUNT", "int(1, 20)")).network()
+    assert space.sample(seed=0).source().startswith('"""Net: network `net`')
