@@ -116,3 +116,28 @@ def test_nested_fixed_repeats_count_too_and_small_ones_still_bind() -> None:
     assert 20 * 20 <= MAX_COPIES
     space = archlang.parse(NESTED.replace("COUNT", "int(1, 20)")).network()
     assert space.sample(seed=0).source().startswith('"""Net: network `net`')
+
+
+def _wide_choice(values: list[str]) -> str:
+    return f"network net() (x: [8]) {{\n    return x -> linear(choice({', '.join(values)}))\n}}\n"
+
+
+def test_a_choice_of_10000_candidates_is_checked_in_near_linear_time() -> None:
+    import archlang
+
+    start = time.perf_counter()
+    space = archlang.parse(_wide_choice([str(i) for i in range(1, 10_001)])).network()
+    assert space.size == 10_000
+    assert time.perf_counter() - start < 10  # every pair compared took minutes
+
+
+def test_a_duplicate_among_many_candidates_is_still_found_and_located() -> None:
+    import archlang
+
+    values = [str(i) for i in range(1, 5001)] + ["1.0", "true", "(1, 2)", "(1, 2)"]
+    with pytest.raises(archlang.ArchError) as exc:
+        archlang.parse(_wide_choice(values)).network().decisions  # noqa: B018
+    diag = exc.value.diagnostics[0]
+    assert diag.code == "E508" and diag.message == "`choice` lists [1, 2] twice"
+    line = _wide_choice(values).split("\n")[1]
+    assert diag.span is not None and (diag.span.line, diag.span.col) == (2, line.rindex("(1, 2)") + 1)
