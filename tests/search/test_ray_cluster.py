@@ -55,7 +55,10 @@ def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
     log = open(home / "head.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [str(RAY), "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port),
-         "--num-cpus", "2", "--include-dashboard=false", "--disable-usage-stats", "--block"],
+         "--num-cpus", "2", "--include-dashboard=false", "--disable-usage-stats", "--block",
+         # its own temp dir: the shared /tmp/ray/ray_current_cluster it would leave behind
+         # makes every later `ray.init()` on the machine try to join this (stopped) cluster
+         "--temp-dir", str(home / "ray")],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_for(port, proc, home / "head.log")
