@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archlang.diagnostics import ArchNameError
 from archlang.facade import Program
+from archlang.files import read_source
 from archlang.source import Source
 
 
@@ -15,13 +15,7 @@ def load(path: str | Path) -> Program:
     Raises:
         ArchError: the first problem, located (syntax, an unknown import, ...).
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ArchNameError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
-                            None, code="E207") from None
-    return Program.from_source(Source(text, str(path)), p.resolve().parent)
+    return Program.from_source(read_source(path), Path(path).resolve().parent)
 
 
 def parse(text: str, path: str = "<string>", base: str | Path | None = None) -> Program:

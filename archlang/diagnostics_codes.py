@@ -128,6 +128,9 @@ _ENTRIES = [
               "(a fallback)."),
     ErrorCode("E401", "incompatible shapes", "An op cannot take tensors of these shapes; the "
               "notes name the decisions the shapes come from."),
+    ErrorCode("E402", "task data does not fit the network", "The task's data has another "
+              "input shape (or number of classes) than the network declares; the search is "
+              "refused before its first trial."),
     # ------------------------------------------------------------ E5xx decisions and spaces
     ErrorCode("E500", "space error", "A problem with decisions or a space, without a code of "
               "its own (a fallback)."),
@@ -202,6 +205,10 @@ _ENTRIES = [
     ErrorCode("E611", "repeat makes too many copies", "A repeat count, or a decision it reads, "
               "allows more copies than the limit (1,000).",
               _net("repeat(5000) { relu() }")),
+    ErrorCode("E612", "nested repeats make too many copies", "Repeats inside repeats would "
+              "make more copies of one body than the limit (10,000), counted from the bounds "
+              "of their counts before anything is expanded.",
+              _net("repeat(int(1, 1000)) { repeat(int(1, 1000)) { relu() } }")),
 ]
 
 #: code -> entry, in code order

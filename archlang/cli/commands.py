@@ -117,12 +117,13 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     any file is written. Folders are searched for .arch files.
     """
     from archlang.diagnostics import ArchError
+    from archlang.files import read_source, read_stream
 
     dry = check_only or show_diff
     changed = errors = unchanged = 0
     for path in _arch_files(files):
         try:
-            text = sys.stdin.read() if path == "-" else _read(path)
+            text = (read_stream(sys.stdin) if path == "-" else read_source(path)).text
             new = format_text(text, "<stdin>" if path == "-" else path)
         except ArchError as exc:
             _echo_diagnostics(exc.diagnostics)
@@ -173,16 +174,6 @@ def format_text(text: str, path: str) -> str:
         raise RuntimeError(f"formatting {path} changes its meaning or drops a comment; "
                            "the file is left as it was")
     return new
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        from archlang.diagnostics import ArchNameError
-
-        raise ArchNameError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}",
-                            None, code="E207") from None
 
 
 def _write(path: str, text: str) -> None:

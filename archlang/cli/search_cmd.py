@@ -47,7 +47,7 @@ from archlang.report.results import write_results
 from archlang.search import Searcher, SearcherUnavailable, get_searcher, run_search, searcher_names
 from archlang.search.executors import ExecutorError
 from archlang.search.export import error_line, short_assignment
-from archlang.tasks import SPEC_HELP, get_task
+from archlang.tasks import SPEC_HELP, check_fits, get_task
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -152,6 +152,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                            weight_sharing, retrain_top, shared_steps, quiet, err))
     try:
         space = _load_space(file, network)
+        check_fits(task, space)
         resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
         evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given)
         history = resumed.history if resumed else []
@@ -186,6 +187,7 @@ def _one_shot(file: Path, network: str | None, task: Any, searcher: Searcher, bu
 
     try:
         space = _load_space(file, network)
+        check_fits(task, space)
         return run_one_shot(space, task, searcher, budget, kind=kind,
                             retrain_top=retrain_top, steps=steps, seed=seed, epochs=epochs,
                             out=out, settings=settings, quiet=quiet, err=err)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archlang.ir.graph import Graph, Node, sanitize
+from archlang.ir.graph import RESERVED, Graph, Node, sanitize
 from archlang.ops.registry import get_op
 from archlang.source import Span
 
@@ -52,9 +52,18 @@ class _Writer:
 
 
 def class_name_for(network: str) -> str:
+    """The generated class's name: the network's, in CamelCase, unless that would shadow a
+    builtin or an import of the generated module (`f` -> `FNet`, `valueError` ->
+    `ValueErrorNet`).
+
+    >>> class_name_for("digits_cnn"), class_name_for("f"), class_name_for("3net")
+    ('DigitsCnn', 'FNet', 'Net3net')
+    """
     parts = re.split(r"[^0-9A-Za-z]+", network)
     name = "".join(p[:1].upper() + p[1:] for p in parts if p) or "Network"
-    return name if name[0].isalpha() else f"Net{name}"
+    if not name[0].isalpha():
+        return f"Net{name}"
+    return f"{name}Net" if name in RESERVED else name
 
 
 def emit_torch(graph: Graph, origin: str = "<string>") -> GeneratedModule:

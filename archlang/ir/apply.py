@@ -8,6 +8,7 @@ bodies, so that the decisions inside are found.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchShapeError, ArchTypeError
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 #: how deeply block applications may nest (a recursive block ends here)
 MAX_DEPTH = 48
+#: how many instances of one repeat body nested repeats may make, all copies together
+MAX_COPIES = 10_000
 
 
 def apply_layer(elab: Elaborator, layer: Layer, inputs: Any, scope: Scope, span: Span,
@@ -154,9 +157,11 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
         if d is None:  # off the chosen path of a bind walk: nothing to find there
             return SHADOW
         values = [int(v) for v in d.domain()]
+        scope = _multiplied(scope, max(values), layer)
         copies = [scope.child(f"{name}[{i}]").under(
             (d.key, frozenset(v for v in values if v > i)), False) for i in range(max(values))]
     else:
+        scope = _multiplied(scope, count, layer)
         copies = [scope.child(f"{name}[{i}]") for i in range(count)]
         elab.record_at(layer.origin[0], layer.node, [c.path for c in copies],
                        layer.origin[1], scope)
@@ -168,6 +173,19 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
         if isinstance(count, Unknown):
             value = SHADOW
     return value
+
+
+def _multiplied(scope: Scope, count: int, layer: RepeatLayer) -> Scope:
+    """`scope` as the repeat's copies see it, refused before any copy is made when nested
+    repeats would make more than `MAX_COPIES` instances of one body: two nested
+    `repeat(int(1, 1000))` grew to 5 GB before the decision limit (E606) stopped them."""
+    total = scope.copies * max(count, 1)
+    if total > MAX_COPIES:
+        raise ArchLimitError(
+            f"nested repeats make up to {total:,} copies of this body; the limit is "
+            f"{MAX_COPIES:,}", layer.node.count.span,
+            hint="lower the repeat counts (or the bounds of their decisions)", code="E612")
+    return replace(scope, copies=total)
 
 
 def tensor_binop(elab: Elaborator, e: A.BinOp, a: Any, b: Any, scope: Scope) -> Tensor:

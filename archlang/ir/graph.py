@@ -13,6 +13,7 @@ Printed form (``str(graph)``)::
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import keyword
@@ -23,11 +24,26 @@ from typing import Any
 from archlang.ir.canonical import canonical_form
 from archlang.source import NO_SPAN, Span
 
-#: names a generated nn.Module attribute must not take
-_RESERVED = set(keyword.kwlist) | {
-    "self", "torch", "nn", "F", "forward", "training", "cuda", "cpu", "to", "eval", "train",
-    "parameters", "modules", "children", "state_dict", "apply", "type", "float", "double",
-    "half", "buffers", "zero_grad", "register_buffer", "build", "math",
+#: names the generated module binds at its top level: the imports and `build`
+MODULE_NAMES = frozenset({"torch", "nn", "F", "math", "build"})
+
+#: names no generated identifier may take. A forward local or the class named after a
+#: Python builtin, `torch`, `nn` or `F` would shadow it for the code after it (a network `f`
+#: became `class F`, and `F.relu` then failed in every trial); a layer named after an
+#: `nn.Module` attribute would hide that attribute behind `self.<name>`.
+RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | MODULE_NAMES | {
+    "self", "forward", "training", "cuda", "cpu", "to", "eval", "train", "parameters",
+    "modules", "children", "state_dict", "apply", "type", "float", "double", "half", "buffers",
+    "zero_grad", "register_buffer", "T_destination", "add_module", "bfloat16",
+    "call_super_init", "compile", "dump_patches", "extra_repr", "get_buffer",
+    "get_extra_state", "get_parameter", "get_submodule", "ipu", "load_state_dict", "mtia",
+    "named_buffers", "named_children", "named_modules", "named_parameters",
+    "register_backward_hook", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_full_backward_pre_hook",
+    "register_load_state_dict_post_hook", "register_load_state_dict_pre_hook",
+    "register_module", "register_parameter", "register_state_dict_post_hook",
+    "register_state_dict_pre_hook", "requires_grad_", "set_extra_state", "set_submodule",
+    "share_memory", "to_empty", "xpu",
 }
 
 
@@ -111,7 +127,7 @@ def sanitize(path: str) -> str:
     name = re.sub(r"[^0-9A-Za-z_]+", "_", path).strip("_") or "node"
     if name[0].isdigit():
         name = "n_" + name
-    if name in _RESERVED or name.startswith("__"):
+    if name in RESERVED or name.startswith("__"):
         name = name.strip("_") + "_"
     return name
 

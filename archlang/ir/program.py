@@ -13,6 +13,7 @@ from typing import Any
 
 from archlang import resources
 from archlang.diagnostics import ArchLimitError, ArchNameError, Suggest
+from archlang.files import read_source
 from archlang.ir.constants import constant_value
 from archlang.ir.scope import Env
 from archlang.ir.space import Space
@@ -117,15 +118,10 @@ class Program:
                                  code="E608")
         if key in self.modules:
             return self.modules[key]
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ArchNameError(f"cannot read `{imp.path}`: {exc.strerror or exc}", imp.span,
-                                code="E207") from None
         # shown as written (stdlib/...), or relative to the importing file's shown path
         shown = imp.path if imp.path.startswith(STDLIB_PREFIX) else os.path.normpath(
             os.path.join(os.path.dirname(source.path), imp.path))
-        return self._load(Source(text, shown), path.parent, chain, key)
+        return self._load(read_source(path, shown, imp.span), path.parent, chain, key)
 
     def _resolve(self, imp: A.Import, source: Source, base: Path | None) -> Path:
         if imp.path.startswith(STDLIB_PREFIX):

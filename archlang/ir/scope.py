@@ -79,6 +79,8 @@ class Scope:
         dynamic_if: set inside an `if` whose test depends on decisions; no decision may be
             declared there.
         depth: how many block applications enclose this one.
+        copies: how many instances of this one the walk makes: the product of the counts
+            (the largest count, for a count decision) of the repeats around it.
     """
 
     path: str
@@ -87,6 +89,7 @@ class Scope:
     cond: Cond | None = None
     dynamic_if: Span | None = None
     depth: int = 0
+    copies: int = 1
 
     def label(self, base: str) -> str:
         return self.namer.alloc(base)
@@ -96,7 +99,7 @@ class Scope:
 
     def child(self, segment: str) -> Scope:
         return Scope(f"{self.path}.{segment}", Namer(), self.active, self.cond,
-                     self.dynamic_if, self.depth + 1)
+                     self.dynamic_if, self.depth + 1, self.copies)
 
     def under(self, cond: Cond, active: bool) -> Scope:
         """The same instance, seen from inside one candidate of a decision."""

@@ -196,12 +196,17 @@ class RayExecutor:
         self.ray = ray
         self.started_ray = not ray.is_initialized()
         if self.started_ray:
+            from archlang.search import ray_auth
+
+            ray_auth.use_cluster_token(address)
             try:
                 ray.init(address=address, log_to_driver=False, include_dashboard=False,
                          logging_level="ERROR")
             except Exception as exc:  # noqa: BLE001 - a wrong address, a dead cluster
+                hint = f"\nhint: {ray_auth.HINT}" if address else ""
                 raise ExecutorError(f"cannot connect to Ray"
-                                    f"{f' at {address}' if address else ''}: {exc}") from None
+                                    f"{f' at {address}' if address else ''}: {exc}{hint}") \
+                    from None
         self.slots = workers
         self.trial_timeout = trial_timeout
         try:

@@ -14,6 +14,7 @@ from typing import Any
 
 from archlang import resources
 from archlang.diagnostics import ArchLimitError, ArchSyntaxError
+from archlang.files import MAX_SOURCE_CHARS, too_large
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
 
@@ -22,8 +23,6 @@ MAX_NESTING = 200
 #: parse trees deeper than this (long operator chains: `1 + 1 + ... + 1`) are refused before
 #: the recursive tree transformer, and every recursive pass after it, could overflow
 MAX_DEPTH = 300
-#: files longer than this are refused (characters)
-MAX_SOURCE_CHARS = 20_000_000
 
 
 class _DropNewlinesInBrackets:
@@ -119,9 +118,7 @@ def parse_text(text: str, path: str = "<string>") -> A.Module:
 def _check_limits(source: Source) -> None:
     text = source.text
     if len(text) > MAX_SOURCE_CHARS:
-        raise ArchLimitError(
-            f"file is too large ({len(text):,} characters; the limit is {MAX_SOURCE_CHARS:,})",
-            Span(source, 1, 1, 1, 2), code="E601")
+        raise too_large(source, f"{len(text):,} characters")
     if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
         return
     depth = 0

@@ -27,13 +27,14 @@ import difflib
 import functools
 
 from archlang.tasks import digits
-from archlang.tasks.base import Task, TaskError
+from archlang.tasks.base import Task, TaskError, check_fits
 
-__all__ = ["SPEC_HELP", "Task", "TaskError", "get_task", "task_names"]
+__all__ = ["SPEC_HELP", "Task", "TaskError", "check_fits", "get_task", "task_names"]
 
 _TASKS = {
     "digits": Task("digits", "scikit-learn 8x8 digits, input [1, 8, 8], 10 classes (CPU)",
                    digits.evaluate, digits.OBJECTIVE, digits.DIRECTION,
+                   info={"input_shape": digits.INPUT_SHAPE, "classes": digits.CLASSES},
                    load_data=digits.load_data),
 }
 

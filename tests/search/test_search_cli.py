@@ -90,9 +90,11 @@ def test_grid_refuses_a_float_space_with_a_diagnostic(tmp_path: Path):
 
 
 def test_every_trial_failing_exits_1_with_the_reason(tmp_path: Path):
+    # the input fits digits and the output is a decision, so only the trials can tell (a
+    # network whose declared input does not fit is refused before them: test_npz_task.py)
     path = tmp_path / "wrong.arch"
-    path.write_text("network w() (x: [4]) { return x -> linear(choice(2, 3)) }\n",
-                    encoding="utf-8")
+    path.write_text("network w() (x: [1, 8, 8]) { return x -> flatten() -> "
+                    "linear(choice(2, 3)) }\n", encoding="utf-8")
     result = invoke(path, "--task", "digits", "--budget", "2", "--quiet")
     assert result.exit_code == 1
     assert "no trial completed" in result.stderr

@@ -119,3 +119,34 @@ def test_the_command_searches_an_npz_task(tmp_path: Path, monkeypatch: pytest.Mo
     bad = CliRunner().invoke(cli, ["search", "n.arch", "--task", "npz:missing.npz"])
     assert bad.exit_code == 2 and "no such file: missing.npz" in bad.stderr
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("declared, message", [
+    ("network n() (x: [5]) { return x -> linear(choice(4, 8)) -> relu() -> linear(3) }",
+     "n.arch:1:14: error[E402]: the data of task `npz:b.npz` does not fit: it has examples "
+     "of shape [4], but network `n` declares the input [5]"),
+    ("network n() (x: [4]) { return x -> linear(choice(4, 8)) -> relu() -> linear(10) }",
+     "n.arch:1:14: error[E402]: the data of task `npz:b.npz` does not fit: it has 3 classes, "
+     "but network `n` gives an output of shape [10]"),
+])
+def test_data_that_cannot_fit_the_network_is_refused_once_before_any_trial(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declared: str, message: str):
+    monkeypatch.chdir(tmp_path)
+    blobs(tmp_path / "b.npz")
+    (tmp_path / "n.arch").write_text(declared + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["search", "n.arch", "--task", "npz:b.npz", "--budget",
+                                      "30", "--epochs", "1", "--out", "runs"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[0] == message
+    assert "hint: reshape the data" in result.stderr
+    assert "Traceback" not in result.output and "trial" not in result.output
+    assert not (tmp_path / "runs").exists()  # refused before a study was opened
+
+
+def test_a_space_whose_output_is_a_decision_is_not_refused_up_front(tmp_path: Path):
+    from archlang.tasks import check_fits
+
+    task = get_task(f"npz:{blobs(tmp_path / 'b.npz')}")
+    space = archlang.parse("network n() (x: [4]) { return x -> linear(choice(3, 10)) }"
+                           ).network()
+    check_fits(task, space)  # some members fit: their trials decide
