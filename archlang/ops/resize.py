@@ -95,6 +95,9 @@ def _pad_check(a: Attrs, in_shapes: Sequence[Shape]) -> None:
                       f"padding={lit(a['padding'])}", kind="param")
     if a["mode"] == "constant":
         return
+    if a["value"] != 0:
+        raise OpError(f'`pad`: `value` needs mode="constant", but got mode="{a["mode"]}" '
+                      f"with value={lit(a['value'])}", kind="param")
     if not 2 <= len(shape) <= 4 or len(widths) != 2 * (len(shape) - 1):
         raise OpError(f'`pad`: mode="{a["mode"]}" pads every dim after the channels of a '
                       f"[C, L], [C, H, W] or [C, D, H, W] input (two widths each), but got "
