@@ -26,7 +26,7 @@ from archlang.ir.values import (
     is_unknown,
     type_name,
 )
-from archlang.ops.registry import OpError, op_for_infix
+from archlang.ops.registry import OpError, op_for_infix, op_for_scalar_infix
 from archlang.source import Span
 from archlang.syntax import ast as A
 
@@ -189,11 +189,30 @@ def _multiplied(scope: Scope, count: int, layer: RepeatLayer) -> Scope:
 
 
 def tensor_binop(elab: Elaborator, e: A.BinOp, a: Any, b: Any, scope: Scope) -> Tensor:
-    """``a + b`` and ``a * b`` on tensors are the ops whose `OpSpec.infix` they are."""
-    spec = op_for_infix(e.op)
-    if spec is None or not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+    """``a + b`` and ``a * b`` on tensors are the ops whose `OpSpec.infix` they are;
+    ``h * 0.5`` and ``1 - h``, a tensor and a number, the ops whose `OpSpec.scalar_infix`
+    they are, with the number as their ``value``."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        spec, inputs, attrs = op_for_infix(e.op), (a, b), {}
+    else:
+        tensor_first = isinstance(a, Tensor)
+        number = b if tensor_first else a
+        spec = op_for_scalar_infix(e.op, tensor_first) if _is_number(number) else None
+        inputs, attrs = (a if tensor_first else b), {"value": number}
+    if spec is None:
         raise ArchTypeError(f"cannot compute {type_name(a)} {e.op} {type_name(b)}", e.span,
-                            hint="tensors support `+` and `*` with other tensors; use ops "
-                                 "for the rest", code="E315")
-    layer = OpLayer(e.span, scope.label(spec.name), spec=spec, attrs={})
-    return apply_layer(elab, layer, (a, b), scope, e.span, stage=e)  # type: ignore[no-any-return]
+                            hint="tensors support `+` and `*` with other tensors, and `+`, "
+                                 "`-`, `*`, `/` with numbers; use ops for the rest",
+                            code="E315")
+    check = spec.params[0].check if "value" in attrs else None
+    problem = check(attrs["value"]) if check and not is_unknown(attrs["value"]) else None
+    if problem:  # `h / 0`: said as the same expression on numbers says it
+        raise ArchTypeError("division by zero" if e.op == "/" else problem, e.span,
+                            code="E316" if e.op == "/" else "E319")
+    layer = OpLayer(e.span, scope.label(spec.name), spec=spec, attrs=attrs)
+    return apply_layer(elab, layer, inputs, scope, e.span, stage=e)  # type: ignore[no-any-return]
+
+
+def _is_number(value: Any) -> bool:
+    """An int or float (a decision over numbers too, still unknown on the space walk)."""
+    return is_unknown(value) or (isinstance(value, (int, float)) and not isinstance(value, bool))

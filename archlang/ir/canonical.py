@@ -196,7 +196,14 @@ def _digest(*parts: bytes) -> bytes:
 
 
 def _jsonable_attrs(node: Node) -> dict[str, Any]:
-    return {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in sorted(node.attrs.items())}
+    spec = OPS.get(node.op)
+    omitted = {p.name: p.default for p in spec.params if p.omit_default} if spec else {}
+    return {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in sorted(node.attrs.items())
+            if not (k in omitted and _same_value(v, omitted[k]))}
+
+
+def _same_value(v: Any, default: Any) -> bool:
+    return type(v) is type(default) and v == default
 
 
 def _jsonable(v: Any) -> Any:

@@ -14,6 +14,7 @@ from archlang.ops.registry import (
     all_ops,
     get_op,
     op_for_infix,
+    op_for_scalar_infix,
     unregister,
 )
 
@@ -22,4 +23,4 @@ from archlang.ops.registry import (
 _load_builtin_ops()
 
 __all__ = ["OPS", "OpSpec", "Param", "OpError", "Weights", "get_op", "all_ops", "op_for_infix",
-           "unregister", "Shape", "REQUIRED"]
+           "op_for_scalar_infix", "unregister", "Shape", "REQUIRED"]

@@ -17,5 +17,8 @@ from archlang.ops import (  # noqa: F401  (imported to register)
     norm,
     parameter,
     pool,
+    recurrent,
+    resize,
+    scalar,
     shape,
 )

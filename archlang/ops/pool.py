@@ -24,7 +24,7 @@ CHW = "[C, H, W]"
 CHW_HINT = "pooling needs a feature map; for a [L, D] sequence use `mean(0)`"
 
 
-def _pool(name: str, fn: str, what: str) -> None:
+def _pool(name: str, fn: str, what: str, extra_params: tuple[Param, ...] = ()) -> None:
     def check(a: Attrs, in_shapes: Sequence[Shape]) -> None:
         expect_rank(name, in_shapes[0], [3], CHW, hint=CHW_HINT)
         k, p = ntuple(a["k"], 2, "k"), ntuple(a["padding"], 2, "padding")
@@ -46,20 +46,26 @@ def _pool(name: str, fn: str, what: str) -> None:
     def emit_forward(v: Sequence[str], a: Attrs, m: str | None) -> str:
         k = ntuple(a["k"], 2, "k")
         stride = k if a["stride"] is None else ntuple(a["stride"], 2, "stride")
-        return call(fn, Code(v[0]), k, stride=(stride, k), padding=(a["padding"], 0))
+        extra = {"count_include_pad": (a["count_include_pad"], True)} if extra_params else {}
+        return call(fn, Code(v[0]), k, stride=(stride, k), padding=(a["padding"], 0), **extra)
 
+    signature = ", ".join(f"{p.name}={lit(p.default).lower()}" for p in extra_params)
     define(
         name,
         (Param("k", "ints", check=positive("k")),
          Param("stride", "ints?", None, check=positive("stride")),
-         Param("padding", "ints", 0, check=nonnegative("padding"))),
+         Param("padding", "ints", 0, check=nonnegative("padding")), *extra_params),
         infer_shape, emit_forward, check=check,
-        doc=f"{what} pooling over H, W of a {CHW} input: {name}(k, stride=k, padding=0)",
+        doc=f"{what} pooling over H, W of a {CHW} input: {name}(k, stride=k, padding=0"
+            f"{', ' + signature if signature else ''})",
     )
 
 
 _pool("maxpool2d", "F.max_pool2d", "max")
-_pool("avgpool2d", "F.avg_pool2d", "average")
+#: count_include_pad=false averages over the input cells only (NAS-Bench-201 and DARTS pool
+#: that way); added after Arches were hashed, so its default stays out of the hash
+_pool("avgpool2d", "F.avg_pool2d", "average",
+      (Param("count_include_pad", "bool", True, omit_default=True),))
 
 
 def _adaptive_shape(a: Attrs, in_shapes: Sequence[Shape]) -> Shape:

@@ -51,6 +51,9 @@ class Param:
     default: Any = REQUIRED
     #: returns an error message (Optuna style: "`k` must be odd, but got k=4") or None
     check: Callable[[Any], str | None] | None = None
+    #: the canonical hash leaves the parameter out while it holds its default: set on a
+    #: parameter added to an op after Arches using it were hashed, so their hashes stay
+    omit_default: bool = False
 
     @property
     def required(self) -> bool:
@@ -134,6 +137,8 @@ class OpSpec:
             through it. None for ops that never do.
         infix: the binary operator that spells this op between two tensors (``a + b`` is
             `add`), or None.
+        scalar_infix: the spellings of this op between a tensor ``x`` and a number ``c``,
+            ``"x * c"`` and ``"c * x"`` for `mul_scalar`; the number becomes its ``value``.
         weights: how the one-shot slicer shares the op's tensors (see `Weights`).
     """
 
@@ -155,6 +160,7 @@ class OpSpec:
     associative: bool = False
     transparent: Callable[[Attrs], bool] | None = None
     infix: str | None = None
+    scalar_infix: tuple[str, ...] = ()
     weights: Weights = Weights()
 
     def param(self, name: str) -> Param | None:
@@ -220,6 +226,13 @@ def register(spec: OpSpec) -> OpSpec:
 def op_for_infix(symbol: str) -> OpSpec | None:
     """The op an infix operator between two tensors spells (``+`` is `add`), if any."""
     return next((s for s in all_ops().values() if s.infix == symbol), None)
+
+
+def op_for_scalar_infix(symbol: str, tensor_first: bool) -> OpSpec | None:
+    """The op ``x <symbol> c`` (or ``c <symbol> x`` unless `tensor_first`) spells, between a
+    tensor ``x`` and a number ``c`` (``x * 0.5`` is `mul_scalar`), if any."""
+    form = f"x {symbol} c" if tensor_first else f"c {symbol} x"
+    return next((s for s in all_ops().values() if form in s.scalar_infix), None)
 
 
 def unregister(name: str) -> OpSpec:

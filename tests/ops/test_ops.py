@@ -28,6 +28,8 @@ EXPECTED_OPS = """
     maxpool2d avgpool2d adaptive_avgpool2d global_avgpool mean
     flatten dropout identity zero reshape transpose select
     add mul concat self_attention parameter class_token
+    hardsigmoid hardtanh leaky_relu elu conv_transpose2d upsample pad crop slice
+    add_scalar sub_scalar rsub_scalar mul_scalar div_scalar lstm gru
 """.split()
 
 
@@ -133,6 +135,33 @@ CASES = [  # (op, attrs, input shapes)
     ("parameter", {"shape": [7], "init": "normal"}, []),
     ("class_token", {}, [(16, 32)]),
     ("class_token", {"init": "normal"}, [(1, 4)]),
+    ("hardsigmoid", {}, [(4, 3)]),
+    ("hardtanh", {"min_val": 0.0, "max_val": 6.0}, [(5,)]),
+    ("leaky_relu", {"negative_slope": 0.2}, [(3, 4, 4)]),
+    ("elu", {"alpha": 0.5}, [(6,)]),
+    ("avgpool2d", {"k": 3, "stride": 1, "padding": 1, "count_include_pad": False}, [(2, 5, 5)]),
+    ("conv_transpose2d", {"out": 4, "k": 2, "stride": 2}, [(8, 5, 5)]),
+    ("conv_transpose2d", {"out": 6, "k": [3, 4], "stride": [2, 3], "padding": 1,
+                          "output_padding": [1, 2], "groups": 2, "bias": False}, [(4, 3, 5)]),
+    ("upsample", {"scale": 2}, [(3, 4, 5)]),
+    ("upsample", {"size": [7, 9], "mode": "bilinear", "align_corners": True}, [(3, 4, 5)]),
+    ("pad", {"padding": 1}, [(3, 4, 5)]),
+    ("pad", {"padding": [1, 2, 0, 3], "mode": "reflect"}, [(3, 4, 5)]),
+    ("pad", {"padding": [2, 1], "value": 1.5}, [(3, 4, 5)]),
+    ("crop", {"size": [2, 3]}, [(3, 5, 6)]),
+    ("slice", {"start": 1, "end": 3, "dim": -2}, [(3, 4, 5)]),
+    ("slice", {"end": 2}, [(3, 4)]),
+    ("add_scalar", {"value": 1}, [(3, 4)]),
+    ("sub_scalar", {"value": 0.5}, [(3,)]),
+    ("rsub_scalar", {"value": 1}, [(2, 2, 2)]),
+    ("mul_scalar", {"value": -0.5}, [(3, 4)]),
+    ("div_scalar", {"value": 2}, [(3, 4)]),
+    ("self_attention", {"heads": 3, "head_dim": 5}, [(6, 8)]),
+    ("self_attention", {"heads": 2, "head_dim": 4, "bias": False, "dropout": 0.1}, [(3, 6)]),
+    ("lstm", {"hidden": 5}, [(7, 3)]),
+    ("lstm", {"hidden": 4, "layers": 2, "bidirectional": True, "last": True}, [(6, 3)]),
+    ("gru", {"hidden": 5, "last": True}, [(7, 3)]),
+    ("gru", {"hidden": 3, "bidirectional": True}, [(4, 2)]),
 ]
 
 
@@ -311,6 +340,35 @@ ERRORS = [  # (op, attrs, input shapes, kind, part of the message)
     ("parameter", {"shape": [4], "init": "xavier"}, [], "param", "`init` must be one of"),
     ("parameter", {"shape": [4]}, [(4,)], "shape", "takes 0 inputs, but got 1"),
     ("class_token", {}, [(16,)], "shape", "expects a [L, D] input"),
+    ("hardtanh", {"min_val": 1.0, "max_val": 1.0}, [(4,)], "param", "must be below `max_val`"),
+    ("elu", {"alpha": 0.0}, [(4,)], "param", "`alpha` must be positive"),
+    ("conv_transpose2d", {"out": 4, "k": 3}, [(8, 5)], "shape", "expects a [C, H, W] input"),
+    ("conv_transpose2d", {"out": 4, "k": 3, "stride": 2, "output_padding": 2}, [(8, 5, 5)],
+     "param", "`output_padding` must be smaller"),
+    ("conv_transpose2d", {"out": 4, "k": 1, "padding": 3}, [(8, 2, 2)], "shape",
+     "output would be empty"),
+    ("conv_transpose2d", {"out": 4, "k": 3, "groups": 3}, [(8, 5, 5)], "shape",
+     "does not divide the 8 input channels"),
+    ("upsample", {}, [(3, 4, 4)], "param", "takes one of `scale` and `size`, but got neither"),
+    ("upsample", {"scale": 2, "size": 8}, [(3, 4, 4)], "param", "but got both"),
+    ("upsample", {"scale": 2, "align_corners": True}, [(3, 4, 4)], "param",
+     '`align_corners` needs mode="bilinear"'),
+    ("upsample", {"scale": 2, "mode": "bicubic"}, [(3, 4, 4)], "param", "`mode` must be one of"),
+    ("upsample", {"scale": 0.1}, [(3, 4, 4)], "shape", "output would be empty"),
+    ("pad", {"padding": [1, 2, 3]}, [(3, 4, 4)], "param", "two widths per padded dim"),
+    ("pad", {"padding": 1}, [(3, 4)], "shape", "an int `padding` pads H and W"),
+    ("pad", {"padding": [4, 4], "mode": "reflect"}, [(3, 4)], "shape", "below the size"),
+    ("pad", {"padding": [1, 1, 1, 1], "mode": "replicate"}, [(3, 4)], "shape",
+     "pads every dim after the channels"),
+    ("crop", {"size": [6, 2]}, [(3, 5, 5)], "shape", "needs an input at least that large"),
+    ("slice", {"start": 3, "end": 3}, [(5, 4)], "shape", "is empty"),
+    ("slice", {"dim": 2}, [(5, 4)], "shape", "got dim=2"),
+    ("slice", {"step": 0}, [(5, 4)], "param", "`step` must be positive"),
+    ("div_scalar", {"value": 0}, [(5, 4)], "param", "`value` must not be zero"),
+    ("self_attention", {"heads": 2, "head_dim": 0}, [(3, 4)], "param",
+     "`head_dim` must be positive"),
+    ("lstm", {"hidden": 4}, [(3, 4, 4)], "shape", "`lstm` expects a [T, F] input"),
+    ("gru", {"hidden": 0}, [(3, 4)], "param", "`hidden` must be positive"),
 ]
 
 
