@@ -31,6 +31,7 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchSpaceError, Suggest
+from archlang.humanize import show_value
 from archlang.ir.arch import Arch
 from archlang.ir.decisions import OPEN, Assignment, DecisionPoint, DecisionTree, cond_allows
 from archlang.ir.elaborate import Elaborator
@@ -181,7 +182,7 @@ class Space:
         for key, value in assignment.items():
             d = self.decision(key)
             if not d.contains(value):
-                raise ArchSpaceError(f"`{key}` = {value!r} is not in its domain "
+                raise ArchSpaceError(f"`{key}` = {show_value(value)} is not in its domain "
                                      f"{d.describe()}", d.span, code="E502")
             self._check_reachable(d, merged)
         return self._sibling({**self.fixed, **assignment})

@@ -458,3 +458,35 @@ def test_internal_error(run: Run, write: Write, monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setenv("ARCHLANG_DEBUG", "1")
     assert "Traceback (most recent call last)" in run("check", "net.arch").stderr
+
+
+PAIRS = """\
+network net() (x: [8]) {
+    pair = choice([1, 2], [2, 4], ["a", 3])
+    n = 3 if pair[0] == "a" else pair[0] + pair[1]
+    return x -> linear(n) -> linear(2)
+}
+"""
+
+
+def test_tuple_choices_take_set_and_print_what_set_takes(run: Run, write: Write) -> None:
+    write("pairs.arch", PAIRS)
+    shown = run("show", "pairs.arch", "--set", "net.pair=[2,4]")
+    assert shown.exit_code == 0, shown.stderr  # E502 before: a list never matched a tuple
+    assert "fixed: net.pair = [2, 4]" in shown.stdout
+    assert f"parameters: {8 * 6 + 6 + 6 * 2 + 2:,}" in shown.stdout
+    strings = run("show", "pairs.arch", "--set", 'net.pair=["a", 3]')
+    assert strings.exit_code == 0, strings.stderr
+    assert f"parameters: {8 * 3 + 3 + 3 * 2 + 2:,}" in strings.stdout
+    bad = run("show", "pairs.arch", "--set", "net.pair=[2,5]")
+    assert bad.exit_code == 1 and "error[E502]: `net.pair` = [2, 5] is not in its domain" \
+        in bad.stderr
+    # what `compile --seed` prints is what `--set` takes back, for the same network
+    for seed in range(6):
+        seeded = run("compile", "pairs.arch", "--seed", str(seed), "-o", "a.py")
+        assert seeded.exit_code == 0, seeded.stderr
+        line = next(x.strip() for x in seeded.stdout.splitlines() if "net.pair = " in x)
+        again = run("compile", "pairs.arch", "--set", line.replace(" = ", "=", 1), "-o", "b.py")
+        assert again.exit_code == 0, again.stderr
+        assert again.stdout.splitlines()[0].split("(")[1] == \
+            seeded.stdout.splitlines()[0].split("(")[1]
