@@ -59,6 +59,8 @@ REQUIRE_FAILED = "E514"
 BAD_ASSIGNMENT = ("E502", "E511", "E512")
 #: the code of a candidate that never makes a valid network
 NEVER_VALID = "E515"
+#: the code of a space whose `require`s exclude every member
+NO_MEMBER = "E518"
 
 Signature = tuple[str, str]
 
@@ -148,6 +150,11 @@ class _Check:
             except ArchError as exc:
                 self.diagnostics.extend(exc.diagnostics)
             self.budget.used += 1
+        elif self.space.counted == (0, True):  # proved by enumeration
+            self.diagnostics.append(Diagnostic(
+                NO_MEMBER, f"the `require`s of network `{self.space.name}` exclude every one "
+                f"of its {self.space.size:,} members", self.space.require_span(),
+                hint="relax the `require`, or widen the choices it reads"))
         else:
             self._sample()
             if self.valid:  # when no member works, no candidate can be singled out
@@ -174,7 +181,11 @@ class _Check:
     def _sample(self) -> None:
         seen: set[Any] = set()
         for seed in range(self.samples):
-            assignment = self.space.sample_assignment(seed)
+            try:
+                assignment = self.space.sample_assignment(seed)
+            except ArchError as exc:  # E518 after many draws: not proved, so a warning
+                self.diagnostics.append(dataclasses.replace(exc.diagnostic, severity="warning"))
+                return
             frozen = _hashable(assignment)
             if frozen in seen:
                 continue
@@ -224,7 +235,7 @@ class _Check:
             else:
                 forced = {d.key: value, **_activate(self.space, d, rng)}
             try:
-                rest = self.space.fix(forced).sample_assignment(rng)
+                rest = self.space.fix(forced).sample_assignment(rng, requires=False)
             except ArchError:  # an assignment this sweep got wrong: not the network's fault
                 continue
             error = self._bind({**forced, **rest})

@@ -490,3 +490,44 @@ def test_tuple_choices_take_set_and_print_what_set_takes(run: Run, write: Write)
         assert again.exit_code == 0, again.stderr
         assert again.stdout.splitlines()[0].split("(")[1] == \
             seeded.stdout.splitlines()[0].split("(")[1]
+
+
+REQUIRED = """\
+network net() (x: [8]) {
+    a = choice(1, 2, 3)
+    b = choice(1, 2, 3)
+    c = choice(1, 2, 3)
+    require not (a == 3 and b == 3)
+    return x -> linear(a + b + c) -> linear(2)
+}
+"""
+
+
+def test_show_counts_what_the_require_allows(run: Run, write: Write) -> None:
+    write("req.arch", REQUIRED)
+    result = run("show", "req.arch")
+    assert result.exit_code == 0, result.stderr
+    assert "space size: 24 (a `require` excludes 3 of 27)" in result.stdout
+    data = json.loads(run("show", "req.arch", "--json").stdout)
+    assert data["size"] == 24 and data["size_before_requires"] == 27
+    body = "\n".join(f"    c{i} = choice(1, 2, 3)" for i in range(8))
+    write("big.arch", f"network net() (x: [8]) {{\n{body}\n    require c0 < 3\n"
+                      "    return x -> linear(c0 + c7)\n}\n")
+    big = run("show", "big.arch")
+    assert "space size: at most 6,561 members (a `require` excludes some)" in big.stdout
+
+
+def test_compile_seed_draws_a_member_the_require_allows(run: Run, write: Write) -> None:
+    write("req.arch", REQUIRED)
+    for seed in range(30):  # seed 20 drew a = b = 3 before: E514
+        result = run("compile", "req.arch", "--seed", str(seed), "-o", "m.py")
+        assert result.exit_code == 0, result.stderr
+
+
+def test_check_says_when_a_require_excludes_every_member(run: Run, write: Write) -> None:
+    write("none.arch", REQUIRED.replace("not (a == 3 and b == 3)", "a > 5"))
+    result = run("check", "none.arch")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "none.arch:5:5: error[E518]: the `require`s of network `net` exclude every one of "
+        "its 27 members\n")
