@@ -169,6 +169,8 @@ _ENTRIES = [
               "again."),
     ErrorCode("E517", "grid search over an infinite space", "Grid search needs a finite space; "
               "a float range has no grid."),
+    ErrorCode("E518", "no member meets the requirements", "The `require` statements of a "
+              "space exclude every member (or sampling found none that meets them)."),
     ErrorCode("E520", "rewrite error", "A rewrite of a space failed, without a code of its own "
               "(a fallback)."),
     ErrorCode("E521", "bad rewrite target", "A rewrite names a path, definition or import that "

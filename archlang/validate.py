@@ -10,11 +10,14 @@ each rewrite (symbolic/draft.py) and the fuzzer (testing/fuzz.py). The full chec
    work. Its diagnostic gains a note with the assignment that broke it and the command that
    reproduces it;
 3. sweep the candidates: for each `choice` candidate (and each end of an `int` range) not yet
-   seen in a working member, bind a few members with that candidate forced (its enclosing
-   decisions set so that it is active). A candidate for which every try fails while another
-   candidate of the same decision works "can never make a valid network" (as far as the
-   tries show): an **error**, E515, at the decision, followed by the failing op's diagnostic
-   as a note, so both places are shown. When every try broke a `require` instead, the
+   seen in a working member, bind the members with that candidate forced: every one of them
+   when a top-level decision's candidate has at most `EXHAUSTIVE` (and the budget holds
+   them), else a few (its enclosing decisions set so that it is active). A candidate for
+   which every member fails while another candidate of the same decision works "never
+   makes a valid network" (with a hint to drop it) when every member was bound, and "made
+   no valid network in N members tried" (no hint: the tries prove nothing) otherwise: an
+   **error**, E515, at the decision, followed by the failing op's diagnostic as a note, so
+   both places are shown. When every try broke a `require` instead, the
    candidate is excluded on purpose, and that is a **warning** (exit code 0).
 
 A failed member explained by such a candidate (the same error, with that candidate in its
@@ -53,12 +56,16 @@ TRIES = 4
 MAX_MEMBERS = 16
 #: binds per network, samples and sweep together
 MAX_BINDS = 64
+#: a candidate whose members number at most this is checked on every one of them
+EXHAUSTIVE = 64
 #: a requirement that does not hold: a rejected member, not an error
 REQUIRE_FAILED = "E514"
 #: errors in the assignment itself (a value outside a domain, an unknown or inactive key)
 BAD_ASSIGNMENT = ("E502", "E511", "E512")
 #: the code of a candidate that never makes a valid network
 NEVER_VALID = "E515"
+#: the code of a space whose `require`s exclude every member
+NO_MEMBER = "E518"
 
 Signature = tuple[str, str]
 
@@ -148,6 +155,11 @@ class _Check:
             except ArchError as exc:
                 self.diagnostics.extend(exc.diagnostics)
             self.budget.used += 1
+        elif self.space.counted == (0, True):  # proved by enumeration
+            self.diagnostics.append(Diagnostic(
+                NO_MEMBER, f"the `require`s of network `{self.space.name}` exclude every one "
+                f"of its {self.space.size:,} members", self.space.require_span(),
+                hint="relax the `require`, or widen the choices it reads"))
         else:
             self._sample()
             if self.valid:  # when no member works, no candidate can be singled out
@@ -174,7 +186,11 @@ class _Check:
     def _sample(self) -> None:
         seen: set[Any] = set()
         for seed in range(self.samples):
-            assignment = self.space.sample_assignment(seed)
+            try:
+                assignment = self.space.sample_assignment(seed)
+            except ArchError as exc:  # E518 after many draws: not proved, so a warning
+                self.diagnostics.append(dataclasses.replace(exc.diagnostic, severity="warning"))
+                return
             frozen = _hashable(assignment)
             if frozen in seen:
                 continue
@@ -212,6 +228,9 @@ class _Check:
         Returns the errors met (none when a member worked), or None when the budget ran out.
         """
         tried = _Bad(d, value, [])
+        every = self._every_member_with(d, value)
+        if every is not None:
+            return every
         contexts = [m for m in self.members if d.key in m][:TRIES]
         for i in range(TRIES):
             if self.budget.spent:
@@ -224,7 +243,7 @@ class _Check:
             else:
                 forced = {d.key: value, **_activate(self.space, d, rng)}
             try:
-                rest = self.space.fix(forced).sample_assignment(rng)
+                rest = self.space.fix(forced).sample_assignment(rng, requires=False)
             except ArchError:  # an assignment this sweep got wrong: not the network's fault
                 continue
             error = self._bind({**forced, **rest})
@@ -233,6 +252,30 @@ class _Check:
             if error.diagnostic.code not in BAD_ASSIGNMENT:
                 tried.errors.append(error)
         return tried if tried.errors else _Bad(d, value, [])
+
+    def _every_member_with(self, d: DecisionPoint, value: Any) -> _Bad | None:
+        """Bind every member with ``d = value`` when there are at most `EXHAUSTIVE` of them
+        (and the budget holds them), so a verdict is a proof; None when that is not so."""
+        if d.cond is not None:
+            return None
+        try:
+            sub = self.space.fix({d.key: value})
+            size = sub.size
+        except ArchError:
+            return None
+        if not isinstance(size, int) or size > EXHAUSTIVE or \
+                self.budget.used + size > self.budget.max_binds:
+            return None
+        from archlang.ir.decisions import iter_assignments
+
+        tried = _Bad(d, value, [], exhaustive=True)
+        for rest in iter_assignments(sub.tree):
+            error = self._bind({d.key: value, **rest})
+            if error is None:
+                return _Bad(d, value, [])
+            if error.diagnostic.code not in BAD_ASSIGNMENT:
+                tried.errors.append(error)
+        return tried
 
     # ------------------------------------------------------------ reporting
 
@@ -263,7 +306,10 @@ class _Check:
         verb = "failed" if real else "broke a requirement"
         tried = f"all {n} members tried with it {verb}" if n > 1 else \
             f"the member tried with it {verb}"
-        if first.swapped == n > 1:
+        if first.exhaustive:
+            tried = f"every member with it ({n}) {verb}" if n > 1 else \
+                f"the only member with it {verb}"
+        elif first.swapped == n > 1:
             tried += ", each a working member with only this decision changed"
         elif first.swapped:
             tried += (f" ({first.swapped} of them working members with only this decision "
@@ -281,9 +327,13 @@ class _Check:
                                "warning then goes away), or relax the `require`",
                                notes=(*notes, f"the {rejected.message}"),
                                severity="warning")]
-        hint = d.blame_hint(first.label)
-        main = Diagnostic(NEVER_VALID, f"{what} never makes a valid network", d.span,
-                          hint=hint, notes=tuple(notes))
+        if first.exhaustive:  # proved: every member with it was bound
+            main = Diagnostic(NEVER_VALID, f"{what} never makes a valid network", d.span,
+                              hint=d.blame_hint(first.label), notes=tuple(notes))
+        else:  # only sampled: say what was tried, and do not suggest shrinking the space
+            main = Diagnostic(NEVER_VALID, f"{what} made no valid network in "
+                              f"{n} member{'s' if n > 1 else ''} tried", d.span,
+                              notes=tuple(notes))
         cause = real[0].diagnostic
         note = dataclasses.replace(
             cause, severity="note",
@@ -309,6 +359,7 @@ class _Bad:
     value: Any
     errors: list[ArchError]
     swapped: int = 0  # members made from a working member by changing only this decision
+    exhaustive: bool = False  # every member with this value was bound
 
     @property
     def label(self) -> str:

@@ -49,3 +49,29 @@ def test_user_facing_spaces_keep_their_class_through_edits() -> None:
     assert isinstance(space.copy(), archlang.Space)
     assert isinstance(space.bind({"net.width": 16}), archlang.Arch)
     assert list(space.fix({"net.width": 16}).full_tree.by_key) == ["net.width"]
+
+
+def test_e515_claims_only_what_it_proved():
+    from archlang.diagnostics import ArchError
+    from archlang.validate import Budget, _Bad, _Check
+
+    space = archlang.parse("""network net() (x: [3, 16, 16]) {
+    k = choice(3, 9, 11, 13, 15, 17)
+    h = x -> repeat(int(1, 3)) { conv2d(4, k, padding = 1) }
+    return h -> global_avgpool() -> linear(2)
+}""").network()
+    try:
+        space.bind({"net.k": 9, "net.repeat": 3})
+    except ArchError as exc:
+        error = exc
+    check = _Check(space, 8, Budget(), None)
+    check.valid = {("net.repeat", ("int", 1))}
+    repeat = space.decision("net.repeat")
+    sampled = check._candidate_diagnostics(_Bad(repeat, 3, [error] * 4), [], [error])[0]
+    assert sampled.message == "`net.repeat` = 3 made no valid network in 4 members tried"
+    assert sampled.hint is None  # no advice to shrink a range the tries did not prove
+    proved = _Bad(repeat, 3, [error] * 6, exhaustive=True)
+    main = check._candidate_diagnostics(proved, [], [error])[0]
+    assert main.message == "`net.repeat` = 3 never makes a valid network"
+    assert main.notes[0].startswith("every member with it (6) failed")
+    assert main.hint == "narrow the range to leave out 3"

@@ -269,7 +269,7 @@ def _show_explain(space: Space, as_json: bool) -> None:
                                "decisions": [e.to_json() for e in items]}, indent=2))
     elif items:
         click.echo(render_text(items))
-        click.echo(f"\nspace size: {humanize.format_size(space.size)}")
+        click.echo(f"\nspace size: {_size_text(space)}")
     else:
         click.echo(f"network `{space.name}` has no open decisions")
 
@@ -285,6 +285,11 @@ def _show_json(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
     }
     if isinstance(data["size"], str) and isinstance(space.size, int):
         data["size_approx"] = humanize.approx(space.size)
+    members, exact = space.counted
+    if not exact:  # a `require` excludes some members, how many is not counted
+        data["size_is_upper_bound"] = True
+    elif members != space.size:
+        data["size"], data["size_before_requires"] = members, data["size"]
     data["fixed"] = fixed
     if arch is not None:
         data.update(_arch_json(arch))
@@ -300,6 +305,19 @@ def _arch_json(arch: Arch) -> dict[str, Any]:
         "output_shape": list(arch.output_shape),
         "hash": arch.hash,
     }
+
+
+def _size_text(space: Space) -> str:
+    """The member count `show` prints: exact, or an upper bound that says so, where a
+    `require` excludes members."""
+    members, exact = space.counted
+    if not exact:
+        return f"at most {humanize.format_size(space.size)} members (a `require` excludes some)"
+    if members != space.size:
+        return (f"{humanize.format_size(members)} (a `require` excludes "
+                f"{humanize.format_size(space.size - members)} of "
+                f"{humanize.format_size(space.size)})")
+    return humanize.format_size(space.size)
 
 
 def _show_text(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None) -> None:
@@ -321,7 +339,7 @@ def _show_text(file: str, space: Space, fixed: dict[str, Any], arch: Arch | None
             click.echo(_indent(out.plain_table(header, rows)))
     else:
         click.echo("open decisions: none")
-    click.echo(f"space size: {humanize.format_size(space.size)}")
+    click.echo(f"space size: {_size_text(space)}")
     if arch is None:
         click.echo("note: parameters, FLOPs and output shape need a decided member: fix "
                    "the decisions with --set KEY=VALUE, or pick one with --seed N", err=True)

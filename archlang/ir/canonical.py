@@ -12,7 +12,9 @@ when they are the same network up to
 * nodes that compute nothing (`OpSpec.transparent`: `identity()`, `dropout(0.0)`) are
   looked through, so ``x -> identity() -> relu()`` is ``x -> relu()``;
 * nodes the output does not depend on (the bind walk prunes them; they are skipped here
-  too).
+  too), and the input of an op whose output is all zeros (`OpSpec.zeros`: `zero()`), which
+  is a constant of its shape; the bound graph has already dropped zero terms from sums
+  (`archlang.ir.zeros`).
 
 How: every live node gets a structural digest in Weisfeiler-Lehman-like passes, bottom up
 (its op, attributes and its inputs' digests, sorted for commutative ops) and, when two
@@ -53,6 +55,11 @@ def is_transparent(node: Node) -> bool:
 def _commutative(node: Node) -> bool:
     spec = OPS.get(node.op)
     return spec is not None and spec.commutative
+
+
+def _constant_zero(node: Node) -> bool:
+    spec = OPS.get(node.op)
+    return spec is not None and spec.zeros
 
 
 def _associative(node: Node) -> bool:
@@ -128,12 +135,12 @@ def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
     stack = [out]
     while stack:
         n = stack.pop()
-        for x in map(_resolve, n.inputs):
+        for x in map(_resolve, _inputs(n)):
             users[id(x)] = users.get(id(x), 0) + 1
             if users[id(x)] == 1:
                 stack.append(x)
     merged = {id(x) for n in graph.nodes if id(n) in users and _associative(n)
-              for x in map(_resolve, n.inputs)
+              for x in map(_resolve, _inputs(n))
               if x.op == n.op and users[id(x)] == 1 and x is not out}
     nodes = [n for n in graph.nodes if id(n) in users and id(n) not in merged
              and not is_transparent(n) and n is not out]
@@ -144,10 +151,15 @@ def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
     return nodes, [[where[id(x)] for x in _operands(n, merged)] for n in nodes]
 
 
+def _inputs(node: Node) -> list[Node]:
+    """The inputs whose values `node` reads (none for a zero: it reads only a shape)."""
+    return [] if _constant_zero(node) else node.inputs
+
+
 def _operands(node: Node, merged: set[int]) -> list[Node]:
     """`node`'s inputs, looking through transparent nodes and merged adds (muls)."""
     out: list[Node] = []
-    for x in map(_resolve, node.inputs):
+    for x in map(_resolve, _inputs(node)):
         if id(x) in merged:
             out.extend(_operands(x, merged))
         else:
@@ -198,8 +210,11 @@ def _digest(*parts: bytes) -> bytes:
 def _jsonable_attrs(node: Node) -> dict[str, Any]:
     spec = OPS.get(node.op)
     omitted = {p.name: p.default for p in spec.params if p.omit_default} if spec else {}
-    return {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in sorted(node.attrs.items())
-            if not (k in omitted and _same_value(v, omitted[k]))}
+    out = {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in sorted(node.attrs.items())
+           if not (k in omitted and _same_value(v, omitted[k]))}
+    if _constant_zero(node):  # a constant: its shape is all it has (it lists no input)
+        out["shape"] = list(node.shape)
+    return out
 
 
 def _same_value(v: Any, default: Any) -> bool:

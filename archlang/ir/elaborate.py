@@ -23,6 +23,7 @@ from archlang.ir.expressions import Expressions
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.statements import Statements, free_names
 from archlang.ir.values import Tensor, describe, is_unknown, type_name
+from archlang.ir.zeros import simplify_zeros
 from archlang.syntax import ast as A
 
 
@@ -59,6 +60,7 @@ class Elaborator(Statements, Expressions):
                                 f"{type_name(result)}", net.span, code="E307")
         if result.node is not None:
             self.graph.output = result.node
+            simplify_zeros(self.graph)
             self.graph.prune()
             self.check_figures()
         return result

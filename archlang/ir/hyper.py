@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError, ArchTypeError
+from archlang.humanize import show_value
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.decisions import (
     CandidateChoice,
@@ -56,8 +57,8 @@ def decide(elab: Elaborator, d: DecisionPoint, scope: Scope) -> Any:
         return Unknown(frozenset({d.key}), d.key)
     value = elab.lookup_decision(d.key, d.span)
     if not d.contains(value):
-        raise ArchSpaceError(f"`{d.key}` = {value!r} is not in its domain {d.describe()}",
-                             d.span, code="E502")
+        raise ArchSpaceError(f"`{d.key}` = {show_value(value)} is not in its domain "
+                             f"{d.describe()}", d.span, code="E502")
     value = d.normalize(value)
     elab.use(d.key, value)
     return value

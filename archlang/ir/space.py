@@ -31,8 +31,16 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchSpaceError, Suggest
+from archlang.humanize import show_value
 from archlang.ir.arch import Arch
-from archlang.ir.decisions import OPEN, Assignment, DecisionPoint, DecisionTree, cond_allows
+from archlang.ir.decisions import (
+    OPEN,
+    Assignment,
+    DecisionPoint,
+    DecisionTree,
+    cond_allows,
+    iter_assignments,
+)
 from archlang.ir.elaborate import Elaborator
 from archlang.ir.requires import DecisionRequire, check_require
 from archlang.ir.structure import StructureRecorder
@@ -42,6 +50,10 @@ if TYPE_CHECKING:
     from archlang.ir.program import Program
 
 SPACE_FORMAT = "archlang.space/1"
+#: the largest space whose members `Space.counted` enumerates to apply the `require`s
+COUNT_LIMIT = 4096
+#: random draws `Space.sample_assignment` makes to find a member the `require`s allow
+DRAWS = 200
 
 
 class Space:
@@ -116,6 +128,24 @@ class Space:
         """The exact number of distinct assignments; ``math.inf`` with a float decision."""
         return self.tree.size()
 
+    @functools.cached_property
+    def counted(self) -> tuple[int | float, bool]:
+        """(members, exact): the members the decision-only `require`s allow (`allows`),
+        counted one by one when the space has at most `COUNT_LIMIT`; otherwise `size`, an
+        upper bound, and False. Without such a `require` it is ``(size, True)``.
+        """
+        size = self.size
+        if not self._walk[1]:
+            return size, True
+        if isinstance(size, float) or size > COUNT_LIMIT:
+            return size, False
+        return sum(self.allows(a) for a in iter_assignments(self.tree)), True
+
+    def require_span(self) -> Any:
+        """Where the first decision-only `require` is written (None without one)."""
+        requires = self._walk[1]
+        return requires[0][0].span if requires else None
+
     @property
     def is_fixed(self) -> bool:
         """True when nothing is left open."""
@@ -172,11 +202,35 @@ class Space:
                 hint=f"it exists only when `{parent}` is one of "
                      f"{_show_values(d.cond[1])}; drop it", code="E512")
 
-    def sample_assignment(self, rng: random.Random | int | None = None) -> Assignment:
-        """A uniformly random value for each decision, drawn top-down."""
+    def sample_assignment(self, rng: random.Random | int | None = None, *,
+                          requires: bool = True) -> Assignment:
+        """A uniformly random member, drawn top-down, of those the decision-only `require`s
+        allow (`allows`; ``requires=False`` draws from every assignment).
+
+        Draws again while a `require` rules the draw out, up to `DRAWS` times, then picks
+        among the allowed members one by one where `counted` is exact.
+
+        Raises:
+            ArchSpaceError: E518, no member is allowed (or none was found in the draws).
+        """
         if not isinstance(rng, random.Random):
             rng = random.Random(rng)
-        return self.tree.sample(rng)
+        first = self.tree.sample(rng)
+        if not requires or not self._walk[1] or self.allows(first):
+            return first
+        for _ in range(DRAWS):
+            draw = self.tree.sample(rng)
+            if self.allows(draw):
+                return draw
+        n, exact = self.counted
+        if exact and n:
+            return rng.choice([a for a in iter_assignments(self.tree) if self.allows(a)])
+        what = (f"no member of network `{self.name}` meets its `require`s" if exact else
+                f"no member of network `{self.name}` met its `require`s in {DRAWS + 1} "
+                "random draws")
+        raise ArchSpaceError(what, self.require_span() or self.network_def.span,
+                             hint="relax the `require`, or widen the choices it reads",
+                             code="E518")
 
     def sample(self, seed: int | None = None) -> Arch:
         """A random member of the space (the same one for the same seed)."""
@@ -190,7 +244,7 @@ class Space:
         for key, value in assignment.items():
             d = self.decision(key)
             if not d.contains(value):
-                raise ArchSpaceError(f"`{key}` = {value!r} is not in its domain "
+                raise ArchSpaceError(f"`{key}` = {show_value(value)} is not in its domain "
                                      f"{d.describe()}", d.span, code="E502")
             self._check_reachable(d, merged)
         return self._sibling({**self.fixed, **assignment})

@@ -47,6 +47,8 @@ def _elementwise(name: str, symbol: str, what: str) -> None:
         emit_inplace=_add_inplace if name == "add" else None,
         commutative=True,
         associative=True,
+        # x + 0 is x (x * 0 is not x)
+        zero_identity=name == "add",
         infix=symbol,
         doc=f"elementwise {what} of one or more inputs of one shape (a size-1 dim "
             f"broadcasts): {name}(a, b, ...)",

@@ -132,6 +132,11 @@ class OpSpec:
             never `concat`): the canonical form sorts them.
         associative: nested applications may be flattened, ``op(op(a, b), c)`` is
             ``op(a, b, c)``: the canonical form merges an input used only by this op.
+        zeros: the output is all zeros whatever its input holds (`zero()`, NAS-Bench-201's
+            "none" edge): it reads only its input's shape and dtype, so the canonical form
+            treats it as a constant and the bound graph drops what only feeds it.
+        zero_identity: an all-zero input changes nothing (`add`: ``x + zero(y)`` is ``x``): the
+            bound graph drops such an input when the others keep the output's shape.
         transparent: ``(attrs) -> bool``, true when the op returns its only input unchanged,
             in training and in eval (`identity`, `dropout(0.0)`): the canonical form looks
             through it. None for ops that never do.
@@ -158,6 +163,8 @@ class OpSpec:
     fresh_output: Callable[[Attrs, Sequence[Shape]], bool] = _not_fresh
     commutative: bool = False
     associative: bool = False
+    zeros: bool = False
+    zero_identity: bool = False
     transparent: Callable[[Attrs], bool] | None = None
     infix: str | None = None
     scalar_infix: tuple[str, ...] = ()

@@ -129,5 +129,6 @@ define(
     (),
     _same_shape,
     lambda v, a, m: f"torch.zeros_like({v[0]})",
+    zeros=True,
     doc='zeros shaped like the input (the NAS-Bench-201 "none" edge): zero()',
 )

@@ -458,3 +458,76 @@ def test_internal_error(run: Run, write: Write, monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setenv("ARCHLANG_DEBUG", "1")
     assert "Traceback (most recent call last)" in run("check", "net.arch").stderr
+
+
+PAIRS = """\
+network net() (x: [8]) {
+    pair = choice([1, 2], [2, 4], ["a", 3])
+    n = 3 if pair[0] == "a" else pair[0] + pair[1]
+    return x -> linear(n) -> linear(2)
+}
+"""
+
+
+def test_tuple_choices_take_set_and_print_what_set_takes(run: Run, write: Write) -> None:
+    write("pairs.arch", PAIRS)
+    shown = run("show", "pairs.arch", "--set", "net.pair=[2,4]")
+    assert shown.exit_code == 0, shown.stderr  # E502 before: a list never matched a tuple
+    assert "fixed: net.pair = [2, 4]" in shown.stdout
+    assert f"parameters: {8 * 6 + 6 + 6 * 2 + 2:,}" in shown.stdout
+    strings = run("show", "pairs.arch", "--set", 'net.pair=["a", 3]')
+    assert strings.exit_code == 0, strings.stderr
+    assert f"parameters: {8 * 3 + 3 + 3 * 2 + 2:,}" in strings.stdout
+    bad = run("show", "pairs.arch", "--set", "net.pair=[2,5]")
+    assert bad.exit_code == 1 and "error[E502]: `net.pair` = [2, 5] is not in its domain" \
+        in bad.stderr
+    # what `compile --seed` prints is what `--set` takes back, for the same network
+    for seed in range(6):
+        seeded = run("compile", "pairs.arch", "--seed", str(seed), "-o", "a.py")
+        assert seeded.exit_code == 0, seeded.stderr
+        line = next(x.strip() for x in seeded.stdout.splitlines() if "net.pair = " in x)
+        again = run("compile", "pairs.arch", "--set", line.replace(" = ", "=", 1), "-o", "b.py")
+        assert again.exit_code == 0, again.stderr
+        assert again.stdout.splitlines()[0].split("(")[1] == \
+            seeded.stdout.splitlines()[0].split("(")[1]
+
+
+REQUIRED = """\
+network net() (x: [8]) {
+    a = choice(1, 2, 3)
+    b = choice(1, 2, 3)
+    c = choice(1, 2, 3)
+    require not (a == 3 and b == 3)
+    return x -> linear(a + b + c) -> linear(2)
+}
+"""
+
+
+def test_show_counts_what_the_require_allows(run: Run, write: Write) -> None:
+    write("req.arch", REQUIRED)
+    result = run("show", "req.arch")
+    assert result.exit_code == 0, result.stderr
+    assert "space size: 24 (a `require` excludes 3 of 27)" in result.stdout
+    data = json.loads(run("show", "req.arch", "--json").stdout)
+    assert data["size"] == 24 and data["size_before_requires"] == 27
+    body = "\n".join(f"    c{i} = choice(1, 2, 3)" for i in range(8))
+    write("big.arch", f"network net() (x: [8]) {{\n{body}\n    require c0 < 3\n"
+                      "    return x -> linear(c0 + c7)\n}\n")
+    big = run("show", "big.arch")
+    assert "space size: at most 6,561 members (a `require` excludes some)" in big.stdout
+
+
+def test_compile_seed_draws_a_member_the_require_allows(run: Run, write: Write) -> None:
+    write("req.arch", REQUIRED)
+    for seed in range(30):  # seed 20 drew a = b = 3 before: E514
+        result = run("compile", "req.arch", "--seed", str(seed), "-o", "m.py")
+        assert result.exit_code == 0, result.stderr
+
+
+def test_check_says_when_a_require_excludes_every_member(run: Run, write: Write) -> None:
+    write("none.arch", REQUIRED.replace("not (a == 3 and b == 3)", "a > 5"))
+    result = run("check", "none.arch")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "none.arch:5:5: error[E518]: the `require`s of network `net` exclude every one of "
+        "its 27 members\n")

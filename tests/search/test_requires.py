@@ -93,3 +93,32 @@ def test_requires_it_cannot_decide_are_left_to_bind():
     assert space.allows({"d.width": 64})  # a computed value: checked when binding
     with pytest.raises(ArchSpaceError, match="does not hold"):
         space.bind({"d.width": 64})
+
+
+def test_the_count_and_the_seeded_sample_respect_the_requires(space):
+    # 3 * 2 * 3 = 18 assignments, of which `forbidden` rules out 5
+    every = [dict(zip(("n.k", "n.width", "n.depth"), v))
+             for v in itertools.product((3, 5, 7), (32, 64), (1, 2, 3))]
+    assert space.size == 18
+    assert space.counted == (sum(not forbidden(a) for a in every), True) == (13, True)
+    drawn = [space.sample_assignment(seed) for seed in range(60)]
+    assert not any(forbidden(a) for a in drawn)  # seeds drew forbidden members before
+    assert len({tuple(a.values()) for a in drawn}) == 13  # and still reach every allowed one
+    assert space.sample(20).assignment == space.sample(20).assignment
+
+
+def test_a_large_space_counts_an_upper_bound_that_says_so():
+    body = "\n".join(f"    c{i} = choice(1, 2, 3)" for i in range(8))
+    big = make_space(f"network n() (x: [8]) {{\n{body}\n    require c0 < 3\n"
+                     "    return x -> linear(c0 + c7)\n}")
+    assert big.counted == (3 ** 8, False)
+    assert all(big.sample_assignment(seed)["n.c0"] < 3 for seed in range(20))
+
+
+def test_a_require_that_excludes_everything_is_e518():
+    none = make_space(FORBID.replace("require depth < 3 or width == 32", "require k > 7"))
+    assert none.counted == (0, True)
+    with pytest.raises(ArchSpaceError) as info:
+        none.sample(0)
+    assert info.value.diagnostic.code == "E518"
+    assert "no member of network `n` meets its `require`s" in info.value.diagnostic.message

@@ -186,3 +186,51 @@ def test_stale_trials_are_stored_never_credited_and_rerun(tmp_path):
     store = storage.open_study("s")
     assert [t.number for t in store.trials(stale=True)] == [0, 1, 2, 3]
     assert [t.number for t in store.trials()] == [4, 5, 6, 7]
+
+
+PAIRS = """network p() (x: [4]) {
+    pair = choice([0, 1], [0, 2], [1, 2])
+    act = choice(relu(), tanh())
+    return x -> linear(8 + 3 * pair[0] + pair[1]) -> act -> linear(2)
+}"""
+
+
+def test_resume_over_tuple_choices(tmp_path):
+    # the stored trials hold JSON lists where the space holds tuples: they must still fit
+    space = make_space(PAIRS)
+    first = Counting(stop_after=3)
+    search(Storage(tmp_path / "s.db"), space, first, 6, "grid")
+    stored = Storage(tmp_path / "s.db").open_study("s").trials()
+    assert all(isinstance(t.assignment["p.pair"], list) for t in stored)  # the round trip
+    second = Counting()
+    resumed, study = search(Storage(tmp_path / "s.db"), space, second, 6, "grid")
+    assert resumed.status == "same" and resumed.dropped == []
+    assert study.stopped == "budget" and study.spent == 6
+    keys = {str(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in a.items()))
+            for a in first.calls + second.calls}
+    assert len(keys) == 6  # every member once: the stored lists are the tuples they stand for
+    t = stored[0]
+    assert space.bind(t.assignment).hash == t.hash
+
+
+@pytest.mark.slow
+def test_the_cli_resumes_a_search_over_tuple_choices(tmp_path):
+    from test_search_cli import runner
+
+    from archlang.cli import cli
+
+    path = tmp_path / "pairs.arch"
+    path.write_text("""network p() (x: [1, 8, 8]) {
+    pair = choice([1, 2], [2, 3])
+    h = x -> conv2d(pair[0] + pair[1], 3, padding = 1) -> relu()
+    return h -> global_avgpool() -> linear(10)
+}
+""", encoding="utf-8")
+    args = ["search", str(path), "--task", "digits", "--epochs", "1", "--algorithm", "grid",
+            "--out", str(tmp_path / "out"), "--quiet"]
+    first = runner().invoke(cli, [*args, "--budget", "1"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    second = runner().invoke(cli, [*args, "--budget", "2"], catch_exceptions=False)
+    assert second.exit_code == 0, second.output  # exit 1 with E502 before
+    stored = Storage(tmp_path / "out" / "study.db").open_study("pairs.p").trials()
+    assert sorted(t.assignment["p.pair"] for t in stored) == [[1, 2], [2, 3]]

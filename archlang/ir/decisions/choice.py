@@ -13,6 +13,15 @@ from archlang.ir.decisions.base import DecisionPoint, is_int, is_number, same
 _PLAIN = (str, int, float, bool, type(None))
 
 
+def _matches(value: Any, candidate: Any) -> bool:
+    """`same`, where a list matches a tuple candidate element by element: JSON (``--set``,
+    stored trials, a resumed search) has no tuples, so ``[0, 1]`` stands for ``(0, 1)``."""
+    if isinstance(candidate, tuple):
+        return isinstance(value, (list, tuple)) and len(value) == len(candidate) and all(
+            _matches(v, c) for v, c in zip(value, candidate))
+    return same(value, candidate)
+
+
 @dataclass(frozen=True)
 class _Choice(DecisionPoint):
     """What both choices share: candidates with source labels, one picked uniformly."""
@@ -79,6 +88,12 @@ class ValueChoice(_Choice):
     >>> d = ValueChoice("w", labels=("16", "32"), values=(16, 32))
     >>> d.contains(32), d.contains(32.0), d.contains(True), d.describe()
     (True, False, False, 'choice(16, 32)')
+
+    A list (JSON's spelling) matches a tuple candidate, and `normalize` gives the tuple:
+
+    >>> p = ValueChoice("p", labels=("[0, 1]", "[0, 2]"), values=((0, 1), (0, 2)))
+    >>> p.contains([0, 2]), p.normalize([0, 2]), p.contains([0, 3]), p.contains((0, 1))
+    (True, (0, 2), False, True)
     """
 
     values: tuple[Any, ...] = ()
@@ -91,17 +106,17 @@ class ValueChoice(_Choice):
         yield from self.values
 
     def contains(self, value: Any) -> bool:
-        return any(same(value, v) for v in self.values)
+        return any(_matches(value, v) for v in self.values)
 
     def normalize(self, value: Any) -> Any:
         for v in self.values:
-            if same(value, v):
+            if _matches(value, v):
                 return v
         return value
 
     def index_of(self, value: Any) -> int:
         for i, v in enumerate(self.values):
-            if same(value, v):
+            if _matches(value, v):
                 return i
         raise ValueError(value)
 
