@@ -49,8 +49,8 @@ HYPER = ("choice", "int", "float", "subset")
 #: parameter types (archlang.syntax.ast.PARAM_TYPES) and input dtypes
 TYPES = ("int", "float", "bool", "str", "list", "layer", "tensor", "any", "long")
 #: archlang.ir.builtins.BUILTINS
-BUILTINS = ("channels", "shape", "len", "range", "min", "max", "sum", "abs", "round", "floor", "ceil",
-            "make_divisible")
+BUILTINS = ("channels", "shape", "len", "range", "min", "max", "sum", "abs", "round", "floor",
+            "ceil", "make_divisible")
 
 _IDENT = r"[A-Za-z_][A-Za-z_0-9]*"
 

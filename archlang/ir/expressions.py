@@ -236,6 +236,12 @@ class Expressions(WalkState):
         raise ArchTypeError(f"{type_name(v)} has no attribute `{e.name}`", e.span,
                             hint="tensors have `.shape` and `.channels`", code="E318")
 
+    def _starred(self, e: A.Starred, scope: Scope, frame: Frame, hint: str | None) -> Any:
+        raise ArchTypeError("`*list` spreads a list only into the arguments of `choice`, "
+                            "`subset` and builtins such as `max`", e.span,
+                            hint="pass the list itself, or its items one by one",
+                            code="E303")
+
     def _literal(self, e: Any, scope: Scope, frame: Frame, hint: str | None) -> Any:
         return None if isinstance(e, A.NoneLit) else e.value
 
@@ -286,7 +292,8 @@ _EVAL: dict[type, Any] = {
     A.Pipe: Expressions._pipe, A.CondExpr: Expressions._cond_expr,
     A.BoolOp: Expressions._bool_op, A.Not: Expressions._not, A.Compare: Expressions._compare,
     A.BinOp: Expressions._binop, A.Neg: Expressions._neg, A.Index: Expressions._index,
-    A.Slice: Expressions._slice, A.Attribute: Expressions._attribute, A.IntLit: Expressions._literal,
+    A.Slice: Expressions._slice, A.Attribute: Expressions._attribute,
+    A.Starred: Expressions._starred, A.IntLit: Expressions._literal,
     A.FloatLit: Expressions._literal, A.StrLit: Expressions._literal,
     A.BoolLit: Expressions._literal, A.NoneLit: Expressions._literal,
     A.ListLit: Expressions._sequence, A.TupleLit: Expressions._sequence,
