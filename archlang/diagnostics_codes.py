@@ -63,6 +63,8 @@ _ENTRIES = [
               "expected.", "repeat = 3"),
     ErrorCode("E111", "integer literal too long", "An integer has more digits than archlang "
               "converts."),
+    ErrorCode("E112", "unpacking into a non-name", "The left of `(a, b) = ...` must be names "
+              "only.", "network n() (x: [1, 8, 8]) {\n    (a, 1) = (x, x)\n    return a\n}"),
     # ------------------------------------------------------------ E2xx names and imports
     ErrorCode("E200", "name error", "A problem with a name, without a code of its own (a "
               "fallback)."),
@@ -123,6 +125,16 @@ _ENTRIES = [
               "even kernel where odd is needed, a negative size, ...)."),
     ErrorCode("E320", "wrong number of input tensors", "An op or block gets more or fewer "
               "input tensors than it takes."),
+    ErrorCode("E321", "copy index outside its repeat", "The name given by `repeat(n) as i` "
+              "exists only inside that repeat's body.",
+              "network n() (x: [1, 8, 8]) {\n    h = x -> repeat(2) as i { relu() }\n"
+              "    return h -> conv2d(i + 1, 3)\n}"),
+    ErrorCode("E322", "choice over one list", "`choice(xs)` with one list argument would be a "
+              "choice with a single candidate; `choice(*xs)` chooses among the list's items.",
+              "OPS = [1, 2]\nnetwork n() (x: [1, 8, 8]) {\n    return x -> conv2d(choice(OPS), 3)"
+              "\n}"),
+    ErrorCode("E323", "cannot unpack", "`(a, b) = value` needs a list or tuple of exactly as "
+              "many items as names."),
     # ------------------------------------------------------------ E4xx shapes
     ErrorCode("E400", "shape error", "A problem with a tensor shape, without a code of its own "
               "(a fallback)."),

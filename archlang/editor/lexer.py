@@ -42,15 +42,15 @@ __all__ = ["ArchLexer"]
 #: reserved words of grammar/archlang.lark
 DECLARATIONS = ("block", "network")
 KEYWORDS = ("import", "return", "for", "in", "if", "elif", "else", "and", "or", "not", "repeat",
-            "require")
+            "require", "as")
 CONSTANTS = ("true", "false", "none")
 #: the hyper primitives: the open places of a space (archlang.syntax.ast.HYPER_NAMES)
 HYPER = ("choice", "int", "float", "subset")
 #: parameter types (archlang.syntax.ast.PARAM_TYPES) and input dtypes
 TYPES = ("int", "float", "bool", "str", "list", "layer", "tensor", "any", "long")
 #: archlang.ir.builtins.BUILTINS
-BUILTINS = ("channels", "shape", "len", "range", "min", "max", "abs", "round", "floor", "ceil",
-            "make_divisible")
+BUILTINS = ("channels", "shape", "len", "range", "min", "max", "sum", "abs", "round", "floor",
+            "ceil", "make_divisible")
 
 _IDENT = r"[A-Za-z_][A-Za-z_0-9]*"
 

@@ -142,7 +142,8 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
         elab.record_instance(layer.origin, layer.call, child, block, scope)
     with elab.in_block(block.name, layer.span):
         result = elab.exec_body(block.body, child, Frame(env, current), block.span)
-    if not isinstance(result, Tensor):
+    if not (isinstance(result, Tensor) or isinstance(result, tuple) and result and all(
+            isinstance(t, Tensor) for t in result)):
         raise ArchTypeError(f"block `{block.name}` must return a tensor, but returns "
                             f"{type_name(result)}", block.span, code="E307")
     return result
@@ -166,12 +167,14 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
         elab.record_at(layer.origin[0], layer.node, [c.path for c in copies],
                        layer.origin[1], scope)
     value = inputs
+    index = layer.node.index
     for i, copy in enumerate(copies):
-        value = elab.exec_body(layer.node.body, copy, Frame(Env(layer.env), value), layer.span)
+        env = Env(layer.env, {index: i} if index is not None else None)
+        value = elab.exec_body(layer.node.body, copy, Frame(env, value), layer.span)
         if elab.observer is not None:
             elab.observer.repeat_copied(layer.node, i, value)
         if isinstance(count, Unknown):
-            value = SHADOW
+            value = (SHADOW,) * len(value) if isinstance(value, tuple) else SHADOW
     return value
 
 

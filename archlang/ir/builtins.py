@@ -62,6 +62,14 @@ def _len(v: Any) -> int:
     return len(v)
 
 
+def _sum(v: Any) -> Any:
+    """The sum of a list of numbers (of tensors: the `add` op, in ir/expressions.py)."""
+    if not isinstance(v, tuple) or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+        raise BuiltinError(f"`sum` expects a list of numbers or of tensors, but got {v!r}")
+    return sum(v)
+
+
 def _minmax(fn: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any) -> Any:
         items = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
@@ -80,6 +88,7 @@ BUILTINS: dict[str, tuple[Callable[..., Any], int, int, bool]] = {
     "range": (_range, 1, 3, False),
     "min": (_minmax(min), 1, 64, False),
     "max": (_minmax(max), 1, 64, False),
+    "sum": (_sum, 1, 1, False),
     "abs": (abs, 1, 1, False),
     "round": (round, 1, 2, False),
     "floor": (math.floor, 1, 1, False),

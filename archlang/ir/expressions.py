@@ -23,6 +23,7 @@ from archlang.ir.values import (
     Layer,
     OpLayer,
     Tensor,
+    Unknown,
     is_unknown,
     type_name,
     unknown_of,
@@ -52,6 +53,7 @@ class Expressions(WalkState):
         except KeyError:
             value = self.program.lookup_global(frame.env, e.id)
             if value is None:
+                _not_a_copy_index(self, e, frame)
                 raise ArchNameError(f"unknown name `{e.id}`", e.span,
                                     hint=Suggest(frame.env.names()).hint(e.id),
                                     code="E201") from None
@@ -96,7 +98,22 @@ class Expressions(WalkState):
         if e.kwargs:
             raise ArchTypeError(f"`{e.func}` takes no keyword arguments", e.kwargs[0].span,
                                 code="E303")
-        args = [self.eval(a, scope, frame) for a in e.args]
+        args: list[Any] = []
+        for a in e.args:
+            if isinstance(a, A.Starred):
+                items = self.eval(a.value, scope, frame)
+                if not isinstance(items, tuple):
+                    raise ArchTypeError(f"`*` expects a list, but got {type_name(items)}",
+                                        a.span, code="E313")
+                args.extend(items)
+            else:
+                args.append(self.eval(a, scope, frame))
+        if e.func == "sum" and len(args) == 1 and isinstance(args[0], tuple) and args[0] and \
+                all(isinstance(t, Tensor) for t in args[0]):
+            spec = get_op("add")
+            assert spec is not None
+            layer = OpLayer(e.span, scope.label("add"), spec=spec, attrs={})
+            return _apply.apply_layer(self, layer, args[0], scope, e.span)
         try:
             return call_builtin(e.func, args)
         except BuiltinError as exc:
@@ -162,7 +179,7 @@ class Expressions(WalkState):
         a, b = self.eval(e.left, scope, frame), self.eval(e.right, scope, frame)
         if isinstance(a, Tensor) or isinstance(b, Tensor):
             return _apply.tensor_binop(self, e, a, b, scope)
-        if is_unknown(a) or is_unknown(b):
+        if _open(a) or _open(b):
             return unknown_of(a, b)
         _check_size(e, a, b)
         try:
@@ -187,15 +204,30 @@ class Expressions(WalkState):
 
     def _index(self, e: A.Index, scope: Scope, frame: Frame, hint: str | None) -> Any:
         v, i = self.eval(e.value, scope, frame), self.eval(e.index, scope, frame)
-        if is_unknown(v) or is_unknown(i):
+        if _open(v) or is_unknown(i):
             return unknown_of(v, i)
         if not isinstance(v, (tuple, str)) or isinstance(i, bool) or not isinstance(i, int):
             raise ArchTypeError(f"cannot index {type_name(v)} with {type_name(i)}", e.span,
                                 code="E315")
         if not -len(v) <= i < len(v):
             raise ArchTypeError(f"index {i} is out of range for a list of {len(v)}", e.span,
+                                hint=f"valid indices are 0 to {len(v) - 1} (or -{len(v)} "
+                                     f"to -1 from the end)" if v else "the list is empty",
                                 code="E317")
         return v[i]
+
+    def _slice(self, e: A.Slice, scope: Scope, frame: Frame, hint: str | None) -> Any:
+        v = self.eval(e.value, scope, frame)
+        bounds = [None if b is None else self.eval(b, scope, frame) for b in (e.lower, e.upper)]
+        if _open(v) or any(is_unknown(b) for b in bounds):
+            return unknown_of(v, *bounds)
+        if not isinstance(v, (tuple, str)) or not all(
+                b is None or isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+            raise ArchTypeError(f"cannot slice {type_name(v)} with "
+                                f"{' and '.join(type_name(b) for b in bounds)}", e.span,
+                                hint="slices take int bounds: `states[:i]`, `xs[1:]`",
+                                code="E315")
+        return v[bounds[0]:bounds[1]]
 
     def _attribute(self, e: A.Attribute, scope: Scope, frame: Frame, hint: str | None) -> Any:
         v = self.eval(e.value, scope, frame)
@@ -204,11 +236,37 @@ class Expressions(WalkState):
         raise ArchTypeError(f"{type_name(v)} has no attribute `{e.name}`", e.span,
                             hint="tensors have `.shape` and `.channels`", code="E318")
 
+    def _starred(self, e: A.Starred, scope: Scope, frame: Frame, hint: str | None) -> Any:
+        raise ArchTypeError("`*list` spreads a list only into the arguments of `choice`, "
+                            "`subset` and builtins such as `max`", e.span,
+                            hint="pass the list itself, or its items one by one",
+                            code="E303")
+
     def _literal(self, e: Any, scope: Scope, frame: Frame, hint: str | None) -> Any:
         return None if isinstance(e, A.NoneLit) else e.value
 
     def _sequence(self, e: Any, scope: Scope, frame: Frame, hint: str | None) -> Any:
         return tuple(self.eval(x, scope, frame) for x in e.items)
+
+
+def _not_a_copy_index(elab: Expressions, e: A.Name, frame: Frame) -> None:
+    """An unknown name that a `repeat(...) as name` of this module declares: E321."""
+    mod = elab.program._module_for_env(frame.env)
+    if mod is None:
+        return
+    for node in A.walk(mod.tree):
+        if isinstance(node, A.Repeat) and node.index == e.id:
+            raise ArchNameError(f"`{e.id}` is the copy index of a `repeat`, and exists only "
+                                "inside its body", e.span,
+                                hint=f"use `{e.id}` between the braces of `repeat(...) as "
+                                     f"{e.id} {{ ... }}`", code="E321",
+                                notes=[f"the repeat is at {node.span}"])
+
+
+def _open(v: Any) -> bool:
+    """`v` is a value whose structure depends on decisions. A list is never open: its
+    length is known, even where its elements are symbolic tensors or decisions."""
+    return isinstance(v, Unknown) or isinstance(v, Tensor) and v.node is None
 
 
 def _check_size(e: A.BinOp, a: Any, b: Any) -> None:
@@ -234,7 +292,8 @@ _EVAL: dict[type, Any] = {
     A.Pipe: Expressions._pipe, A.CondExpr: Expressions._cond_expr,
     A.BoolOp: Expressions._bool_op, A.Not: Expressions._not, A.Compare: Expressions._compare,
     A.BinOp: Expressions._binop, A.Neg: Expressions._neg, A.Index: Expressions._index,
-    A.Attribute: Expressions._attribute, A.IntLit: Expressions._literal,
+    A.Slice: Expressions._slice, A.Attribute: Expressions._attribute,
+    A.Starred: Expressions._starred, A.IntLit: Expressions._literal,
     A.FloatLit: Expressions._literal, A.StrLit: Expressions._literal,
     A.BoolLit: Expressions._literal, A.NoneLit: Expressions._literal,
     A.ListLit: Expressions._sequence, A.TupleLit: Expressions._sequence,

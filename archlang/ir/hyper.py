@@ -23,7 +23,15 @@ from archlang.ir.decisions import (
     ValueChoice,
 )
 from archlang.ir.scope import Scope
-from archlang.ir.values import SHADOW, ChoiceLayer, Layer, RepeatLayer, Tensor, Unknown
+from archlang.ir.values import (
+    SHADOW,
+    ChoiceLayer,
+    Layer,
+    RepeatLayer,
+    Tensor,
+    Unknown,
+    type_name,
+)
 from archlang.syntax import ast as A
 from archlang.syntax.literals import value_text
 
@@ -67,11 +75,57 @@ def decide(elab: Elaborator, d: DecisionPoint, scope: Scope) -> Any:
 # ---------------------------------------------------------------- choice
 
 
+def expand_candidates(elab: Elaborator, e: A.Call, args: tuple[A.Expr, ...], scope: Scope,
+                      frame: Frame) -> tuple[A.Expr, ...]:
+    """The candidates of a `choice` or `subset`, one expression each: ``*xs`` becomes
+    ``xs[0], xs[1], ...``, and so does a single list of tensors (``choice(states[:i])``).
+    A single list of values is refused: it would be a choice with one candidate."""
+    out: list[A.Expr] = []
+    for a in args:
+        if not isinstance(a, A.Starred):
+            out.append(a)
+        elif isinstance(a.value, (A.ListLit, A.TupleLit)):
+            out.extend(a.value.items)
+        else:
+            out.extend(_items_of(elab, a.value, a.span, scope, frame))
+    if len(args) == 1 and not isinstance(args[0], A.Starred) and _is_pure(args[0]):
+        value = elab.eval(args[0], scope, frame)
+        if isinstance(value, tuple) and value and (
+                e.func == "subset" or all(isinstance(v, Tensor) for v in value)):
+            return _items_of(elab, args[0], args[0].span, scope, frame)
+        if isinstance(value, tuple) and e.func == "choice":
+            from archlang.syntax.format import format_expr
+
+            text = format_expr(args[0])
+            raise ArchSpaceError(
+                f"`choice({text})` has a single candidate, the list itself", args[0].span,
+                hint=f"write `choice(*{text})` to choose one of its {len(value)} items",
+                code="E322")
+    return tuple(out)
+
+
+def _items_of(elab: Elaborator, xs: A.Expr, span: Any, scope: Scope,
+              frame: Frame) -> tuple[A.Expr, ...]:
+    """``xs[0], xs[1], ...`` for a list expression that declares nothing."""
+    if not _is_pure(xs):
+        raise ArchSpaceError("`*` in a `choice` or `subset` needs a list that declares "
+                             "nothing: a name, a slice or a list literal", span,
+                             hint="bind the list to a name first: `ops = [...]`", code="E503")
+    value = elab.eval(xs, scope, frame)
+    if not isinstance(value, tuple):
+        raise ArchTypeError(f"`*` expects a list, but got {type_name(value)}", span,
+                            code="E503")
+    base = xs.value if isinstance(xs, A.Slice) and xs.lower is None else xs
+    return tuple(A.Index(base, A.IntLit(j), span=xs.span) for j in range(len(value)))
+
+
 def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
             label: str) -> Any:
     if e.kwargs:
         raise ArchTypeError("`choice` takes no keyword arguments", e.kwargs[0].span,
                             code="E303")
+    orig, e = e, A.Call(e.func, expand_candidates(elab, e, e.args, scope, frame), span=e.span,
+                        name_span=e.name_span)
     if not e.args:
         raise ArchTypeError("`choice` needs at least one candidate", e.span, code="E503")
     if all(_is_pure(a) for a in e.args):
@@ -82,14 +136,14 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
                                    values=tuple(values), cond=scope.cond, span=e.span)
             value = decide(elab, values_d, scope)
             if not isinstance(value, Unknown):
-                elab.record(scope, e, e.args[values_d.index_of(value)])
+                elab.record(scope, orig, e.args[values_d.index_of(value)])
             return value
     d = CandidateChoice(key, labels=tuple(_expr_label(a) for a in e.args),
                         cond=scope.cond, span=e.span)
     chosen = decide(elab, d, scope)
     chosen = None if isinstance(chosen, Unknown) else chosen
     if chosen is not None:
-        elab.record(scope, e, e.args[chosen])
+        elab.record(scope, orig, e.args[chosen])
     candidates = [elab.eval(a, scope.under((key, frozenset({i})), chosen == i), frame)
                   for i, a in enumerate(e.args)]
     kinds = {_kind(c) for c in candidates}
@@ -168,10 +222,12 @@ def _subset(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str) -
         raise ArchTypeError("`subset(k, a, b, ...)` takes a count and its candidates", e.span,
                             code="E503")
     k = elab.eval(e.args[0], scope, frame)
-    cands = e.args[1:]
+    cands = expand_candidates(elab, e, e.args[1:], scope, frame)
     if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= len(cands):
         raise ArchSpaceError(f"`subset` picks k of {len(cands)} candidates, so 1 <= k <= "
                              f"{len(cands)} must hold, but got k={k!r}", e.args[0].span,
+                             hint=f"pick at most {len(cands)}, or give it more candidates"
+                             if isinstance(k, int) and k > len(cands) else None,
                              code="E503")
     if len(cands) > MAX_SUBSET:
         raise ArchLimitError(f"`subset` has more than {MAX_SUBSET} candidates", e.span,
@@ -250,6 +306,8 @@ def _is_pure(e: A.Expr) -> bool:
         return _is_pure(e.operand)
     if isinstance(e, A.Index):
         return _is_pure(e.value) and _is_pure(e.index)
+    if isinstance(e, A.Slice):
+        return _is_pure(e.value) and all(b is None or _is_pure(b) for b in (e.lower, e.upper))
     if isinstance(e, A.Attribute):
         return _is_pure(e.value)
     if isinstance(e, A.CondExpr):

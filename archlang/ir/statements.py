@@ -52,6 +52,8 @@ class Statements(WalkState):
                 self.observer.assigned(stmt, value)
             if isinstance(value, Tensor):
                 frame.current = value
+        elif isinstance(stmt, A.Unpack):
+            self._unpack(stmt, scope, frame)
         elif isinstance(stmt, A.ExprStmt):
             value = self.eval(stmt.expr, scope, frame)
             frame.current = self._feed(value, frame, scope, stmt.expr)
@@ -67,6 +69,25 @@ class Statements(WalkState):
         elif isinstance(stmt, A.Require):
             self._require(stmt, scope, frame)
         return None
+
+    def _unpack(self, stmt: A.Unpack, scope: Scope, frame: Frame) -> None:
+        """``(a, b) = value``: one name per item; a symbolic value gives symbolic items."""
+        value = self.eval(stmt.value, scope, frame)
+        n = len(stmt.names)
+        if value is SHADOW or (isinstance(value, Tensor) and value.node is None):
+            value = (SHADOW,) * n
+        elif is_unknown(value) and not isinstance(value, tuple):
+            value = (unknown_of(value),) * n
+        if not isinstance(value, tuple) or len(value) != n:
+            got = f"{len(value)} items" if isinstance(value, tuple) else type_name(value)
+            raise ArchTypeError(f"cannot unpack {got} into {n} names ({', '.join(stmt.names)})",
+                                stmt.value.span, hint=f"the right side must give exactly {n} "
+                                "values, e.g. a block that ends with `return (a, b)`",
+                                code="E323")
+        for name, v in zip(stmt.names, value):
+            frame.env.vars[name] = v
+        if all(isinstance(v, Tensor) for v in value):
+            frame.current = value[-1]
 
     def _require(self, stmt: A.Require, scope: Scope, frame: Frame) -> None:
         """Check a constraint now, or at the end when it reads `params` or `flops`."""
@@ -130,7 +151,7 @@ class Statements(WalkState):
 
     def _run_for(self, stmt: A.For, scope: Scope, frame: Frame) -> tuple[Any] | None:
         items = self.eval(stmt.iterable, scope, frame)
-        if is_unknown(items):
+        if not isinstance(items, tuple) and is_unknown(items):
             raise ArchSpaceError("a `for` loop cannot run over a decision", stmt.iterable.span,
                                  hint="use `repeat(n) { ... }` for a searched number of copies",
                                  code="E506")

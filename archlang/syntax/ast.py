@@ -99,11 +99,23 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Starred:
+    """``*xs`` in a call's arguments: the items of the list `xs`, one argument each."""
+
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Repeat:
-    """``repeat(n) { body }``: n sequential copies of body, each with its own decisions."""
+    """``repeat(n) { body }``: n sequential copies of body, each with its own decisions.
+
+    ``repeat(n) as i { body }`` names the copy index: `i` is 0, 1, ... inside copy 0, 1, ...
+    """
 
     count: Expr
     body: tuple[Stmt, ...]
+    index: str | None = None
     span: Span = _span()
 
 
@@ -167,6 +179,16 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """``xs[lo:hi]``: the items of a list from `lo` (default 0) up to `hi` (default the end)."""
+
+    value: Expr
+    lower: Expr | None = None
+    upper: Expr | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class Attribute:
     value: Expr
     name: str
@@ -175,7 +197,7 @@ class Attribute:
 
 Expr = Union[
     Name, IntLit, FloatLit, StrLit, BoolLit, NoneLit, ListLit, TupleLit, Call, Repeat, Pipe,
-    CondExpr, BoolOp, Not, Compare, BinOp, Neg, Index, Attribute,
+    CondExpr, BoolOp, Not, Compare, BinOp, Neg, Index, Slice, Attribute, Starred,
 ]
 
 # ---------------------------------------------------------------- statements
@@ -184,6 +206,15 @@ Expr = Union[
 @dataclass(frozen=True)
 class Assign:
     name: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unpack:
+    """``(a, b) = expr``: the tensors (or values) of a tuple, one name each."""
+
+    names: tuple[str, ...]
     value: Expr
     span: Span = _span()
 
@@ -227,7 +258,7 @@ class Require:
     span: Span = _span()
 
 
-Stmt = Union[Assign, ExprStmt, Return, For, If, Require]
+Stmt = Union[Assign, Unpack, ExprStmt, Return, For, If, Require]
 
 # ---------------------------------------------------------------- module items
 
@@ -315,8 +346,9 @@ _NOT_CHILDREN = frozenset({"span", "name_span", "comments"})
 
 #: every class of the tree (`Comment` is not a node: it sits beside the tree, in `Module`)
 NODE_TYPES: tuple[type, ...] = (
-    Name, IntLit, FloatLit, StrLit, BoolLit, NoneLit, ListLit, TupleLit, Kwarg, Call, Repeat,
-    Pipe, CondExpr, BoolOp, Not, Compare, BinOp, Neg, Index, Attribute, Assign, ExprStmt,
+    Name, IntLit, FloatLit, StrLit, BoolLit, NoneLit, ListLit, TupleLit, Kwarg, Starred, Call,
+    Repeat, Pipe, CondExpr, BoolOp, Not, Compare, BinOp, Neg, Index, Slice, Attribute, Assign,
+    Unpack, ExprStmt,
     Return, For, If, Require, Param, Input, BlockDef, NetworkDef, Import, ConstDef, Module,
 )
 

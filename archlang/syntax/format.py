@@ -74,7 +74,7 @@ def _prec(e: Any) -> int:
     if isinstance(e, (A.IntLit, A.FloatLit)):
         return 8 if _is_negative(e) else 11
     simple = {A.Pipe: 0, A.CondExpr: 1, A.Not: 4, A.Compare: 5, A.Neg: 8, A.Index: 10,
-              A.Attribute: 10}
+              A.Slice: 10, A.Attribute: 10}
     return simple.get(type(e), 11)
 
 
@@ -98,6 +98,12 @@ def _parts(e: Any) -> list[Any] | None:
         return ["-", (e.operand, 11 if nested else 8, False)]
     if isinstance(e, A.Index):
         return [(e.value, 10, False), "[", (e.index, 0, True), "]"]
+    if isinstance(e, A.Slice):
+        lower = [(e.lower, 0, True)] if e.lower is not None else []
+        upper = [(e.upper, 0, True)] if e.upper is not None else []
+        return [(e.value, 10, False), "[", *lower, ":", *upper, "]"]
+    if isinstance(e, A.Starred):
+        return ["*", (e.value, 0, True)]
     if isinstance(e, A.Attribute):
         numeric = isinstance(e.value, (A.IntLit, A.FloatLit))  # `1.x` would lex as `1.` `x`
         return [(e.value, 12 if numeric else 10, False), "." + e.name]
@@ -201,6 +207,9 @@ class _Printer:
     def stmt(self, s: Any, ind: str, br: bool) -> str:
         if isinstance(s, A.Assign):
             return self._prefixed(f"{s.name} = ", s.value, ind, br)
+        if isinstance(s, A.Unpack):
+            names = ", ".join(s.names) + ("," if len(s.names) == 1 else "")
+            return self._prefixed(f"({names}) = ", s.value, ind, br)
         if isinstance(s, A.ExprStmt):
             return self.expr(s.expr, 0, len(ind), ind, br)
         if isinstance(s, (A.Return, A.Require)):
@@ -307,6 +316,8 @@ class _Printer:
         if not self.pool.frozen and br and self._fits(e, col):
             return self.flat(e)
         head = "repeat(" + self.expr(e.count, 0, col + 7, ind, True) + ") "
+        if e.index is not None:
+            head += f"as {e.index} "
         return head + self.body(e.body, self._region(end(e.count), e.body), ind, br)
 
     def _atom(self, e: Any) -> str:

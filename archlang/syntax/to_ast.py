@@ -93,6 +93,16 @@ class ToAst(Transformer):  # type: ignore[type-arg]
     def assign(self, meta: Any, c: list[Any]) -> A.Assign:
         return A.Assign(str(c[0]), c[1], span=self._span(meta))
 
+    @v_args(meta=True)
+    def unpack(self, meta: Any, c: list[Any]) -> A.Unpack:
+        *targets, value = [x for x in c if x is not None]
+        for t in targets:
+            if not isinstance(t, A.Name):
+                raise ArchSyntaxError("only names can be assigned to", _expr_span(t),
+                                      hint="unpack into names: `(a, b) = cell(...)`",
+                                      code="E112")
+        return A.Unpack(tuple(t.id for t in targets), value, span=self._span(meta))
+
     def name_target(self, c: list[Any]) -> tuple[str, ...]:
         return (str(c[0]),)
 
@@ -173,6 +183,14 @@ class ToAst(Transformer):  # type: ignore[type-arg]
         return A.Index(c[0], c[1], span=self._span(meta))
 
     @v_args(meta=True)
+    def slice(self, meta: Any, c: list[Any]) -> A.Slice:
+        return A.Slice(c[0], c[1], c[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def starred(self, meta: Any, c: list[Any]) -> A.Starred:
+        return A.Starred(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
     def attribute(self, meta: Any, c: list[Any]) -> A.Attribute:
         return A.Attribute(c[0], str(c[1]), span=self._span(meta))
 
@@ -209,7 +227,8 @@ class ToAst(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def repeat(self, meta: Any, c: list[Any]) -> A.Repeat:
-        return A.Repeat(c[0], c[1], span=self._span(meta))
+        index = None if c[1] is None else str(c[1])
+        return A.Repeat(c[0], c[2], index, span=self._span(meta))
 
     @v_args(meta=True)
     def int_lit(self, meta: Any, c: list[Any]) -> A.IntLit:

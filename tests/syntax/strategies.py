@@ -90,6 +90,7 @@ def _pipe(stages: list[Any]) -> A.Pipe:
 def _stmt(e: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(
         _build(A.Assign, _names, e),
+        _build(A.Unpack, st.lists(_names, min_size=1, max_size=3).map(tuple), e),
         _build(A.ExprStmt, e),
         _build(A.Return, e),
         _build(A.Require, e),
@@ -106,12 +107,13 @@ def _extend(sub: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         _build(A.BinOp, st.sampled_from(_OPS), sub, sub),
         sub.map(_neg),
         _build(A.Index, sub, sub),
+        _build(A.Slice, sub, st.none() | sub, st.none() | sub),
         _build(A.Attribute, sub, _names),
-        _build(_call, _names, st.lists(sub, max_size=3),
+        _build(_call, _names, st.lists(sub | sub.map(A.Starred), max_size=3),
                st.dictionaries(_names, sub, max_size=2)),
         st.lists(sub, max_size=4).map(lambda xs: A.ListLit(tuple(xs))),
         st.lists(sub, min_size=1, max_size=3).map(lambda xs: A.TupleLit(tuple(xs))),
-        _build(A.Repeat, sub, st.lists(_stmt(sub), max_size=2).map(tuple)),
+        _build(A.Repeat, sub, st.lists(_stmt(sub), max_size=2).map(tuple), st.none() | _names),
     )
 
 
