@@ -89,3 +89,13 @@ def show_assignment(assignment: dict[str, Any], limit: int = MAX_SHOWN) -> str:
     if len(items) > limit:
         items = items[:limit] + [f"and {len(items) - limit} more"]
     return ", ".join(items) if items else "no decisions"
+
+
+def metric_text(value: Any) -> str:
+    """A metric in a table: ints with separators, floats to 4 places, text as it is, ``-``
+    for a missing one."""
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

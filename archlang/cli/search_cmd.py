@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang import humanize
 from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
 from archlang.report.results import write_results
@@ -370,8 +371,8 @@ class _Reporter:
         score = study.score(trial) if trial.duplicate_of is None else None
         if score is not None and (self.best is None or score > self.best[0]):
             self.best = (score, trial)
-        shown = (f"{study.objective} {_fmt(self.best[1].metrics[study.objective])}"
-                 if self.best is not None else "-")
+        best = self.best[1].metrics[study.objective] if self.best is not None else None
+        shown = f"{study.objective} {humanize.metric_text(best)}" if self.best is not None else "-"
         self.done += trial.counted
         self.progress.update(self.task_id, completed=self.done, best=shown)
         if not self.bar and not self.quiet:
@@ -389,7 +390,7 @@ def _trial_line(trial: Trial, study: Study, done: int, budget: int) -> str:
     if not trial.ok:
         return f"{head} failed: {first}"
     names = list(dict.fromkeys([*(o.name for o in study.objectives), "params"]))
-    shown = "  ".join(f"{m} {_fmt(trial.metrics.get(m))}" for m in names)
+    shown = "  ".join(f"{m} {humanize.metric_text(trial.metrics.get(m))}" for m in names)
     return f"{head} {shown}  {trial.seconds:.1f}s"
 
 
@@ -417,20 +418,11 @@ def _summarize(console: Console, space: Any, study: Study, seconds: float) -> No
         table.add_column(SHOWN.get(m, m), justify="right")
     table.add_column("decisions", overflow="fold")
     for t in rows:
-        table.add_row(str(t.number), *(_fmt(t.metrics.get(m)) for m in metrics),
+        table.add_row(str(t.number), *(humanize.metric_text(t.metrics.get(m)) for m in metrics),
                       Text(short_assignment(space, t.assignment)))
     console.print(table)
     if study.stopped and study.stopped != "budget":
         console.print(f"stopped early: {study.stopped}", markup=False, highlight=False)
-
-
-def _fmt(value: Any) -> str:
-    """A metric for the table: ints with separators, floats to 4 places, text as it is."""
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def _exit_code(study: Study, err: Console) -> int:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang import humanize
+
 if TYPE_CHECKING:
     from archlang.search.storage import Storage, StudyStore
     from archlang.search.study import Trial
@@ -109,10 +111,10 @@ def _print_trials(store: StudyStore, as_json: bool) -> None:
     table.add_column("decisions", overflow="fold")
     table.add_column("note", overflow="fold", ratio=1)
     for t in trials:
-        table.add_row(str(t.number), t.state, *(_fmt(t.metrics.get(m)) for m in metrics),
+        table.add_row(str(t.number), t.state, *(_cell(t, m) for m in metrics),
                       Text(short(t.assignment)), Text(_note(t)))
     for t in stale:
-        table.add_row(str(t.number), "stale", *(_fmt(t.metrics.get(m)) for m in metrics),
+        table.add_row(str(t.number), "stale", *(_cell(t, m) for m in metrics),
                       Text(short(t.assignment)),
                       Text(f"was {t.state}; an edit changed its network: not credited"))
     Console().print(table)
@@ -126,14 +128,6 @@ def _note(t: Trial) -> str:
     return error_line(t.error) if t.error and t.state != "complete" else ""
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
-
-
 def _shortener(store: StudyStore) -> Any:
     """``short(assignment)``: with labels when the study's space can be loaded unchanged."""
     from archlang.search.export import short_assignment
@@ -145,3 +139,7 @@ def _shortener(store: StudyStore) -> Any:
     prefix = f"{store.field('network')}."
     return lambda a: " ".join(f"{k.removeprefix(prefix)}={json.dumps(v)}"
                               for k, v in a.items())
+
+
+def _cell(trial: Trial, metric: str) -> str:
+    return humanize.metric_text(trial.metrics.get(metric))

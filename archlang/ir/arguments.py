@@ -6,6 +6,7 @@ A decision written directly as an argument gets the key ``<instance>.<param>``:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchTypeError, Suggest
@@ -84,6 +85,38 @@ def _check_op_args(
     return out
 
 
+def _ANY(v: Any) -> bool:
+    return True
+
+
+def _int_or_unknown(v: Any) -> bool:
+    return _is_int(v) or isinstance(v, Unknown)
+
+
+#: the value types an op parameter and a block parameter both name
+_SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {
+    "int": lambda v: _is_int(v),  # defined below
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "bool": lambda v: isinstance(v, bool),
+    "str": lambda v: isinstance(v, str),
+}
+#: an op parameter's kind -> the check of a value (built once, not per argument)
+_OP_KINDS: dict[str, Callable[[Any], bool]] = {
+    **_SCALAR_TYPES,
+    "ints": lambda v: _is_int(v) or (isinstance(v, tuple) and bool(v)
+                                     and all(_int_or_unknown(x) for x in v)),
+    "shape": lambda v: isinstance(v, tuple) and all(_int_or_unknown(x) for x in v),
+    "any": _ANY,
+}
+#: a block parameter's declared type -> the check of an argument
+_BLOCK_TYPES: dict[str, Callable[[Any], bool]] = {
+    **_SCALAR_TYPES,
+    "list": lambda v: isinstance(v, tuple),
+    "layer": lambda v: isinstance(v, Layer),
+    "tensor": lambda v: isinstance(v, Tensor),
+}
+
+
 def check_kind(value: Any, kind: str, name: str, span: Span) -> Any:
     """Check (and normalise) a value against an op parameter kind; unknowns pass."""
     if isinstance(value, Unknown):
@@ -92,20 +125,7 @@ def check_kind(value: Any, kind: str, name: str, span: Span) -> Any:
     kind = kind.rstrip("?")
     if value is None and optional:
         return None
-    ok = {
-        "int": lambda v: _is_int(v),
-        "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        "bool": lambda v: isinstance(v, bool),
-        "str": lambda v: isinstance(v, str),
-        "ints": lambda v: (
-            _is_int(v)
-            or (isinstance(v, tuple) and v and all(_is_int(x) or isinstance(x, Unknown) for x in v))
-        ),
-        "shape": lambda v: (
-            isinstance(v, tuple) and all(_is_int(x) or isinstance(x, Unknown) for x in v)
-        ),
-        "any": lambda v: True,
-    }.get(kind, lambda v: True)
+    ok = _OP_KINDS.get(kind, _ANY)
     if not ok(value):
         want = {
             "ints": "an int or a list of ints",
@@ -149,17 +169,6 @@ def _fill_block_defaults(
             )
         out[p.name] = value
     return out
-
-
-_BLOCK_TYPES = {
-    "int": lambda v: _is_int(v),
-    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "bool": lambda v: isinstance(v, bool),
-    "str": lambda v: isinstance(v, str),
-    "list": lambda v: isinstance(v, tuple),
-    "layer": lambda v: isinstance(v, Layer),
-    "tensor": lambda v: isinstance(v, Tensor),
-}
 
 
 def _check_block_type(p: A.Param, value: Any, span: Span) -> None:
