@@ -5,6 +5,7 @@ A definition's function receives a `Body` as its first argument and writes with 
     b.h = x >> conv2d(16, 3)        # h = x -> conv2d(16, 3)      (an assignment)
     b.h                             # the name `h`, to use later
     b["then"] = ...                 # the same, for names that are Body methods
+    b["a", "b"] = (s, s) >> cell(c) # (a, b) = (s, s) -> cell(c)  (unpacking a tuple)
     b.then(relu())                  # relu()                      (a pipeline line)
     b.require(b.k < 7)              # require k < 7
     with b.loop("i", range_(3)):    # for i in range(3) { ... }   (compile-time loop)
@@ -50,10 +51,15 @@ class Body:
             raise AttributeError(name)
         return Expr(A.Name(name))
 
-    def __setitem__(self, name: str, value: Any) -> None:
-        self._emit(A.Assign(name, lit(value)))
+    def __setitem__(self, name: str | tuple[str, ...], value: Any) -> None:
+        if isinstance(name, tuple):
+            self._emit(A.Unpack(_names(name), lit(value)))
+        else:
+            self._emit(A.Assign(name, lit(value)))
 
-    def __getitem__(self, name: str) -> Expr:
+    def __getitem__(self, name: str | tuple[str, ...]) -> Any:
+        if isinstance(name, tuple):
+            return tuple(Expr(A.Name(n)) for n in _names(name))
         return Expr(A.Name(name))
 
     # ------------------------------------------------------------ statements
@@ -118,3 +124,12 @@ class Body:
         if not stmts or not isinstance(stmts[-1], A.If) or stmts[-1].orelse is not None:
             raise TypeError("elif_/otherwise must follow a `with b.when(...)` block")
         return stmts[-1]
+
+
+def _names(names: tuple[Any, ...]) -> tuple[str, ...]:
+    """The targets of ``b["a", "b"] = ...``: names, as `(a, b) = ...` takes (E112 in text)."""
+    bad = [n for n in names if not isinstance(n, str) or not n.isidentifier()
+           or n.startswith("_")]
+    if bad or not names:
+        raise TypeError(f"unpack into names: b[\"a\", \"b\"] = ..., but got {names!r}")
+    return tuple(names)

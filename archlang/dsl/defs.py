@@ -177,7 +177,11 @@ class Const(Definition):
         return A.Name(self.name)
 
     def __getitem__(self, index: Any) -> Expr:
-        return Expr(A.Index(self.__archlang_expr__(), lit(index)))
+        return Expr(self.__archlang_expr__())[index]
+
+    def __iter__(self) -> Any:
+        """``*OPS``: the constant's items spread into a call (``choice(*OPS)``)."""
+        return iter(Expr(self.__archlang_expr__()))
 
 
 class Library:

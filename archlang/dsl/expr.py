@@ -12,12 +12,22 @@ return new `Expr`s, so Python code reads like the `.arch` text it stands for:
     ``a < b`` ...        ``a < b``              ``Compare`` (``a.eq(b)``, ``a.ne(b)``)
     ``a | b``, ``a & b`` ``a or b``, ``a and b````BoolOp``; ``~a`` is ``not a``
     ``t[0]``             ``t[0]``               ``Index``
+    ``xs[1:i]``          ``xs[1:i]``            ``Slice`` (either end may be left out)
     ``x.shape``          ``x.shape``            ``Attribute`` (also ``.channels``)
+    ``[a, b]``, ``xs +   ``[a, b]``,            ``ListLit``, ``BinOp`` (a list of
+    [h]``                ``xs + [h]``           tensors is a value like any other)
+    ``f(*xs)``           ``f(*xs)``             ``Starred`` (in call arguments only)
     ===================  =====================  ======================================
 
 ``>>`` binds more loosely than arithmetic in Python, as ``->`` does in `.arch`:
 ``h + x >> relu()`` is ``(h + x) -> relu()`` in both. ``==`` is left to Python (an `Expr`
 must stay usable as a dict key), hence ``a.eq(b)``.
+
+Python's ``*`` on an `Expr` spreads the `.arch` list it stands for into a call:
+``choice(*OPS)``, ``subset(2, *states[:i])``, ``concat(*xs)``. The list's length is known
+only when the network is built, so the spread is one `Spread` item standing for all of
+them; it is refused anywhere but a call's arguments (a Python ``for s in xs`` over an
+`Expr` is a mistake: the `.arch` loop is ``with b.loop("s", xs) as s:``).
 
 Plain Python values become literals through `lit`: int, float, bool, str, None, and
 lists/tuples of them (``[1, 8, 8]`` is a shape).
@@ -91,7 +101,13 @@ class Expr:
     # ------------------------------------------------------------ postfix
 
     def __getitem__(self, index: Any) -> Expr:
+        if isinstance(index, slice):
+            return Expr(_slice(self.node, index))
         return Expr(A.Index(self.node, lit(index)))
+
+    def __iter__(self) -> Any:
+        """``*xs``: one `Spread` standing for the items (see the module docstring)."""
+        return iter((Spread(self.node),))
 
     @property
     def shape(self) -> Expr:
@@ -150,12 +166,56 @@ def _not_plain(value: Any) -> Any:
     """The node of a DSL value that is not a plain Python value."""
     if isinstance(value, Expr):
         return value.node
+    if isinstance(value, Spread):
+        value._refuse()
     if isinstance(value, _EXPR_TYPES):
         return value
     if hasattr(value, "__archlang_expr__"):
         return value.__archlang_expr__()
     raise TypeError(f"{type(value).__name__} {value!r} has no archlang literal; use numbers, "
                     "strings, booleans, None, lists, tuples or archlang expressions")
+
+
+class Spread:
+    """``*xs`` for an `.arch` list `xs`: valid only as a call argument (`arg` takes it)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, value: Any) -> None:
+        self.node = A.Starred(value)
+
+    def _refuse(self, *_: Any) -> Any:
+        raise TypeError(_SPREAD_ONLY_IN_CALLS.format(x=_text(self.node.value)))
+
+    __add__ = __radd__ = __rshift__ = __rrshift__ = __getitem__ = _refuse
+
+    def __repr__(self) -> str:
+        return f"<archlang *{_text(self.node.value)}>"
+
+
+_SPREAD_ONLY_IN_CALLS = (
+    "`*{x}` spreads a list only into a call's arguments (`choice(*{x})`, `subset(2, *{x})`, "
+    "`concat(*{x})`); to loop over it write `with b.loop(\"s\", {x}) as s:`, to sum it "
+    "`sum_({x})` (from archlang.dsl.ops)")
+
+
+def _text(node: Any) -> str:
+    from archlang.syntax.format import format_expr
+
+    return format_expr(node)
+
+
+def _slice(value: Any, index: slice) -> A.Slice:
+    if index.step is not None:
+        raise TypeError(f"archlang slices have no step, but got `{_text(value)}[...:...:"
+                        f"{index.step!r}]`; write `{_text(value)}[lo:hi]`")
+    return A.Slice(value, None if index.start is None else lit(index.start),
+                   None if index.stop is None else lit(index.stop))
+
+
+def arg(value: Any) -> Any:
+    """The AST node of a call argument: `lit`, or ``*xs`` for a `Spread`."""
+    return value.node if isinstance(value, Spread) else lit(value)
 
 
 def wrap(value: Any) -> Expr:
@@ -172,7 +232,7 @@ def pipe(left: Any, right: Any) -> Expr:
 
 def call(func: str, *args: Any, **kwargs: Any) -> Expr:
     """``func(args..., name = value...)``: an op, a block, a builtin, by name."""
-    return Expr(A.Call(func, tuple(lit(a) for a in args),
+    return Expr(A.Call(func, tuple(arg(a) for a in args),
                        tuple(A.Kwarg(k, lit(v)) for k, v in kwargs.items())))
 
 

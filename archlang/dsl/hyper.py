@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from archlang.dsl.expr import Expr, lit
+from archlang.dsl.expr import Expr, arg, lit
 from archlang.syntax import ast as A
 
 
 def choice(*candidates: Any) -> Expr:
     """One of several values, layers or tensors: ``choice(16, 32)``, ``choice(relu(), gelu())``,
-    ``choice(n0, n1)`` (an input choice)."""
+    ``choice(n0, n1)`` (an input choice), ``choice(*OPS)`` (the items of an `.arch` list)."""
     if not candidates:
         raise TypeError("choice() needs at least one candidate")
-    return Expr(A.Call("choice", tuple(lit(c) for c in candidates)))
+    return Expr(A.Call("choice", tuple(arg(c) for c in candidates)))
 
 
 def int_range(low: Any, high: Any) -> Expr:
@@ -38,11 +38,12 @@ def float_range(low: Any, high: Any, log: bool = False) -> Expr:
 
 
 def subset(k: Any, *candidates: Any) -> Expr:
-    """k of several inputs, as a tuple: ``subset(2, x0, x1, x2) >> add()``."""
-    return Expr(A.Call("subset", (lit(k),) + tuple(lit(c) for c in candidates)))
+    """k of several inputs, as a tuple: ``subset(2, x0, x1, x2) >> add()``; the candidates
+    may be one list (``subset(2, b.states[:i])``) or spread from one (``*b.states``)."""
+    return Expr(A.Call("subset", (lit(k),) + tuple(arg(c) for c in candidates)))
 
 
-def repeat(count: Any, *body: Any) -> Expr:
+def repeat(count: Any, *body: Any, index: str | None = None) -> Expr:
     """``repeat(count) { body }``: count sequential copies, each with its own decisions.
 
     `body` is layers (one statement each), or one function ``body(b)`` that writes the
@@ -53,17 +54,41 @@ def repeat(count: Any, *body: Any) -> Expr:
             b.heads = choice(1, 2, 4)
             b.then(encoder(b.heads, dim))
         repeat(depth, layer)
-    """
-    from archlang.dsl.body import Body
 
+    ``repeat(n) as i { body }`` names the copy index (0, 1, ...): ``index="i"``, or a body
+    function's second parameter, which receives the index as a name::
+
+        def down(b, i):
+            b.then(conv2d(c, 3, stride=cond(i.eq(0), 2, 1), padding=1))
+        repeat(3, down)                     # repeat(3) as i { conv2d(...) }
+    """
     if len(body) == 1 and callable(body[0]) and not isinstance(body[0], Expr):
-        fn: Callable[[Body], Any] = body[0]
-        builder = Body()
-        fn(builder)
-        stmts = builder.statements
+        stmts, index = _written(body[0], index)
     else:
         stmts = tuple(A.ExprStmt(lit(s)) for s in body)
     if not stmts:
         raise TypeError("repeat() needs a body")
-    return Expr(A.Repeat(lit(count), stmts))
+    if index is not None and not (isinstance(index, str) and index.isidentifier()
+                                  and not index.startswith("_")):
+        raise TypeError(f"repeat(index=...) takes a name, but got {index!r}")
+    return Expr(A.Repeat(lit(count), stmts, index))
 
+
+def _written(fn: Callable[..., Any], index: str | None) -> tuple[tuple[A.Stmt, ...], str | None]:
+    """The statements a repeat's body function writes, and the copy index's name (the
+    function's second parameter, when it has one)."""
+    import inspect
+
+    from archlang.dsl.body import Body
+
+    params = list(inspect.signature(fn).parameters)
+    if len(params) > 2:
+        raise TypeError(f"a repeat body function takes (b) or (b, index), but "
+                        f"{getattr(fn, '__name__', fn)!r} takes {len(params)} arguments")
+    builder = Body()
+    if len(params) == 2:
+        index = index or params[1]
+        fn(builder, Expr(A.Name(index)))
+    else:
+        fn(builder)
+    return builder.statements, index

@@ -31,6 +31,7 @@ def test_readme_python_snippets_run(monkeypatch, capsys):
     assert "network small_cnn(classes: int = 10) (x: [1, 8, 8]) {" in out
     assert "error[E523]: removing the node at `small_cnn.body[1]`" in out
     assert namespace["fixed"].fixed == {"small_cnn.width": 32}
+    assert namespace["cells"].space().size == 36  # lists, slices, *spread, unpacking
     assert namespace["study"].best is not None
 
 
