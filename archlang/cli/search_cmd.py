@@ -18,6 +18,11 @@ worker process even with one worker (``pool``), so its crash, ``sys.exit``, ``os
 or segfault fails only its trial; ``--executor inprocess`` runs it in this process instead.
 The built-in tasks run in this process by default (their code is archlang's).
 
+Devices (`archlang.tasks.device`): ``--device auto|cpu|cuda[:I]`` (auto: CUDA when present)
+and ``--amp`` are checked before anything runs and passed to the evaluator (a user's
+function gets ``device=`` when it takes it); pool worker i trains on GPU ``i % GPUs``, and
+on Ray each worker asks for one GPU when the device is CUDA.
+
 ``--out DIR`` belongs to one study (`archlang.search.export.claim_results_folder`): a
 second study given the same folder is refused (exit 2) rather than overwriting the
 first one's results.
@@ -25,7 +30,8 @@ first one's results.
 Exit codes: 0 with at least one completed trial; 1 for a problem in the `.arch` file
 (diagnostics on stderr) or when every trial failed; 2 for a wrong command line (a bad
 ``--objective``, a study run on another task, ``--executor ray`` without Ray,
-``--algorithm tpe|gp`` without Optuna); 4 when
+``--algorithm tpe|gp`` without Optuna, ``--device cuda`` without CUDA or a GPU index this
+machine lacks, ``--amp`` on the CPU); 4 when
 another search process holds the study (`archlang.search.storage.Storage.lock`); 130
 when interrupted (the trials done so far
 are still shown, stored and written).
@@ -124,6 +130,13 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
                    "crash fails only its trial), else inprocess].")
 @click.option("--address", default=None, metavar="ADDR",
               help="The Ray cluster to join (e.g. ray://host:10001) [default: a local one].")
+@click.option("--device", "device_spec", default="auto", show_default=True,
+              metavar="auto|cpu|cuda[:I]",
+              help="Where the built-in tasks train (trials, the shared model, retraining); "
+                   "auto is CUDA when present. With --workers, each worker takes its own "
+                   "GPU; a MODULE:FUNCTION task gets it as `device=`.")
+@click.option("--amp", is_flag=True,
+              help="Mixed precision (bf16, or fp16 with loss scaling) on CUDA.")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
            seed: int, epochs: int, lr: float | None, batch_size: int | None,
@@ -131,7 +144,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
            retrain_top: int, shared_steps: int, workers: int, executor: str | None,
-           address: str | None, quiet: bool) -> None:
+           address: str | None, device_spec: str, amp: bool, quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
@@ -141,6 +154,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     err = Console(stderr=True)
     task = get_task(task_name)
     executor = _executor(executor, workers, address, task.isolate)
+    device = _device(device_spec, amp, remote=executor == "ray" and address is not None)
+    placing = {"device": device, **({"amp": True} if amp else {})}
     searcher = _searcher(algorithm, seed)
     objectives = _objectives(objective_texts, task)
     given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
@@ -150,12 +165,13 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                 **Constraints(max_params, max_flops).to_json()}
     if weight_sharing is not None:
         sys.exit(_one_shot(file, network, task, searcher, budget, seed, epochs, out, settings,
-                           weight_sharing, retrain_top, shared_steps, quiet, err))
+                           weight_sharing, retrain_top, shared_steps, quiet, err, placing))
     try:
         space = _load_space(file, network)
         check_fits(task, space)
         resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
-        evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given)
+        evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given,
+                                     **placing)
         history = resumed.history if resumed else []
         with _Reporter(err, _planned(space, budget), quiet, history) as reporter:
             study = run_search(space, evaluate, searcher, budget,
@@ -163,7 +179,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                                constraints=Constraints(max_params, max_flops),
                                history=history, recorder=resumed.store if resumed else None,
                                trial_timeout=trial_timeout, executor=executor,
-                               workers=workers, address=address)
+                               workers=workers, address=address,
+                               gpus=1 if device.startswith("cuda") else 0)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(1)
@@ -182,7 +199,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
 
 def _one_shot(file: Path, network: str | None, task: Any, searcher: Searcher, budget: int,
               seed: int, epochs: int, out: Path | None, settings: dict[str, Any], kind: str,
-              retrain_top: int, steps: int, quiet: bool, err: Console) -> int:
+              retrain_top: int, steps: int, quiet: bool, err: Console,
+              placing: dict[str, Any]) -> int:
     """`--weight-sharing`: see `archlang.cli.search_oneshot`."""
     from archlang.cli.search_oneshot import run_one_shot
 
@@ -191,7 +209,7 @@ def _one_shot(file: Path, network: str | None, task: Any, searcher: Searcher, bu
         check_fits(task, space)
         return run_one_shot(space, task, searcher, budget, kind=kind,
                             retrain_top=retrain_top, steps=steps, seed=seed, epochs=epochs,
-                            out=out, settings=settings, quiet=quiet, err=err)
+                            out=out, settings=settings, quiet=quiet, err=err, **placing)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
         return 1
@@ -276,6 +294,21 @@ def _executor(name: str | None, workers: int, address: str | None, isolate: bool
         except ExecutorError as exc:
             raise click.UsageError(str(exc)) from None
     return name
+
+
+def _device(spec: str, amp: bool, remote: bool) -> str:
+    """`--device`/`--amp` checked on this machine (`archlang.tasks.device.resolve`); a usage
+    error (exit 2) when it cannot serve them. On a remote Ray cluster (`remote`) an explicit
+    ``cuda[:I]`` is the cluster's to serve, so only its spelling is checked here."""
+    from archlang.tasks.device import DeviceError, parse, resolve
+
+    try:
+        if remote and parse(spec)[0] == "cuda":
+            return spec.strip().lower()
+        return resolve(spec, amp)
+    except DeviceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--amp" if "--amp" in exc.message
+                                 else "--device") from None
 
 
 def _claim_out(out: Path, storage: str, name: str) -> None:

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 def run_one_shot(space: Any, task: Any, searcher: Any, budget: int, *, kind: str,
                  retrain_top: int, steps: int, seed: int, epochs: int, out: Path | None,
-                 settings: dict[str, Any], quiet: bool, err: Console) -> int:
-    """Run the three phases, print the tables, write `out`; returns the exit code."""
+                 settings: dict[str, Any], quiet: bool, err: Console,
+                 device: str | None = None, amp: bool = False) -> int:
+    """Run the three phases, print the tables, write `out`; returns the exit code.
+    `device` and `amp` (checked by the command) hold for training and retraining."""
     from rich.console import Console
 
     from archlang.oneshot import run_weight_sharing_search
@@ -36,7 +38,7 @@ def run_one_shot(space: Any, task: Any, searcher: Any, budget: int, *, kind: str
     result = run_weight_sharing_search(
         space, task, searcher, budget, kind=kind, retrain_top=retrain_top, steps=steps,
         seed=seed, storage_dir=out, retrain_options={"epochs": epochs, "seed": seed},
-        on_phase=phases)
+        on_phase=phases, device=device, amp=amp)
     phases.close()
     _summarize(Console(), space, result)
     if out is not None:

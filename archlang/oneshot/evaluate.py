@@ -5,7 +5,8 @@
 
 Each call recalibrates the Arch's batch-norm statistics on a few training batches (shared
 statistics mix every Arch trained), then measures its accuracy on ``data["val"]`` in eval
-mode. Nothing is trained, so an evaluation costs a few forward passes.
+mode. Nothing is trained, so an evaluation costs a few forward passes. The data moves to
+the device the model is on (where `train_shared` left it); ``amp=True`` autocasts there.
 """
 
 from __future__ import annotations
@@ -30,28 +31,42 @@ class WeightSharingEvaluator:
         recalibration_batches: training batches for the batch-norm statistics.
         batch_size: their size.
         objective: the name the validation accuracy is reported under.
+        amp: autocast the forward passes (on CUDA; `archlang.tasks.device.autocast`).
     """
 
     def __init__(self, model: SharedModel, data: Data, *, recalibration_batches: int = 4,
-                 batch_size: int = 128, objective: str = "val_accuracy") -> None:
+                 batch_size: int = 128, objective: str = "val_accuracy",
+                 amp: bool = False) -> None:
         self.model = model
-        self.data = data
+        self.device = _device_of(model)
+        self.data = {k: (x.to(self.device), y.to(self.device)) for k, (x, y) in data.items()}
         self.objective = objective
-        x = data["train"][0]
+        self.amp = amp
+        x = self.data["train"][0]
         gen = torch.Generator().manual_seed(0)
-        order = torch.randperm(len(x), generator=gen)
+        order = torch.randperm(len(x), generator=gen).to(self.device)
         self.calibration = [x[order[i * batch_size:(i + 1) * batch_size]]
                             for i in range(recalibration_batches)
                             if i * batch_size < len(x)]
 
     def __call__(self, arch: Arch) -> dict[str, Any]:
+        from archlang.tasks.device import autocast
+
         start = time.perf_counter()
-        self.model.recalibrate(arch, self.calibration)
+        with autocast(self.device, self.amp):
+            self.model.recalibrate(arch, self.calibration)
         x, y = self.data["val"]
         self.model.eval()
-        with torch.no_grad():
-            logits = self.model(x, arch=arch)
+        with torch.no_grad(), autocast(self.device, self.amp):
+            logits = self.model(x, arch=arch).float()
         accuracy = (logits.argmax(dim=1) == y).float().mean().item()
         loss = torch.nn.functional.cross_entropy(logits, y).item()
         return {self.objective: accuracy, "val_loss": loss, "params": arch.params,
                 "flops": arch.flops, "eval_seconds": time.perf_counter() - start}
+
+
+def _device_of(model: SharedModel) -> str:
+    """The device of the model's tensors (the CPU for a model without any)."""
+    for tensor in (*model.parameters(), *model.buffers()):
+        return str(tensor.device)
+    return "cpu"

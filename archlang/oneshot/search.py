@@ -87,10 +87,14 @@ def run_weight_sharing_search(
     steps: int = 400, sampling: str = "uniform", seed: int = 0,
     retrain_options: dict[str, Any] | None = None, model_options: dict[str, Any] | None = None,
     on_phase: OnPhase | None = None, on_trial: OnTrial | None = None,
+    device: str | None = None, amp: bool = False,
 ) -> WeightSharingResult:
     """Train a shared model of `space`, search it with `searcher` for `budget` Arches
     scored with the shared weights, then retrain the best `retrain_top` with the task's
-    evaluator (`retrain_options` go to it, e.g. ``{"epochs": 8}``)."""
+    evaluator (`retrain_options` go to it, e.g. ``{"epochs": 8}``).
+
+    `device` (checked by `archlang.tasks.device.resolve`) and `amp` hold for all three
+    phases: the shared model trains and scores there, and the retraining is passed them."""
     from archlang.search.loop import run_search
     from archlang.tasks import get_task
 
@@ -106,13 +110,13 @@ def run_weight_sharing_search(
     phase("train", 0, steps)
     folder = Path(storage_dir) / kind if storage_dir is not None else None
     log = train_shared(model, data, steps=steps, sampling=sampling, seed=seed,
-                       checkpoint_dir=folder,
+                       checkpoint_dir=folder, device=device, amp=amp,
                        on_step=lambda done, total, loss: phase("train", done, total))
     seconds["train"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     phase("search", 0, budget)
-    evaluate = WeightSharingEvaluator(model, data, objective=task.objective)
+    evaluate = WeightSharingEvaluator(model, data, objective=task.objective, amp=amp)
 
     def trial_done(trial: Any, study: Study) -> None:
         phase("search", study.spent, budget)
@@ -125,10 +129,13 @@ def run_weight_sharing_search(
 
     clock = time.perf_counter()
     best = study.ranked()[:retrain_top]
+    options = {**(retrain_options or {}),
+               **({"device": device} if device is not None else {}),
+               **({"amp": True} if amp else {})}
     phase("retrain", 0, len(best))
     retrained = []
     for i, trial in enumerate(best):
-        metrics = task.evaluate(space.bind(trial.assignment), **(retrain_options or {}))
+        metrics = task.evaluate(space.bind(trial.assignment), **options)
         retrained.append(Retrained(trial.number, trial.assignment,
                                    trial.metrics[task.objective], metrics))
         phase("retrain", i + 1, len(best))

@@ -10,6 +10,11 @@ Sampling strategies (``sampling=``):
 * ``"fair"`` (FairNAS): ``m`` Arches per batch where each candidate of every decision
   appears equally often (``m`` is the largest number of candidates, at most 8).
 
+`train_shared(..., device=, amp=)` trains on a device `archlang.tasks.device.resolve`
+checked (the model and the data move there; the batches are still drawn on the CPU from the
+seeded generator, so a CUDA run sees the batches a CPU run does) and, with ``amp=True`` on
+CUDA, autocasts the forward passes.
+
 `train_shared` checkpoints to a folder every `checkpoint_every` steps (model, optimizer,
 random states, losses) and, given the same folder again, resumes from the last checkpoint:
 a killed run continues instead of restarting, and gives the same result it would have
@@ -140,21 +145,28 @@ def get_sampler(name: str, model: SharedModel, seed: int = 0) -> Sampler:
 def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = "uniform",
                  lr: float = 3e-3, batch_size: int = 64, seed: int = 0,
                  checkpoint_dir: str | Path | None = None, checkpoint_every: int = 100,
-                 on_step: OnStep | None = None) -> TrainLog:
+                 on_step: OnStep | None = None, device: str | None = None,
+                 amp: bool = False) -> TrainLog:
     """Train `model` for `steps` batches of ``data["train"]`` (cross-entropy, Adam).
 
     With `checkpoint_dir`, resumes from a checkpoint there (made with the same settings) and
-    writes one every `checkpoint_every` steps and at the end.
+    writes one every `checkpoint_every` steps and at the end. `device` and `amp`: see the
+    module docstring (the model is left on `device`).
     """
-    x, y = data["train"]
+    from archlang.tasks.device import autocast, grad_scaler, pick
+
+    where = pick(device)
+    model.to(where)
+    x, y = (t.to(where) for t in data["train"])
     sampler = get_sampler(sampling, model, seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    scaler = grad_scaler(where, amp)
     config = {**model.settings(), "sampling": sampling, "lr": lr, "batch_size": batch_size,
               "seed": seed}
     log = TrainLog(steps)
     path = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
     if path is not None and path.exists():
-        _restore(path, config, model, opt, sampler, log)
+        _restore(path, config, model, opt, sampler, log, where)
     if log.resumed_from == 0:
         torch.manual_seed(seed)  # dropout; a resumed run restores the generator instead
     start = time.perf_counter()
@@ -165,10 +177,12 @@ def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = 
         opt.zero_grad(set_to_none=True)
         total = 0.0
         for arch in archs:
-            loss = F.cross_entropy(model(xb, arch=arch), yb) / len(archs)
-            loss.backward()
+            with autocast(where, amp):
+                loss = F.cross_entropy(model(xb, arch=arch), yb) / len(archs)
+            scaler.scale(loss).backward()
             total += loss.item()
-        opt.step()
+        scaler.step(opt)
+        scaler.update()
         log.losses.append(total)
         if on_step is not None:
             on_step(step + 1, steps, total)
@@ -185,7 +199,7 @@ def _batch(x: torch.Tensor, y: torch.Tensor, step: int, batch_size: int,
     per_epoch = max(1, len(x) // batch_size)
     epoch, i = divmod(step, per_epoch)
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed * 7919 + epoch))
-    idx = order[i * batch_size:(i + 1) * batch_size]
+    idx = order[i * batch_size:(i + 1) * batch_size].to(x.device)
     return x[idx], y[idx]
 
 
@@ -202,8 +216,8 @@ def _save(path: Path, config: dict[str, Any], model: SharedModel, opt: Any,
 
 
 def _restore(path: Path, config: dict[str, Any], model: SharedModel, opt: Any,
-             sampler: Sampler, log: TrainLog) -> None:
-    state = torch.load(path, weights_only=False)
+             sampler: Sampler, log: TrainLog, device: str = "cpu") -> None:
+    state = torch.load(path, weights_only=False, map_location=device)
     if state.get("format") != CHECKPOINT_FORMAT or state.get("config") != config:
         raise ValueError(
             f"{path} holds a checkpoint made with other settings "
@@ -211,7 +225,7 @@ def _restore(path: Path, config: dict[str, Any], model: SharedModel, opt: Any,
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
     sampler.rng.setstate(state["sampler_rng"])
-    torch.set_rng_state(state["torch_rng"])
+    torch.set_rng_state(state["torch_rng"].cpu())
     log.losses = list(state["losses"])
     log.resumed_from = state["step"]
     log.seconds = state.get("seconds", 0.0)

@@ -19,10 +19,12 @@ Executors:
   a ``trial_timeout`` it is a one-worker `PoolExecutor` instead, so the evaluation can be
   killed).
 * `PoolExecutor`: ``workers`` forked processes (`archlang.search.isolate.ChildWorker`), each
-  serving trial after trial, so a data set loads once per worker. Nothing is pickled on
+  serving trial after trial (worker i trains on GPU ``i % GPUs`` when the device is CUDA),
+  so a data set loads once per worker. Nothing is pickled on
   the way in (the workers inherit the space and the evaluator), only the assignment and the
   metrics cross the pipe. Needs the ``fork`` start method (Linux, macOS).
-* `RayExecutor`: ``workers`` Ray actors (``num_cpus=1`` each) on a local or remote cluster
+* `RayExecutor`: ``workers`` Ray actors (``num_cpus=1`` each, and ``num_gpus=gpus`` when
+  the trials train on CUDA, so Ray gives each its GPU) on a local or remote cluster
   (``address``; `ray.init` is called unless Ray is already initialized). The space travels
   as its recipe (`SpaceRecipe`: the root `.arch` text, its path and the network name; imports
   are read where the actor runs, so a remote cluster needs the same files), the evaluator
@@ -71,8 +73,10 @@ class Executor(Protocol):
 
 
 def make_executor(kind: str, space: Space, evaluate: Evaluate, *, workers: int = 1,
-                  trial_timeout: float | None = None, address: str | None = None) -> Executor:
-    """The executor called `kind` (one of `EXECUTORS`)."""
+                  trial_timeout: float | None = None, address: str | None = None,
+                  gpus: float = 0) -> Executor:
+    """The executor called `kind` (one of `EXECUTORS`); `gpus` is what each Ray actor
+    asks for (the pool's workers find their GPU by their index)."""
     if workers < 1:
         raise ValueError(f"`workers` must be at least 1, but got {workers}")
     if kind == "inprocess":
@@ -83,7 +87,7 @@ def make_executor(kind: str, space: Space, evaluate: Evaluate, *, workers: int =
         return PoolExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout)
     if kind == "ray":
         return RayExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout,
-                           address=address)
+                           address=address, gpus=gpus)
     raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
 
 
@@ -124,7 +128,7 @@ class PoolExecutor:
 
         self.slots = workers
         self.trial_timeout = trial_timeout
-        self.workers = [ChildWorker(space, evaluate) for _ in range(workers)]
+        self.workers = [ChildWorker(space, evaluate, index) for index in range(workers)]
         self.busy: dict[int, _Busy] = {}  # index in `workers` -> what it runs
 
     def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
@@ -191,7 +195,8 @@ class RayExecutor:
     """`workers` Ray actors, each evaluating one trial at a time."""
 
     def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
-                 trial_timeout: float | None = None, address: str | None = None) -> None:
+                 trial_timeout: float | None = None, address: str | None = None,
+                 gpus: float = 0) -> None:
         ray = import_ray()
         self.ray = ray
         self.started_ray = not ray.is_initialized()
@@ -217,7 +222,7 @@ class RayExecutor:
             raise ExecutorError(f"the evaluator cannot be sent to Ray workers: {exc}; use a "
                                 "module-level function (or a functools.partial of one)") \
                 from None
-        self.actor_class = ray.remote(num_cpus=1, max_restarts=0)(_RayWorker)
+        self.actor_class = ray.remote(**actor_options(gpus))(_RayWorker)
         self.actors: list[Any] = [None] * workers
         self.busy: dict[Any, tuple[int, int, float]] = {}  # ref -> (actor index, ticket, deadline)
 
@@ -284,6 +289,15 @@ class _RayWorker:
         from archlang.search.results import evaluate_once
 
         return evaluate_once(lambda a: self.evaluate(self.space.bind(a)), assignment)
+
+
+def actor_options(gpus: float = 0) -> dict[str, Any]:
+    """The resources a Ray worker asks for: one CPU, and `gpus` GPUs when it trains on CUDA.
+
+        >>> actor_options(1)
+        {'num_cpus': 1, 'max_restarts': 0, 'num_gpus': 1}
+    """
+    return {"num_cpus": 1, "max_restarts": 0, **({"num_gpus": gpus} if gpus else {})}
 
 
 def import_ray() -> Any:

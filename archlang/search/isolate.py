@@ -12,7 +12,9 @@ limit, and reads the outcome with `receive`, which tells an evaluator's error
 killer; the signal or exit code is named); the next trial forks a fresh worker. A worker
 dies with its parent (``PR_SET_PDEATHSIG`` on Linux).
 
-One worker serves trial after trial, so what an evaluator caches (a data set, a lookup
+Worker `index` (its place in the pool) tells the built-in trainers which GPU is its own
+(`archlang.tasks.device.enter_worker`: round-robin over the GPUs). One worker serves trial
+after trial, so what an evaluator caches (a data set, a lookup
 table) is loaded once, not per trial. Before the first fork the parent imports torch when
 it is installed, so a worker does not spend its first trial's time limit importing it.
 The worker runs torch on one thread: a forked child that enters the OpenMP thread pool its
@@ -44,13 +46,13 @@ if TYPE_CHECKING:
 class ChildWorker:
     """A forked process that evaluates assignments of one space, one at a time."""
 
-    def __init__(self, space: Space, evaluate: Evaluate) -> None:
+    def __init__(self, space: Space, evaluate: Evaluate, index: int = 0) -> None:
         try:
             self.ctx = multiprocessing.get_context("fork")
         except ValueError:
             raise RuntimeError("--trial-timeout needs the `fork` start method, which this "
                                "platform lacks") from None
-        self.space, self.evaluate = space, evaluate
+        self.space, self.evaluate, self.index = space, evaluate, index
         self.process: Any = None
         self.conn: Connection | None = None
 
@@ -81,7 +83,8 @@ class ChildWorker:
             import torch  # noqa: F401 - imported once here rather than in every worker
         parent, child = self.ctx.Pipe()
         self.process = self.ctx.Process(target=_serve, daemon=True,
-                                        args=(self.space, self.evaluate, child, os.getpid()))
+                                        args=(self.space, self.evaluate, child, os.getpid(),
+                                              self.index))
         self.process.start()
         child.close()
         self.conn = parent
@@ -103,10 +106,14 @@ def timeout_message(timeout: float) -> str:
     return f"timeout: the evaluation ran past {timeout:g} s and was killed"
 
 
-def _serve(space: Space, evaluate: Evaluate, conn: Connection, parent: int) -> None:
+def _serve(space: Space, evaluate: Evaluate, conn: Connection, parent: int,
+           index: int = 0) -> None:
     """The worker's loop: an assignment in, ``("ok", metrics)`` or ``("error", text)`` out."""
+    from archlang.tasks.device import enter_worker
+
     _die_with_parent(parent)
     _single_threaded_torch()
+    enter_worker(index)  # an unindexed "cuda" is then this worker's own GPU
     while True:
         try:
             assignment = conn.recv()

@@ -4,7 +4,7 @@ A `Task` bundles an evaluator (``evaluate(arch, *, epochs, seed, **options) -> m
 with the metric it optimizes. `get_task(spec)` understands
 
 =========================  ==============================================================
-``digits``                 scikit-learn's 8x8 digits, trained on the CPU (`tasks.digits`)
+``digits``                 scikit-learn's 8x8 digits, on the CPU or a GPU (`tasks.digits`)
 ``npz:PATH``               the same trainer on a user's arrays ``X``, ``y`` (`tasks.npz`)
 ``MODULE:FUNCTION``        a user's evaluator ``function(module, arch)`` (`tasks.user`)
 ``nasbench-graph:DATASET`` NAS-Bench-Graph's table lookup (`tasks.nasbench_graph`)

@@ -1,4 +1,4 @@
-"""The `digits` task: scikit-learn's bundled 8x8 handwritten digits, trained on the CPU.
+"""The `digits` task: scikit-learn's bundled 8x8 handwritten digits (CPU or GPU).
 
 The data (1797 images, no download) is scaled to [0, 1], shaped (N, 1, 8, 8) and split
 once, stratified with a fixed seed, into train/validation/test = 60/20/20. `evaluate`
@@ -47,14 +47,17 @@ def check_arch(arch: Any) -> None:
 
 
 def evaluate(arch: Any, *, epochs: int = 8, lr: float = 3e-3, batch_size: int = 64,
-             seed: int = 0, **options: Any) -> dict[str, float]:
+             seed: int = 0, device: str | None = None, amp: bool = False,
+             **options: Any) -> dict[str, float]:
     """Train `arch` on digits and return its metrics (see `train.train_and_score`).
 
-    Unknown keyword options are refused, so a misspelt option is never silently ignored.
+    `device` and `amp` say where and how it trains (`archlang.tasks.device`; the CPU by
+    default). Unknown keyword options are refused, so a misspelt option is never silently
+    ignored.
     """
     if options:
         raise ValueError(f"the digits task has no option {', '.join(map(repr, options))}; "
-                         f"it takes epochs, lr, batch_size and seed")
+                         f"it takes epochs, lr, batch_size, seed, device and amp")
     check_arch(arch)
     return train_and_score(arch, load_data(), epochs=epochs, lr=lr, batch_size=batch_size,
-                           seed=seed)
+                           seed=seed, device=device, amp=amp)

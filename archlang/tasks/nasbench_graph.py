@@ -18,10 +18,10 @@ and `evaluate` returns the table's figures for it:
 ``params``         its ``para`` (millions in the table) as a parameter count
 =================  ===========================================================
 
-The lookup trains nothing: ``epochs``, ``seed``, ``lr`` and ``batch_size`` are accepted and
-ignored, and a query takes microseconds, so algorithms are compared on real numbers in
-seconds. The proteins dataset has its own op list (gcn, sage, arma, fc, skip): search
-`examples/nasbench_graph_proteins.arch` for it.
+The lookup trains nothing: ``epochs``, ``seed``, ``lr``, ``batch_size``, ``device`` and
+``amp`` are accepted and ignored, and a query takes microseconds, so algorithms are
+compared on real numbers in seconds. The proteins dataset has its own op list (gcn, sage,
+arma, fc, skip): search `examples/nasbench_graph_proteins.arch` for it.
 
 Equal networks. The table is keyed by ``Arch(link, ops).valid_hash()``, the benchmark's own
 canonical form: its 157,464 raw assignments (24 link lists x 9^4 ops) fall into 26,206

@@ -14,7 +14,9 @@ The file (``numpy.savez``) holds
 
 Options (``evaluate(arch, epochs=..., lr=..., batch_size=..., seed=...)``, on the command
 line ``--epochs``, ``--lr``, ``--batch-size``) default to 8 epochs, Adam at 3e-3 and batches
-of 64. The validation accuracy is the objective; test accuracy is reported beside it.
+of 64; ``device`` and ``amp`` (``--device``, ``--amp``) say where it trains (the CPU by
+default; `archlang.tasks.device`). The validation accuracy is the objective; test
+accuracy is reported beside it.
 
     >>> import numpy as np, tempfile, os, archlang
     >>> path = os.path.join(tempfile.mkdtemp(), "blobs.npz")
@@ -35,7 +37,7 @@ from archlang.tasks.train import DIRECTION, OBJECTIVE, check_shapes, train_and_s
 
 SPLIT_SEED = 0
 HELD_OUT = 0.2
-DEFAULTS = {"epochs": 8, "lr": 3e-3, "batch_size": 64}
+DEFAULTS = {"epochs": 8, "lr": 3e-3, "batch_size": 64, "device": None, "amp": False}
 
 
 def make_task(path: str) -> Task:

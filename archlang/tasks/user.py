@@ -13,7 +13,12 @@ be a path to a ``.py`` file: ``--task scoring.py:evaluate``) and, for every tria
 * keyword arguments ``seed`` and ``epochs`` (the command's ``--seed``/``--epochs``) are
   passed when the function's signature accepts them (by name or through ``**kwargs``);
   ``lr`` and ``batch_size`` likewise, and giving one to a function that does not accept it
-  is an error rather than a silently ignored option.
+  is an error rather than a silently ignored option;
+* ``device``: where to train, a torch device string (``"cpu"``, ``"cuda"`` or
+  ``"cuda:I"``: ``--device`` checked on this machine, and in a pool of ``--workers`` this
+  worker's own GPU), passed when the signature accepts it. ``module`` is built on the CPU:
+  move it and the data there (``module.to(device)``). ``amp=True`` (``--amp``) is passed
+  like ``lr``: a function that does not accept it is refused.
 
 It returns a dict of metric names to numbers. The objective is ``val_accuracy``, maximized,
 unless the function carries attributes that say otherwise::
@@ -47,7 +52,7 @@ from archlang.tasks.base import Task, TaskError
 OBJECTIVE = "val_accuracy"
 DIRECTION = "maximize"
 #: keyword arguments the search passes to a function that accepts them
-PASSED = ("seed", "epochs")
+PASSED = ("seed", "epochs", "device")
 
 
 def make_task(spec: str) -> Task:
@@ -67,6 +72,12 @@ def make_task(spec: str) -> Task:
     def evaluate(arch: Any, **options: Any) -> dict[str, Any]:
         import torch
 
+        from archlang.tasks.device import pick
+
+        if options.get("device") is not None:
+            options = {**options, "device": pick(options["device"])}
+        if not options.get("amp"):
+            options = {k: v for k, v in options.items() if k != "amp"}
         kwargs = _kwargs(options, accepts, spec)
         torch.manual_seed(int(options.get("seed") or 0))
         metrics = function(arch.compile(), arch, **kwargs)
