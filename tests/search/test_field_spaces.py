@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang.search import searcher_names, get_searcher, run_search
+from archlang.search import get_searcher, run_search, searcher_names
 
 ROOT = Path(__file__).resolve().parents[2]
 SPACES = ["darts", "enas_macro"]
