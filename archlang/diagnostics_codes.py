@@ -135,6 +135,9 @@ _ENTRIES = [
               "\n}"),
     ErrorCode("E323", "cannot unpack", "`(a, b) = value` needs a list or tuple of exactly as "
               "many items as names."),
+    ErrorCode("E324", "bad `shared`", "`shared(name, block(...))` takes a name (a string that "
+              "is an identifier) and a block call, whose decisions every application of that "
+              "name shares.", _net('shared("normal", relu())')),
     # ------------------------------------------------------------ E4xx shapes
     ErrorCode("E400", "shape error", "A problem with a tensor shape, without a code of its own "
               "(a fallback)."),
@@ -183,6 +186,9 @@ _ENTRIES = [
               "a float range has no grid."),
     ErrorCode("E518", "no member meets the requirements", "The `require` statements of a "
               "space exclude every member (or sampling found none that meets them)."),
+    ErrorCode("E519", "shared decision disagrees", "The applications of one "
+              "`shared(name, ...)` declare a decision differently: other candidates, or "
+              "under another parent decision."),
     ErrorCode("E520", "rewrite error", "A rewrite of a space failed, without a code of its own "
               "(a fallback)."),
     ErrorCode("E521", "bad rewrite target", "A rewrite names a path, definition or import that "

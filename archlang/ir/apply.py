@@ -137,7 +137,7 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
         for inp, t in zip(block.inputs, tensors):
             env.vars[inp.name] = t
     current = tensors[0] if len(tensors) == 1 else None
-    child = scope.child(name)
+    child = scope.instance(name, layer.shared)
     if layer.call is not None:
         elab.record_instance(layer.origin, layer.call, child, block, scope)
     with elab.in_block(block.name, layer.span):

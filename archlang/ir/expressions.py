@@ -17,6 +17,7 @@ from archlang.ir import hyper as _hyper
 from archlang.ir.arguments import bind_call
 from archlang.ir.builtins import BUILTINS, BuiltinError, call_builtin
 from archlang.ir.constants import check_not_evaluating
+from archlang.ir.sharing import eval_shared, is_shared_call
 from archlang.ir.values import (
     BlockLayer,
     ChainLayer,
@@ -66,6 +67,8 @@ class Expressions(WalkState):
         self._tick(e.span)
         if e.func in A.HYPER_NAMES:
             return _hyper.eval_hyper(self, e, scope, frame, hint)
+        if is_shared_call(self, e, frame):
+            return eval_shared(self, e, scope, frame)  # type: ignore[arg-type]
         if e.func in BUILTINS and e.func not in frame.env.vars:
             return self._call_builtin(e, scope, frame)
         target = self.program.lookup_global(frame.env, e.func)

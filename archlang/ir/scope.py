@@ -81,6 +81,12 @@ class Scope:
         depth: how many block applications enclose this one.
         copies: how many instances of this one the walk makes: the product of the counts
             (the largest count, for a count decision) of the repeats around it.
+        keys: the prefix of its decisions' keys where it differs from `path`: inside a
+            ``shared(name, block(...))`` application, ``<owner>.<name>``, the same for every
+            application, so that they share their decisions (ir/apply.py).
+        owner: the key prefix of the block instance (or network) around this scope, repeat
+            copies looked through: where a ``shared(name, ...)`` written here keeps its
+            decisions (None: this scope's own).
     """
 
     path: str
@@ -90,16 +96,34 @@ class Scope:
     dynamic_if: Span | None = None
     depth: int = 0
     copies: int = 1
+    keys: str | None = None
+    owner: str | None = None
+
+    @property
+    def key_path(self) -> str:
+        """The prefix of the keys of the decisions declared here."""
+        return self.keys or self.path
 
     def label(self, base: str) -> str:
         return self.namer.alloc(base)
 
     def key(self, label: str) -> str:
-        return f"{self.path}.{label}"
+        return f"{self.key_path}.{label}"
 
     def child(self, segment: str) -> Scope:
+        keys = f"{self.keys}.{segment}" if self.keys else None
         return Scope(f"{self.path}.{segment}", Namer(), self.active, self.cond,
-                     self.dynamic_if, self.depth + 1, self.copies)
+                     self.dynamic_if, self.depth + 1, self.copies, keys,
+                     self.owner or self.key_path)
+
+    def instance(self, segment: str, shared: str | None = None) -> Scope:
+        """The scope of a block applied here: its own keys, or (`shared`) the keys that
+        every application of ``shared(name, ...)`` written in this block instance shares."""
+        child = self.child(segment)
+        if shared is None:
+            return replace(child, owner=child.key_path)
+        keys = f"{self.owner or self.key_path}.{shared}"
+        return replace(child, keys=keys, owner=keys)
 
     def under(self, cond: Cond, active: bool) -> Scope:
         """The same instance, seen from inside one candidate of a decision."""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.ir.graph import Node
 from archlang.ir.record import Recorder
+from archlang.ir.sharing import SHARED
 from archlang.ops.registry import get_op
 from archlang.syntax import ast as A
 from archlang.syntax.lexicon import keyword_safe
@@ -186,6 +187,8 @@ class _Specializer:
     # ------------------------------------------------------------ expressions
 
     def _expr(self, e: Any, path: str, pat: dict[int, int | None]) -> Any:
+        if isinstance(e, A.Call) and e.func == SHARED and len(e.args) == 2:
+            return self._expr(e.args[1], path, pat)  # a decided block shares nothing
         if isinstance(e, A.Call) and e.func in A.HYPER_NAMES:
             return self._expr(self._one(path, e, pat), path, pat)
         if isinstance(e, A.Repeat):

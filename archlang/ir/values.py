@@ -95,6 +95,9 @@ class BlockLayer(Layer):
     call: A.Call | None = None
     #: where the call was written: (instance path, loop context), for the recorder
     origin: tuple[str, Any] = ("", ())
+    #: set by ``shared(name, block(...))``: every application with this name, in the same
+    #: block instance, shares its decisions (keys ``<owner>.<name>....``)
+    shared: str | None = None
 
 
 @dataclass(eq=False)

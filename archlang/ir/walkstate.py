@@ -17,6 +17,7 @@ from archlang.ir.decisions import Assignment, DecisionPoint
 from archlang.ir.graph import Graph, Node
 from archlang.ir.record import Recorder
 from archlang.ir.scope import Frame, Scope
+from archlang.ir.sharing import join
 from archlang.ir.structure import StructureRecorder
 from archlang.source import Span
 from archlang.syntax import ast as A
@@ -41,6 +42,9 @@ class WalkState:
         self.space_walk = assignment is None
         self.decisions: list[DecisionPoint] = []
         self.decision_index: dict[str, DecisionPoint] = {}
+        #: the keys declared in a ``shared(name, ...)`` application: another application
+        #: of the same name finds them registered and shares them
+        self.shared_keys: set[str] = set()
         #: (block name, call span) of the block applications around the current point
         self.call_stack: list[tuple[str, Span]] = []
         self.used: Assignment = {}
@@ -77,8 +81,13 @@ class WalkState:
                 "decisions", d.span, hint="declare it before the `if`, or use `choice(...)` "
                 "between the alternatives", code="E505")
         if d.key in self.decision_index:
+            if scope.keys is not None and d.key in self.shared_keys:
+                self._share(d)
+                return
             raise ArchSpaceError(f"two decisions get the same key `{d.key}`", d.span,
                                  hint="bind one of them to a different name", code="E507")
+        if scope.keys is not None:
+            self.shared_keys.add(d.key)
         if len(self.decisions) >= MAX_DECISIONS:
             raise ArchLimitError(f"the space has more than {MAX_DECISIONS:,} decisions",
                                  d.span, code="E606")
@@ -86,6 +95,14 @@ class WalkState:
         self.decisions.append(d)
         if self.observer is not None:
             self.observer.registered(d)
+
+    def _share(self, d: DecisionPoint) -> None:
+        """`d` again, from another application of the same ``shared(name, ...)``."""
+        first = self.decision_index[d.key]
+        merged = join(first, d)
+        if merged is not first:
+            self.decision_index[d.key] = merged
+            self.decisions[self.decisions.index(first)] = merged
 
     def lookup_decision(self, key: str, span: Span) -> Any:
         """The assigned value of an active decision (bind walk)."""

@@ -67,6 +67,8 @@ class _Drawing:
         self.owned = _owned(rec.root)
         self.note_order = {id(n): i for i, n in enumerate(dict.fromkeys(rec.notes.values()))}
         self.shown: set[str] = set()
+        #: the key lines a label left out (past `MAX_KEYS`), for the next node's tooltip
+        self.left_out: list[str] = []
 
     def run(self) -> str:
         self.group(self.rec.root)
@@ -79,10 +81,9 @@ class _Drawing:
         missing = list(dict.fromkeys(_generic(d.key) for d in self.space.decisions
                                      if _generic(d.key) not in self.shown))
         if missing:
-            lines = missing if len(missing) <= MAX_KEYS else [
-                *missing[:MAX_KEYS - 1], f"… {len(missing) - MAX_KEYS + 1} more"]
-            self.dot.node("\n".join(["decisions inside blocks:", *(f"◆ {k}" for k in lines)]),
-                          **NOTE_STYLE)
+            lines = _cut([f"◆ {k}" for k in missing], self.left_out)
+            self.dot.node("\n".join(["decisions inside blocks:", *lines]),
+                          **self._tooltip(NOTE_STYLE))
 
     # ------------------------------------------------------------ groups
 
@@ -108,7 +109,7 @@ class _Drawing:
                 self.item(child)
 
     def cluster(self, label: str, group: S.Group, **attrs: str) -> None:
-        self.dot.open_cluster(label, **attrs)
+        self.dot.open_cluster(label, **self._tooltip(attrs))
         self.group(group)
         self.dot.close_cluster()
 
@@ -124,8 +125,16 @@ class _Drawing:
         return node
 
     def node(self, item: S.Item, label: str, **attrs: str) -> str:
-        node = self.ids[id(item)] = self.dot.node(label, **attrs)
+        node = self.ids[id(item)] = self.dot.node(label, **self._tooltip(attrs))
         return node
+
+    def _tooltip(self, attrs: dict[str, str]) -> dict[str, str]:
+        """`attrs`, with the key lines the label left out as its tooltip: a loop that
+        declares 66 decisions at one place shows 7 and names every one on hover."""
+        if not self.left_out:
+            return attrs
+        tip, self.left_out = "\n".join(self.left_out), []
+        return {**attrs, "tooltip": tip}
 
     def edge(self, source: S.Item, head: str, **attrs: str) -> None:
         """An edge from `source`'s node, drawing `source` first where its reader owns it."""
@@ -212,10 +221,8 @@ class _Drawing:
             for line in [f"◆ {_generic(d.key)}", *self._hidden(d.key)]:
                 if line not in keys:
                     keys.append(line)
-        if len(keys) > MAX_KEYS:
-            keys = [*keys[:MAX_KEYS - 1], f"… {len(keys) - MAX_KEYS + 1} more"]
         self.shown.update(k.split()[1] for k in keys if k[0] in "◆↳")
-        return "".join(f"{sep}{k}" for k in keys)
+        return "".join(f"{sep}{k}" for k in _cut(keys, self.left_out))
 
     def _hidden(self, key: str) -> list[str]:
         """Decisions conditional on `key` that are declared outside the network's body."""
@@ -235,6 +242,15 @@ _DRAW: dict[type, Any] = {
     S.InputChoiceItem: _Drawing._input_choice, S.JoinItem: _Drawing._join,
     S.RequireItem: _Drawing._require, S.OutputItem: _Drawing._output,
 }
+
+
+def _cut(lines: list[str], left_out: list[str]) -> list[str]:
+    """At most `MAX_KEYS` lines: past that the first ones and ``… N more``; the lines cut
+    go to `left_out` (the node's tooltip, so that the diagram still names them)."""
+    if len(lines) <= MAX_KEYS:
+        return lines
+    left_out.extend(lines[MAX_KEYS - 1:])
+    return [*lines[:MAX_KEYS - 1], f"… {len(lines) - MAX_KEYS + 1} more"]
 
 
 def _owned(root: S.Group) -> set[int]:

@@ -92,7 +92,7 @@ def test_choice_spreads_a_constant_list() -> None:
 
 
 def test_enas_macro_size() -> None:
-    space = archlang.load(str(Path(__file__).parent / "data" / "enas_macro.arch")).network()
+    space = archlang.load(str(ROOT / "examples" / "enas_macro.arch")).network()
     assert space.size == 6**12 * 2**66 == 160_618_186_625_454_535_808_756_219_904
 
 
