@@ -1,7 +1,8 @@
 """Which weights the Arches of a Space hold, where they can share, and how big they get.
 
 The compiled module of an Arch owns one submodule (or `nn.Parameter`) per node with weights,
-named after the node (`arch.compile()`'s state-dict keys are ``<node.name>.<tensor>``). A
+at the place `GeneratedModule.module_of` names (`arch.compile()`'s state-dict keys are
+``<module>.<tensor>``, e.g. ``layer1.0.conv1.weight``). A
 node's *instance path* (``repeat[1].residual.conv_bn.conv2d``) is stable across the Arches of
 one space, so a tensor is shared under the *bank key* ``<path>:<op>[variant].<tensor>``:
 
@@ -162,7 +163,8 @@ class WeightLayout:
             assert spec is not None, node.op
             key = f"{node.path}:{node.op}{spec.variant(node.attrs, [x.shape for x in node.inputs])}"
             for name, shape, buffer in tensors:
-                state_key = f"{node.name}.{name}" if name else node.name
+                module = arch.generated.module_of.get(node.name, node.name)
+                state_key = f"{module}.{name}" if name else module
                 bank_key = f"{key}.{name}" if name else key
                 if len(shape) != 0:
                     bank_key += f"/{len(shape)}d" if _rank_clash(self, bank_key, shape) else ""
