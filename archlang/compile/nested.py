@@ -181,12 +181,12 @@ def _name_items(part: Part) -> None:
 def _loop_names(part: Part) -> dict[str, int]:
     """The names the source gave to several items of `part` from one call (in a loop): they
     are numbered from 1, as torchvision's ``layer1``, ``layer2``, ..."""
-    spans: dict[str, set[Span]] = {}
+    spans: dict[str, set[tuple[int, int]]] = {}  # (Span never compares unequal)
     seen: dict[str, int] = {}
     for item in part.items:
         given = _user_name(item)
         if given:
-            spans.setdefault(given, set()).add(item.span)
+            spans.setdefault(given, set()).add((item.span.line, item.span.col))
             seen[given] = seen.get(given, 0) + 1
     return {name: 0 for name, found in spans.items() if len(found) == 1 and seen[name] > 1}
 
