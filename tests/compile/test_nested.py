@@ -127,3 +127,17 @@ def test_bad_names_are_located_diagnostics(text, code) -> None:
         archlang.parse(text).network().bind().source()
     assert info.value.diagnostic.code == code
     assert info.value.diagnostic.span.line == 1
+
+
+def test_cli_compile_flat(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from archlang.cli import cli
+
+    path = ROOT / "stdlib" / "models" / "resnet.arch"
+    runner = CliRunner()
+    nested = runner.invoke(cli, ["compile", str(path), "--network", "resnet18"])
+    flat = runner.invoke(cli, ["compile", str(path), "--network", "resnet18", "--flat"])
+    assert nested.exit_code == flat.exit_code == 0
+    assert "class BasicBlock(nn.Module):" in nested.stdout
+    assert "class BasicBlock" not in flat.stdout and "self.resnet_stem_conv2d" in flat.stdout
