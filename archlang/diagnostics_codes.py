@@ -138,6 +138,11 @@ _ENTRIES = [
     ErrorCode("E324", "bad `shared`", "`shared(name, block(...))` takes a name (a string that "
               "is an identifier) and a block call, whose decisions every application of that "
               "name shares.", _net('shared("normal", relu())')),
+    ErrorCode("E330", "bad module name", "A layer's `name = ...` must be a string literal "
+              "holding a Python identifier (its attribute in the generated module), or `none` "
+              "on a block call, so that the block's layers join the enclosing module."),
+    ErrorCode("E331", "two layers share a module name", "Two layers of one generated module "
+              "are given the same `name`; each attribute of a module needs its own."),
     # ------------------------------------------------------------ E4xx shapes
     ErrorCode("E400", "shape error", "A problem with a tensor shape, without a code of its own "
               "(a fallback)."),

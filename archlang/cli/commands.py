@@ -375,11 +375,14 @@ def _where(span: Any) -> str | None:
 @click.argument("file", type=_FILE)
 @click.option("--output", "-o", "output", metavar="OUT.py", default="-", show_default=True,
               help="Where to write the generated Python (`-`: stdout).")
+@click.option("--flat", is_flag=True, default=False,
+              help="One flat module (every layer an attribute of the network class) instead "
+                   "of modules nested as the blocks are.")
 @_network_option
 @_set_option
 @_seed_option
 @_param_option
-def compile_(file: str, output: str, network: str | None, sets: tuple[str, ...],
+def compile_(file: str, output: str, flat: bool, network: str | None, sets: tuple[str, ...],
              seed: int | None, params: tuple[str, ...]) -> None:
     """Compile a decided member of a network to a PyTorch module (Python source).
 
@@ -389,7 +392,7 @@ def compile_(file: str, output: str, network: str | None, sets: tuple[str, ...],
     """
     space = _space(file, network, params)
     arch = _decide(space, _parse_fixed(space, sets), seed)
-    source = arch.source()
+    source = arch.source(nested=not flat)
     summary = (f"network `{arch.name}`: {arch.params:,} parameters, {arch.flops:,} FLOPs, "
                f"output {list(arch.output_shape)}")
     decisions = "".join(f"\n  {line}" for line in out.member_lines(space, arch.assignment))

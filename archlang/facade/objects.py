@@ -29,21 +29,32 @@ class Arch(_arch.Arch):
 
     @functools.cached_property
     def generated(self) -> GeneratedModule:
+        """The nested module's source (see `source`)."""
+        return self._emit(nested=True)
+
+    @functools.cached_property
+    def generated_flat(self) -> GeneratedModule:
+        """The flat form's source: every layer an attribute of the network class."""
+        return self._emit(nested=False)
+
+    def _emit(self, nested: bool) -> GeneratedModule:
         from archlang.compile.codegen import emit_torch
 
         root = self.space.program.root
         origin = root.source.path if root is not None else "<string>"
-        return emit_torch(self.graph, origin)
+        return emit_torch(self.graph, origin, nested=nested)
 
-    def source(self) -> str:
-        """The generated Python source: one `nn.Module` class and `build()`."""
-        return self.generated.src
+    def source(self, nested: bool = True) -> str:
+        """The generated Python source: a class per distinct block instance, nested as the
+        `.arch` blocks are (``model.layer1[0].conv1``), the network's class and `build()`;
+        with ``nested=False``, one flat class."""
+        return (self.generated if nested else self.generated_flat).src
 
-    def compile(self) -> Any:
-        """A `torch.nn.Module` built from exactly the source `source()` returns."""
+    def compile(self, nested: bool = True) -> Any:
+        """A `torch.nn.Module` built from exactly the source `source(nested)` returns."""
         from archlang.compile.load import load_module
 
-        return load_module(self.generated)
+        return load_module(self.generated if nested else self.generated_flat)
 
 
 class Space(_space.Space):

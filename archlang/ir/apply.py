@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchShapeError, ArchTypeError
+from archlang.ir.graph import META_MODULE
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import (
     SHADOW,
@@ -103,6 +104,8 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
     path = f"{path}.{name}" if path else name
     node = elab.add_node(spec.name, [t.node for t in tensors],  # type: ignore[misc]
                          dict(layer.attrs), tuple(out), path, layer.span)
+    if layer.module_name:
+        node.meta[META_MODULE] = layer.module_name
     return Tensor(node, tuple(out))
 
 
@@ -140,6 +143,7 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
     child = scope.instance(name, layer.shared)
     if layer.call is not None:
         elab.record_instance(layer.origin, layer.call, child, block, scope)
+    elab.add_instance(child, block.name, layer.module_name, layer.span)
     with elab.in_block(block.name, layer.span):
         result = elab.exec_body(block.body, child, Frame(env, current), block.span)
     if not (isinstance(result, Tensor) or isinstance(result, tuple) and result and all(
@@ -164,6 +168,9 @@ def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scop
     else:
         scope = _multiplied(scope, count, layer)
         copies = [scope.child(f"{name}[{i}]") for i in range(count)]
+        elab.add_instance(scope.child(name), "repeat", layer.module_name, layer.span)
+        for copy in copies:
+            elab.add_instance(copy, "repeat_body", "", layer.span)
         elab.record_at(layer.origin[0], layer.node, [c.path for c in copies],
                        layer.origin[1], scope)
     value = inputs

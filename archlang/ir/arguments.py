@@ -2,6 +2,10 @@
 
 A decision written directly as an argument gets the key ``<instance>.<param>``:
 ``conv_bn_relu(width, k = choice(3, 5))`` declares ``net.conv_bn_relu.k``.
+
+Every op and block call also takes ``name = "..."`` (unless a block declares a parameter of
+that name): the attribute its layers get in the generated module (`module_name`). It names
+the module only; instance paths and decision keys do not change with it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchTypeError, Suggest
+from archlang.ir.graph import RESERVED
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import Layer, Tensor, Unknown, type_name
 from archlang.ops.registry import OpSpec
@@ -45,6 +50,8 @@ def bind_call(
     for pname, arg in zip(names, call.args):
         exprs[pname] = (arg, arg.span)
     for kw in call.kwargs:
+        if kw.name == MODULE_KW and MODULE_KW not in names:
+            continue  # see `module_name`
         if kw.name not in names:
             raise ArchTypeError(
                 f"{kind} `{target.name}` has no parameter `{kw.name}`",
@@ -59,6 +66,44 @@ def bind_call(
     if isinstance(target, OpSpec):
         return _check_op_args(target, values, exprs, call)
     return _fill_block_defaults(elab, target, values, exprs, call, scope, instance)
+
+
+#: the keyword every call takes for its module name
+MODULE_KW = "name"
+
+
+def module_name(call: A.Call, target: OpSpec | A.BlockDef) -> str | None:
+    """The module name a call gives (``name = "conv1"``): "" for none, None for
+    ``name = none`` on a block call. A literal only, so that it is the same in every member
+    of a space."""
+    if any(p.name == MODULE_KW for p in target.params):
+        return ""
+    for kw in call.kwargs:
+        if kw.name != MODULE_KW:
+            continue
+        value = kw.value
+        if isinstance(value, A.NoneLit) and isinstance(target, A.BlockDef):
+            return None
+        if (isinstance(value, A.StrLit) and value.value.isidentifier()
+                and value.value not in RESERVED and not value.value.startswith("_")):
+            return value.value
+        what = "a block's" if isinstance(target, A.BlockDef) else "an op's"
+        raise ArchTypeError(
+            f"{what} `name` must be a string literal holding a Python identifier"
+            + (" or `none`" if isinstance(target, A.BlockDef) else "")
+            + f", but got `{_name_text(value)}`",
+            value.span, hint='write e.g. `name = "conv1"`; it names the layer\'s attribute in '
+            "the generated module", code="E330")
+    return ""
+
+
+def _name_text(value: A.Expr) -> str:
+    if isinstance(value, A.StrLit):
+        return f'"{value.value}"'
+    span = value.span
+    if span.source is not None and span.line == span.end_line:
+        return span.source.line(span.line)[span.col - 1:span.end_col - 1]
+    return "an expression"
 
 
 def _check_op_args(

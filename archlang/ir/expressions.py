@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from archlang.diagnostics import ArchLimitError, ArchNameError, ArchTypeError, Suggest
 from archlang.ir import apply as _apply
 from archlang.ir import hyper as _hyper
-from archlang.ir.arguments import bind_call
+from archlang.ir.arguments import bind_call, module_name
 from archlang.ir.builtins import BUILTINS, BuiltinError, call_builtin
 from archlang.ir.constants import check_not_evaluating
 from archlang.ir.sharing import eval_shared, is_shared_call
@@ -86,6 +86,7 @@ class Expressions(WalkState):
         name = scope.label(e.func)
         attrs = bind_call(self, e, spec, scope, frame, name)
         layer = OpLayer(e.span, name, spec=spec, attrs=attrs, call=e)
+        layer.module_name = module_name(e, spec)
         if spec.inputs == 0:
             return _apply.apply_layer(self, layer, (), scope, e.span, stage=e)
         return layer
@@ -94,8 +95,10 @@ class Expressions(WalkState):
         name = scope.label(e.func)
         env = self.program.env_of(block)
         args = bind_call(self, e, block, scope, frame, name)
-        return BlockLayer(e.span, name, block=block, env=env, args=args, call=e,
-                          origin=(scope.path, self.loop_ctx()))
+        layer = BlockLayer(e.span, name, block=block, env=env, args=args, call=e,
+                           origin=(scope.path, self.loop_ctx()))
+        layer.module_name = module_name(e, block)
+        return layer
 
     def _call_builtin(self, e: A.Call, scope: Scope, frame: Frame) -> Any:
         if e.kwargs:

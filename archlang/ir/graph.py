@@ -47,6 +47,23 @@ RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | MODULE_NAMES |
 }
 
 
+#: `Node.meta` key: the module name the source gave an op (`conv2d(64, 3, name = "conv1")`)
+META_MODULE = "module"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A block application (or a repeat, or one repeat copy) of the bind walk: the block's
+    name, and the module name the source gave it (`name = "layer1"`; "" when it gave none;
+    None for `name = none`, whose layers join the enclosing module). The code generator nests
+    the generated modules by these (compile/nested.py); paths and keys never depend on them.
+    """
+
+    block: str
+    name: str | None = ""
+    span: Span = NO_SPAN
+
+
 @dataclass(eq=False)
 class Node:
     """One op instance. `name` is a unique Python identifier; `path` its source instance path."""
@@ -71,6 +88,8 @@ class Graph:
     inputs: list[Node] = field(default_factory=list)
     nodes: list[Node] = field(default_factory=list)  # in creation (topological) order
     output: Node | None = None
+    #: instance path (as in `Node.path`) -> the block application there, in walk order
+    instances: dict[str, Instance] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set, repr=False)
 
     def unique_name(self, path: str) -> str:

@@ -78,6 +78,9 @@ class Layer:
     name: str
     #: how many times this recipe has been applied; later applications get fresh names
     applied: int = field(default=0, init=False)
+    #: the module name the call gave (`name = "conv1"`): "" for none given, None for
+    #: `name = none` (a block whose layers join the enclosing module)
+    module_name: str | None = field(default="", init=False)
 
 
 @dataclass(eq=False)

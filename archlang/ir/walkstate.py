@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError
 from archlang.ir.decisions import Assignment, DecisionPoint
-from archlang.ir.graph import Graph, Node
+from archlang.ir.graph import Graph, Instance, Node
 from archlang.ir.record import Recorder
 from archlang.ir.scope import Frame, Scope
 from archlang.ir.sharing import join
@@ -128,6 +128,12 @@ class WalkState:
                  shape: tuple[int, ...], path: str, span: Span, dtype: str = "float") -> Node:
         """A new node of the bind walk's graph."""
         return self.graph.add(op, inputs, attrs, shape, path, span, dtype)
+
+    def add_instance(self, scope: Scope, block: str, name: str | None, span: Span) -> None:
+        """Note a block application (or repeat) of the bind walk at instance `scope`."""
+        if scope.active and not self.space_walk:
+            path = scope.path.partition(".")[2]
+            self.graph.instances[path] = Instance(block, name, span)
 
     @contextmanager
     def in_block(self, name: str, span: Span) -> Iterator[None]:

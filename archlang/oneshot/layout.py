@@ -1,7 +1,9 @@
 """Which weights the Arches of a Space hold, where they can share, and how big they get.
 
 The compiled module of an Arch owns one submodule (or `nn.Parameter`) per node with weights,
-named after the node (`arch.compile()`'s state-dict keys are ``<node.name>.<tensor>``). A
+named after the node in the flat form the one-shot models run (`arch.compile(nested=False)`:
+state-dict keys ``<node.name>.<tensor>``; `SharedModel.export` renames them for the nested
+module). A
 node's *instance path* (``repeat[1].residual.conv_bn.conv2d``) is stable across the Arches of
 one space, so a tensor is shared under the *bank key* ``<path>:<op>[variant].<tensor>``:
 
@@ -48,7 +50,7 @@ Shape = tuple[int, ...]
 class Slot:
     """One tensor of one Arch's compiled module and where it lives in the shared bank."""
 
-    state_key: str  # the key in `arch.compile().state_dict()`
+    state_key: str  # the key in `arch.compile(nested=False).state_dict()`
     bank_key: str
     shape: Shape
     buffer: bool  # running statistics, not trained by the optimizer
@@ -57,6 +59,10 @@ class Slot:
     #: a conv kernel (the op's `Weights.kernels`): dimensions from the third on are cropped
     #: at the centre
     kernel: bool = False
+    #: the tensor's name within its module (``weight``; "" for an `nn.Parameter` node)
+    tensor: str = ""
+    #: the node's name: `GeneratedModule.module_of` gives its module in the nested form
+    node: str = ""
 
 
 class SupernetTooLargeError(ArchLimitError):
@@ -167,7 +173,8 @@ class WeightLayout:
                 if len(shape) != 0:
                     bank_key += f"/{len(shape)}d" if _rank_clash(self, bank_key, shape) else ""
                 out.append(Slot(state_key, bank_key, shape, buffer, init or "", spec.imports,
-                                kernel=name in spec.weights.kernels))
+                                kernel=name in spec.weights.kernels, tensor=name,
+                                node=node.name))
         return out
 
     def _grow(self, slots: list[Slot]) -> None:

@@ -1,11 +1,13 @@
 """What a supernet and a hypernetwork have in common: run any Arch of a space with weights
 that come from one shared model.
 
-An Arch runs through *its own compiled module* (the class `arch.compile()` builds, from the
-same generated source), instantiated on the ``meta`` device so that it holds no memory, and
+An Arch runs through *its own compiled module* (the class `arch.compile(nested=False)`
+builds, from the same generated source: the flat form, whose state-dict keys name the
+nodes), instantiated on the ``meta`` device so that it holds no memory, and
 called with `torch.func.functional_call` on the tensors the shared model supplies for that
 Arch (`tensors_for`). So the shared model runs exactly what the compiler emits, and
-`export(arch)` returns that compiled module with those tensors copied in.
+`export(arch)` returns that compiled module with those tensors copied in
+(`export(arch, nested=True)`: the nested one, `arch.compile()`).
 
 Batch-norm running statistics are buffers of the shared model, sliced per Arch like the
 weights; `recalibrate(arch, batches)` recomputes them for one Arch before it is scored.
@@ -116,8 +118,7 @@ class SharedModel(nn.Module):
         its values are drawn from the freshly built largest instance of that tensor."""
         slot = self.layout.largest[key]
         tensors = dict(build_tensors(slot.init, slot.imports, "cpu"))
-        name = slot.state_key.split(".", 1)[1] if "." in slot.state_key else ""
-        seed = tensors[name].reshape(-1).float()
+        seed = tensors[slot.tensor].reshape(-1).float()
         shape = self.layout.max_shapes[key]
         if seed.numel() == math.prod(shape):
             return seed.reshape(shape).clone()
@@ -160,7 +161,7 @@ class SharedModel(nn.Module):
             from archlang.compile.load import load_class
 
             with torch.device("meta"):
-                found = load_class(arch.generated)()
+                found = load_class(arch.generated_flat)()
             self._runners[arch.hash] = found
             if len(self._runners) > RUNNER_CACHE:
                 self._runners.popitem(last=False)
@@ -168,11 +169,15 @@ class SharedModel(nn.Module):
             self._runners.move_to_end(arch.hash)
         return found
 
-    def export(self, arch: Arch) -> nn.Module:
-        """`arch.compile()` with this model's tensors for `arch` copied in."""
-        module = arch.compile()
+    def export(self, arch: Arch, nested: bool = False) -> nn.Module:
+        """`arch.compile(nested)` with this model's tensors for `arch` copied in: by default
+        the flat form it runs (attributes named after the nodes), with ``nested=True`` the
+        nested module (``layer1.0.conv1``)."""
+        module = arch.compile(nested=nested)
+        keys = {s.state_key: _nested_key(s, arch) if nested else s.state_key
+                for s in self.layout.slots(arch)}
         with torch.no_grad():
-            state = {k: v.detach().clone() for k, v in self.tensors_for(arch).items()}
+            state = {keys[k]: v.detach().clone() for k, v in self.tensors_for(arch).items()}
         module.load_state_dict(state)
         return module
 
@@ -208,3 +213,9 @@ class SharedModel(nn.Module):
         finally:
             for m, momentum in zip(norms, momenta):
                 m.momentum = momentum
+
+
+def _nested_key(slot: Slot, arch: Arch) -> str:
+    """`slot`'s key in the nested module `arch.compile()` builds (the bank runs the flat one)."""
+    module = arch.generated.module_of.get(slot.node, slot.node)
+    return f"{module}.{slot.tensor}" if slot.tensor else module

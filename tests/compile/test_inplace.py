@@ -56,7 +56,8 @@ def resnet18_arch():
 
 
 def test_resnet18_source_uses_inplace_relu_and_add(resnet18_arch) -> None:
-    lines = _forward_lines(resnet18_arch.source())
+    # the flat form has one line per layer instance (the nested one, one per class)
+    lines = _forward_lines(resnet18_arch.source(nested=False))
     relus = [ln for ln in lines if "F.relu(" in ln]
     adds = [ln for ln in lines if ".add_(" in ln]
     assert relus and all("inplace=True" in ln for ln in relus)  # every relu follows bn or add
@@ -66,7 +67,7 @@ def test_resnet18_source_uses_inplace_relu_and_add(resnet18_arch) -> None:
 
 
 def test_mobilenet_v2_source_uses_inplace_relu6_and_add() -> None:
-    lines = _forward_lines(_arch(MOBILENET, "mobilenet_v2").source())
+    lines = _forward_lines(_arch(MOBILENET, "mobilenet_v2").source(nested=False))
     relu6 = [ln for ln in lines if "F.relu6(" in ln]
     assert relu6 and all("inplace=True" in ln for ln in relu6)
     # x + h: the block input x has two users; h (a batchnorm output) is the one overwritten
@@ -178,7 +179,7 @@ def test_symbolic_trace_still_works(resnet18_arch) -> None:
 
 def test_forward_frees_intermediates(resnet18_arch) -> None:
     """Each intermediate is deleted after its last use; inputs and the output never are."""
-    lines = _forward_lines(resnet18_arch.source())
+    lines = _forward_lines(resnet18_arch.source(nested=False))
     deleted = [name.strip() for ln in lines if "; del " in ln
                for name in ln.split("; del ", 1)[1].split(",")]
     assigned = [ln.split(" = ", 1)[0] for ln in lines if " = " in ln]

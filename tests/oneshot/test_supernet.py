@@ -195,3 +195,13 @@ def test_any_digits_member_runs_as_its_compiled_module(assignment, seed):
             continue  # dropout draws differ
         with torch.no_grad():
             torch.testing.assert_close(supernet(x, arch=arch), standalone(x))
+
+
+def test_export_nested_gives_the_same_outputs_as_the_flat_export(elastic):
+    supernet = Supernet(elastic).eval()
+    arch = elastic.sample(seed=2)
+    x = inputs_for(arch, seed=0)
+    flat, nested = supernet.export(arch).eval(), supernet.export(arch, nested=True).eval()
+    assert list(nested.state_dict()) == list(arch.compile().state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(flat(*x), nested(*x))

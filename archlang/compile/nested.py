@@ -1,0 +1,198 @@
+"""The module tree of a generated network: which nested `nn.Module` owns which nodes.
+
+Built from the bind walk's block instances (`Graph.instances`) and the nodes' instance paths;
+codegen.py emits one class per distinct part. This module decides structure and names only;
+it emits no code.
+
+A block instance becomes a part when its nodes give the rest of the network exactly one
+value (its result); otherwise (or when the call said ``name = none``) its layers join the
+enclosing part. A part whose only item is another part is that part (a block that just wraps
+another one makes one module, as torchvision's `Conv2dNormActivation` is one), unless the
+source named the inner one. A part whose
+items form a plain chain and carry no names the source gave is numbered like an
+`nn.Sequential` (``layer1[0]``, ``features[0][1]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archlang.diagnostics import ArchTypeError
+from archlang.ir.graph import META_MODULE, Graph, Node, sanitize
+from archlang.ops.registry import get_op
+from archlang.source import NO_SPAN, Span
+
+
+@dataclass(eq=False)
+class Part:
+    """One generated module: a block instance (or the network, `path` "")."""
+
+    path: str
+    block: str
+    user_name: str = ""
+    #: nodes and sub-parts in the order `forward` computes them
+    items: list[Node | Part] = field(default_factory=list)
+    #: values computed outside the part that it reads, in order of first use
+    inputs: list[Node] = field(default_factory=list)
+    output: Node | None = None
+    #: item -> its attribute name (nodes only where the op owns a submodule)
+    attrs: dict[int, str] = field(default_factory=dict)
+    numbered: bool = False
+    span: Span = NO_SPAN
+
+
+def module_tree(graph: Graph) -> Part:
+    """The network's part, with its sub-parts; see the module docstring."""
+    root = Part("", "")
+    parts = {path: Part(path, inst.block, inst.name or "", span=inst.span)
+             for path, inst in graph.instances.items() if inst.name is not None}
+    chains = {id(n): [parts[p] for p in _enclosing(n.path, graph) if p in parts]
+              for n in graph.nodes}
+    members: dict[int, set[int]] = {}
+    for n in graph.nodes:
+        for part in chains[id(n)]:
+            members.setdefault(id(part), set()).add(id(n))
+    kept = {pid for pid, nodes in members.items() if _single_output(graph, nodes)}
+    for n in graph.nodes:
+        chain = [root] + [p for p in chains[id(n)] if id(p) in kept]
+        for outer, inner in zip(chain, chain[1:]):
+            if n is _output_of(graph, members[id(inner)], inner):
+                outer.items.append(inner)
+        chain[-1].items.append(n)
+    root.output = graph.output
+    _finish(root, graph)
+    return root
+
+
+def _enclosing(path: str, graph: Graph) -> list[str]:
+    """The recorded instances around a node at `path`, outermost first."""
+    out = []
+    for i, ch in enumerate(path):
+        if ch in ".[" and path[:i] in graph.instances:
+            out.append(path[:i])
+    return out
+
+
+def _users_outside(graph: Graph, nodes: set[int]) -> list[Node]:
+    out = [n for m in graph.nodes if id(m) not in nodes for n in m.inputs if id(n) in nodes]
+    if graph.output is not None and id(graph.output) in nodes:
+        out.append(graph.output)
+    return out
+
+
+def _single_output(graph: Graph, nodes: set[int]) -> bool:
+    return len({id(n) for n in _users_outside(graph, nodes)}) == 1
+
+
+def _output_of(graph: Graph, nodes: set[int], part: Part) -> Node:
+    if part.output is None:
+        part.output = _users_outside(graph, nodes)[0]
+    return part.output
+
+
+def _finish(part: Part, graph: Graph) -> None:
+    """Collapse wrappers, then find each part's inputs and attribute names, depth first."""
+    for item in part.items:
+        if isinstance(item, Part):
+            _finish(item, graph)
+    while (part.path and len(part.items) == 1 and isinstance(part.items[0], Part)
+           and not part.items[0].user_name):
+        inner = part.items[0]
+        part.items, part.numbered, part.attrs = inner.items, inner.numbered, inner.attrs
+        part.inputs, part.user_name = inner.inputs, part.user_name or inner.user_name
+    if part.path:
+        part.inputs = _inputs(part)
+    part.numbered = bool(part.path) and _is_chain(part)
+    _name_items(part)
+
+
+def _inputs(part: Part) -> list[Node]:
+    inside: set[int] = set()
+    out: list[Node] = []
+    for item in part.items:
+        reads = item.inputs
+        for x in reads:
+            if id(x) not in inside and x not in out:
+                out.append(x)
+        if isinstance(item, Part):
+            assert item.output is not None
+            inside.add(id(item.output))
+        else:
+            inside.add(id(item))
+    return out
+
+
+def _is_chain(part: Part) -> bool:
+    """Items that each read only the one before (the first: the part's one input), none
+    named by the source, every op with weights called as ``module(x)``."""
+    if len(part.inputs) != 1 or len(part.items) < 2:
+        return False
+    prev = part.inputs[0]
+    for item in part.items:
+        if list(item.inputs) != [prev] or _user_name(item):
+            return False
+        if isinstance(item, Node):
+            spec = get_op(item.op)
+            if spec is None or (_has_module(item) and spec.emit_forward(
+                    ["x"], item.attrs, "m") != "m(x)"):
+                return False
+        prev = item.output if isinstance(item, Part) else item  # type: ignore[assignment]
+    return prev is part.output
+
+
+def _user_name(item: Node | Part) -> str:
+    return item.user_name if isinstance(item, Part) else item.meta.get(META_MODULE, "")
+
+
+def _has_module(n: Node) -> bool:
+    spec = get_op(n.op)
+    return spec is not None and spec.emit_init(n.attrs, [x.shape for x in n.inputs]) is not None
+
+
+def _name_items(part: Part) -> None:
+    """Each item's attribute: its index in a numbered part, else the name the source gave,
+    else its instance path below the part."""
+    taken: dict[str, Node | Part] = {}
+    counts = _loop_names(part)
+    for i, item in enumerate(part.items):
+        if isinstance(item, Node) and not _has_module(item):
+            continue
+        if part.numbered:
+            part.attrs[id(item)] = str(i)
+            continue
+        given = _user_name(item)
+        if given in counts:
+            counts[given] += 1
+            given = f"{given}{counts[given]}"
+        name = given or _relative(item, part)
+        if name in taken:
+            if given or _user_name(taken[name]):
+                span = item.span
+                raise ArchTypeError(
+                    f"two layers of one module are both named `{name}`", span,
+                    hint="give each layer of a block its own `name`", code="E331")
+            base, k = name, 1
+            while name in taken:
+                name, k = f"{base}_{k}", k + 1
+        taken[name] = item
+        part.attrs[id(item)] = name
+
+
+def _loop_names(part: Part) -> dict[str, int]:
+    """The names the source gave to several items of `part` from one call (in a loop): they
+    are numbered from 1, as torchvision's ``layer1``, ``layer2``, ..."""
+    spans: dict[str, set[tuple[int, int]]] = {}  # (Span never compares unequal)
+    seen: dict[str, int] = {}
+    for item in part.items:
+        given = _user_name(item)
+        if given:
+            spans.setdefault(given, set()).add((item.span.line, item.span.col))
+            seen[given] = seen.get(given, 0) + 1
+    return {name: 0 for name, found in spans.items() if len(found) == 1 and seen[name] > 1}
+
+
+def _relative(item: Node | Part, part: Part) -> str:
+    path = item.path
+    if part.path and path.startswith(part.path):
+        path = path[len(part.path):]
+    return sanitize(path)
