@@ -153,6 +153,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     try:
         space = _load_space(file, network)
         check_fits(task, space)
+        if not quiet:
+            _say_coverage(err, searcher, space, budget)
         resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
         evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given)
         history = resumed.history if resumed else []
@@ -207,6 +209,15 @@ def _searcher(algorithm: str, seed: int) -> Searcher:
     except SearcherUnavailable as exc:
         raise click.UsageError(str(exc)) from None
     return searcher
+
+
+def _say_coverage(err: Console, searcher: Searcher, space: Any, budget: int) -> None:
+    """One line before a grid search whose budget does not cover the space."""
+    from archlang.search.grid import GridSearch, coverage_note
+
+    note = coverage_note(space.size, budget) if isinstance(searcher, GridSearch) else None
+    if note is not None:
+        err.print(note, markup=False, highlight=False)
 
 
 def _objectives(texts: tuple[str, ...], task: Any) -> list[Objective]:
