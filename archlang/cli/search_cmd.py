@@ -11,12 +11,14 @@ Storage: ``--storage PATH`` if given, else ``OUT/study.db`` when ``--out`` is gi
 none (the trials live in memory only). The study is ``--study NAME``, by default
 ``<file stem>.<network>``. Rerunning the same command resumes the study.
 
-Executors (`archlang.search.executors`): ``--workers N`` trials at once, in forked processes
-(``--executor pool``, the default for N > 1) or on Ray (``--executor ray [--address ADDR]``).
-A task that runs the user's code (``MODULE:FUNCTION``, `Task.isolate`) evaluates in a
-worker process even with one worker (``pool``), so its crash, ``sys.exit``, ``os._exit``
-or segfault fails only its trial; ``--executor inprocess`` runs it in this process instead.
-The built-in tasks run in this process by default (their code is archlang's).
+Executors (`archlang.search.executors`): each trial trains with torch on ``--threads``
+intra-op threads (1 by default, on every executor). ``--workers N`` trials at once, in
+forked processes (``--executor pool``, the default for N > 1) or on Ray (``--executor ray
+[--address ADDR]``). A task that runs the user's code (``MODULE:FUNCTION``, `Task.isolate`)
+evaluates in a worker process even with one worker (``pool``), so its crash, ``sys.exit``,
+``os._exit`` or segfault fails only its trial; ``--executor inprocess`` runs it in this
+process instead. The built-in tasks run in this process by default (their code is
+archlang's).
 
 ``--out DIR`` belongs to one study (`archlang.search.export.claim_results_folder`): a
 second study given the same folder is refused (exit 2) rather than overwriting the
@@ -117,6 +119,9 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               metavar="N", help="With --weight-sharing: training steps of the shared model.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Trials to evaluate at once (more than 1 implies --executor pool).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
+              help="torch intra-op threads per trial (more than 1 only pays for large "
+                   "networks on idle cores).")
 @click.option("--executor", type=click.Choice(["inprocess", "pool", "ray"]), default=None,
               help="Where trials run: this process, a pool of forked processes, or Ray "
                    "[default: pool with --workers > 1 or a MODULE:FUNCTION task (its "
@@ -129,8 +134,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
            out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
-           retrain_top: int, shared_steps: int, workers: int, executor: str | None,
-           address: str | None, quiet: bool) -> None:
+           retrain_top: int, shared_steps: int, workers: int, threads: int,
+           executor: str | None, address: str | None, quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
@@ -145,6 +150,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
     settings = {"file": str(file), "task": task_name, "algorithm": algorithm,
                 "budget": budget, "seed": seed, "epochs": epochs, **given,
+                "threads": threads,
                 "objectives": [str(o) for o in objectives],
                 **Constraints(max_params, max_flops).to_json()}
     if weight_sharing is not None:
@@ -164,7 +170,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                                constraints=Constraints(max_params, max_flops),
                                history=history, recorder=resumed.store if resumed else None,
                                trial_timeout=trial_timeout, executor=executor,
-                               workers=workers, address=address)
+                               workers=workers, address=address, threads=threads)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(1)
