@@ -242,27 +242,27 @@ def test_in_process_threads_none_leaves_torch_as_it_is():
                    threads=0)
 
 
-DIGITS_TINY = """network tiny() (x: [1, 8, 8]) {
-    c = choice(2, 4, 8)
-    return x -> conv2d(c, 3, padding = 1) -> relu() -> global_avgpool() -> linear(10)
-}
-"""
 #: what a trial's training computes; the timings (`train_seconds`, `latency_ms`) are measured
 TRAINED = ("val_accuracy", "test_accuracy", "train_loss", "params", "flops")
 
 
+@pytest.mark.slow
 def test_digits_trials_are_the_same_in_process_and_in_one_pool_worker():
-    # issue 17, item 8: "trial for trial", metrics included, for the same seed
+    # issue 17, item 8: "trial for trial", metrics included, for the same seed. This member
+    # of examples/digits.arch trains to other figures on torch's 2 default threads (val
+    # accuracy 0.3955 against 0.3983 on one, train loss 1.85155 against 1.85157), so the test
+    # fails when in-process and the worker do not train on the same thread count.
     pytest.importorskip("torch")
     import functools
 
     import archlang
     from archlang.tasks import get_task
 
-    space = archlang.parse(DIGITS_TINY).network()
+    root = Path(__file__).resolve().parents[2]
+    space = archlang.load(root / "examples" / "digits.arch").network()
     evaluate = functools.partial(get_task("digits").evaluate, epochs=1, seed=4)
-    runs = [run_search(space, evaluate, get_searcher("random", seed=4), budget=2,
+    runs = [run_search(space, evaluate, get_searcher("random", seed=4), budget=1,
                        executor=executor) for executor in ("inprocess", "pool")]
     alone, pooled = ([(t.assignment, {m: t.metrics[m] for m in TRAINED}) for t in run.trials]
                      for run in runs)
-    assert len(alone) == 2 and alone == pooled
+    assert len(alone) == 1 and alone == pooled
