@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -126,8 +127,18 @@ for _command in commands.COMMANDS:
     cli.add_command(_command)
 
 
+def quiet_openmp(environ: Any = os.environ) -> None:
+    """Have OpenMP's idle threads sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``)
+    unless the user chose a policy. OpenMP reads it when torch loads, so it is set before
+    any command imports torch. It matters with ``search --threads`` above 1 on shared cores:
+    a digits trial on 2 threads took 69 s spinning against 8.5 s passive at load 7 on 2 cores
+    (`benchmarks/bench_threads.py`, benchmarks/README.md); it changes no result."""
+    environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: list[str] | None = None) -> None:
     """The console-script entry point (``archlang``, ``python -m archlang``)."""
+    quiet_openmp()
     cli.main(args=argv, prog_name="archlang")
 
 

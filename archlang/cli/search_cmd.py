@@ -11,12 +11,14 @@ Storage: ``--storage PATH`` if given, else ``OUT/study.db`` when ``--out`` is gi
 none (the trials live in memory only). The study is ``--study NAME``, by default
 ``<file stem>.<network>``. Rerunning the same command resumes the study.
 
-Executors (`archlang.search.executors`): ``--workers N`` trials at once, in forked processes
-(``--executor pool``, the default for N > 1) or on Ray (``--executor ray [--address ADDR]``).
-A task that runs the user's code (``MODULE:FUNCTION``, `Task.isolate`) evaluates in a
-worker process even with one worker (``pool``), so its crash, ``sys.exit``, ``os._exit``
-or segfault fails only its trial; ``--executor inprocess`` runs it in this process instead.
-The built-in tasks run in this process by default (their code is archlang's).
+Executors (`archlang.search.executors`): each trial trains with torch on ``--threads``
+intra-op threads (1 by default, on every executor). ``--workers N`` trials at once, in
+forked processes (``--executor pool``, the default for N > 1) or on Ray (``--executor ray
+[--address ADDR]``). A task that runs the user's code (``MODULE:FUNCTION``, `Task.isolate`)
+evaluates in a worker process even with one worker (``pool``), so its crash, ``sys.exit``,
+``os._exit`` or segfault fails only its trial; ``--executor inprocess`` runs it in this
+process instead. The built-in tasks run in this process by default (their code is
+archlang's).
 
 Devices (`archlang.tasks.device`): ``--device auto|cpu|cuda[:I]`` (auto: CUDA when present)
 and ``--amp`` are checked before anything runs and passed to the evaluator (a user's
@@ -124,6 +126,9 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               metavar="N", help="With --weight-sharing: training steps of the shared model.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Trials to evaluate at once (more than 1 implies --executor pool).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
+              help="torch intra-op threads per trial (more than 1 only pays for large "
+                   "networks on idle cores).")
 @click.option("--executor", type=click.Choice(["inprocess", "pool", "ray"]), default=None,
               help="Where trials run: this process, a pool of forked processes, or Ray "
                    "[default: pool with --workers > 1 or a MODULE:FUNCTION task (its "
@@ -143,8 +148,9 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
            out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
-           retrain_top: int, shared_steps: int, workers: int, executor: str | None,
-           address: str | None, device_spec: str, amp: bool, quiet: bool) -> None:
+           retrain_top: int, shared_steps: int, workers: int, threads: int,
+           executor: str | None, address: str | None, device_spec: str, amp: bool,
+           quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
     from rich.console import Console
     from rich.markup import escape
@@ -161,6 +167,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     given = {k: v for k, v in (("lr", lr), ("batch_size", batch_size)) if v is not None}
     settings = {"file": str(file), "task": task_name, "algorithm": algorithm,
                 "budget": budget, "seed": seed, "epochs": epochs, **given,
+                "threads": threads,
                 "objectives": [str(o) for o in objectives],
                 **Constraints(max_params, max_flops).to_json()}
     if weight_sharing is not None:
@@ -169,6 +176,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     try:
         space = _load_space(file, network)
         check_fits(task, space)
+        if not quiet:
+            _say_coverage(err, searcher, space, budget)
         resumed = _open_study(storage_path, out, study_name, file, space, settings, err)
         evaluate = functools.partial(task.evaluate, epochs=epochs, seed=seed, **given,
                                      **placing)
@@ -179,7 +188,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                                constraints=Constraints(max_params, max_flops),
                                history=history, recorder=resumed.store if resumed else None,
                                trial_timeout=trial_timeout, executor=executor,
-                               workers=workers, address=address,
+                               workers=workers, address=address, threads=threads,
                                gpus=1 if device.startswith("cuda") else 0)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
@@ -226,6 +235,15 @@ def _searcher(algorithm: str, seed: int) -> Searcher:
     except SearcherUnavailable as exc:
         raise click.UsageError(str(exc)) from None
     return searcher
+
+
+def _say_coverage(err: Console, searcher: Searcher, space: Any, budget: int) -> None:
+    """One line before a grid search whose budget does not cover the space."""
+    from archlang.search.grid import GridSearch, coverage_note
+
+    note = coverage_note(space.size, budget) if isinstance(searcher, GridSearch) else None
+    if note is not None:
+        err.print(note, markup=False, highlight=False)
 
 
 def _objectives(texts: tuple[str, ...], task: Any) -> list[Objective]:

@@ -57,11 +57,14 @@ def get_searcher(name: str, *, seed: int = 0) -> Searcher:
 
 def search(space: Any, evaluate: Any, algorithm: str | Searcher = "random", *, budget: int = 20,
            seed: int = 0, objective: str = "val_accuracy", direction: str = "maximize",
-           on_trial: Any = None) -> Study:
+           on_trial: Any = None, executor: str = "inprocess", workers: int = 1,
+           threads: int | None = 1) -> Study:
     """Search `space` from Python, with the engine the command line uses; returns the Study.
 
     `space` is a Space (or an archlang.dsl network); ``evaluate(arch) -> {metric: value}``
     scores one architecture; `algorithm` is a name `searcher_names()` lists (or a Searcher).
+    `executor` and `workers` say where evaluations run (`archlang.search.executors`), and
+    each runs with torch on `threads` intra-op threads (None: torch's default, one per core).
 
         >>> import archlang
         >>> from archlang.search import search
@@ -81,7 +84,8 @@ def search(space: Any, evaluate: Any, algorithm: str | Searcher = "random", *, b
     searcher = algorithm if isinstance(algorithm, Searcher) else get_searcher(algorithm,
                                                                             seed=seed)
     return run_search(space, evaluate, searcher, budget, on_trial, objective=objective,
-                      direction=direction)
+                      direction=direction, executor=executor, workers=workers,
+                      threads=threads)
 
 
 __all__ += ["search"]

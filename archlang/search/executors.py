@@ -13,6 +13,10 @@ An `Outcome` is ``ok`` (metrics), ``error`` (the evaluator raised: its message),
 worker died under it: a killed process, a lost Ray actor). The driver re-queues a lost
 evaluation once and fails it the second time.
 
+Every executor runs an evaluation with torch on ``threads`` intra-op threads (`THREADS`,
+one, unless told otherwise; None leaves torch's default of one per core): in-process the
+count is set around each evaluation and restored after it, a worker sets it once.
+
 Executors:
 
 * `InProcessExecutor`: calls the evaluator in the driver, one at a time (the default; with
@@ -34,7 +38,11 @@ Executors:
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -46,6 +54,11 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("inprocess", "pool", "ray")
 OK, ERROR, TIMEOUT, LOST = "ok", "error", "timeout", "lost"
+#: torch's intra-op threads per evaluation unless told otherwise: one, on every executor, so
+#: the same seed gives the same metrics in-process and in a worker, and a trial's tiny
+#: network does not spin-wait on a second thread when the cores are shared (figures:
+#: benchmarks/README.md, "Threads per trial")
+THREADS = 1
 
 
 class ExecutorError(Exception):
@@ -74,21 +87,59 @@ class Executor(Protocol):
 
 def make_executor(kind: str, space: Space, evaluate: Evaluate, *, workers: int = 1,
                   trial_timeout: float | None = None, address: str | None = None,
-                  gpus: float = 0) -> Executor:
+                  gpus: float = 0, threads: int | None = THREADS) -> Executor:
     """The executor called `kind` (one of `EXECUTORS`); `gpus` is what each Ray actor
-    asks for (the pool's workers find their GPU by their index)."""
+    asks for (the pool's workers find their GPU by their index); each evaluation runs with
+    torch on `threads` intra-op threads (None: torch's own default, one per core)."""
     if workers < 1:
         raise ValueError(f"`workers` must be at least 1, but got {workers}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"`threads` must be at least 1, but got {threads}")
     if kind == "inprocess":
         if trial_timeout is None:
-            return InProcessExecutor(evaluate)
-        return PoolExecutor(space, evaluate, workers=1, trial_timeout=trial_timeout)
+            return InProcessExecutor(evaluate, threads=threads)
+        return PoolExecutor(space, evaluate, workers=1, trial_timeout=trial_timeout,
+                            threads=threads)
     if kind == "pool":
-        return PoolExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout)
+        return PoolExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout,
+                            threads=threads)
     if kind == "ray":
         return RayExecutor(space, evaluate, workers=workers, trial_timeout=trial_timeout,
-                           address=address, gpus=gpus)
+                           address=address, gpus=gpus, threads=threads)
     raise ValueError(f"unknown executor {kind!r}; known: {', '.join(EXECUTORS)}")
+
+
+def installed_torch() -> Any:
+    """torch, imported now if it is installed but not imported yet; None without it."""
+    if "torch" not in sys.modules and importlib.util.find_spec("torch") is None:
+        return None
+    import torch
+
+    return torch
+
+
+def set_torch_threads(threads: int | None) -> int | None:
+    """Give torch `threads` intra-op threads (None: leave it); the count it had before, or
+    None when nothing was set. torch is imported here when installed, so that the first
+    evaluation runs with the same count as the later ones."""
+    torch = installed_torch() if threads is not None else None
+    if torch is None:
+        return None
+    before = torch.get_num_threads()
+    if before != threads:
+        torch.set_num_threads(threads)
+    return before
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with torch on `threads` intra-op threads, then restore the count."""
+    before = set_torch_threads(threads)
+    try:
+        yield
+    finally:
+        if before is not None and before != threads:
+            sys.modules["torch"].set_num_threads(before)
 
 
 class InProcessExecutor:
@@ -96,8 +147,9 @@ class InProcessExecutor:
 
     slots = 1
 
-    def __init__(self, evaluate: Evaluate) -> None:
+    def __init__(self, evaluate: Evaluate, *, threads: int | None = THREADS) -> None:
         self.evaluate = evaluate
+        self.threads = threads
         self.queued: list[tuple[int, Arch]] = []
 
     def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
@@ -107,7 +159,8 @@ class InProcessExecutor:
         from archlang.search.results import evaluate_once
 
         ticket, arch = self.queued.pop(0)
-        return [Outcome(ticket, *evaluate_once(self.evaluate, arch))]
+        with torch_threads(self.threads):
+            return [Outcome(ticket, *evaluate_once(self.evaluate, arch))]
 
     def close(self) -> None:
         self.queued.clear()
@@ -123,12 +176,13 @@ class PoolExecutor:
     """`workers` forked processes, each evaluating one trial at a time."""
 
     def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
-                 trial_timeout: float | None = None) -> None:
+                 trial_timeout: float | None = None, threads: int | None = THREADS) -> None:
         from archlang.search.isolate import ChildWorker
 
         self.slots = workers
         self.trial_timeout = trial_timeout
-        self.workers = [ChildWorker(space, evaluate, index) for index in range(workers)]
+        self.workers = [ChildWorker(space, evaluate, index, threads=threads)
+                        for index in range(workers)]
         self.busy: dict[int, _Busy] = {}  # index in `workers` -> what it runs
 
     def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
@@ -196,7 +250,7 @@ class RayExecutor:
 
     def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
                  trial_timeout: float | None = None, address: str | None = None,
-                 gpus: float = 0) -> None:
+                 gpus: float = 0, threads: int | None = THREADS) -> None:
         ray = import_ray()
         self.ray = ray
         self.started_ray = not ray.is_initialized()
@@ -214,6 +268,7 @@ class RayExecutor:
                     from None
         self.slots = workers
         self.trial_timeout = trial_timeout
+        self.threads = threads
         try:
             self.recipe = ray.put(SpaceRecipe.of(space))
             self.evaluate = ray.put(evaluate)
@@ -230,7 +285,8 @@ class RayExecutor:
         used = {index for index, _, _ in self.busy.values()}
         index = next(i for i in range(self.slots) if i not in used)
         if self.actors[index] is None:
-            self.actors[index] = self.actor_class.remote(self.recipe, self.evaluate)
+            self.actors[index] = self.actor_class.remote(self.recipe, self.evaluate,
+                                                         self.threads)
         ref = self.actors[index].run.remote(assignment)
         limit = self.trial_timeout if self.trial_timeout is not None else float("inf")
         self.busy[ref] = (index, ticket, time.monotonic() + limit)
@@ -281,9 +337,10 @@ class RayExecutor:
 class _RayWorker:
     """A Ray actor: rebuilds the space once, then evaluates assignment after assignment."""
 
-    def __init__(self, recipe: SpaceRecipe, evaluate: Evaluate) -> None:
+    def __init__(self, recipe: SpaceRecipe, evaluate: Evaluate, threads: int | None) -> None:
         self.space = recipe.build()
         self.evaluate = evaluate
+        set_torch_threads(threads)
 
     def run(self, assignment: Assignment) -> tuple[str, Any]:
         from archlang.search.results import evaluate_once

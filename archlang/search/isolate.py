@@ -17,9 +17,12 @@ Worker `index` (its place in the pool) tells the built-in trainers which GPU is 
 after trial, so what an evaluator caches (a data set, a lookup
 table) is loaded once, not per trial. Before the first fork the parent imports torch when
 it is installed, so a worker does not spend its first trial's time limit importing it.
-The worker runs torch on one thread: a forked child that enters the OpenMP thread pool its
-parent started hangs in its first parallel op (GNU OpenMP is not fork-safe; seen with torch
-2.13 CPU). Whatever evaluations allocate stays in the worker, not in the search process.
+The worker runs torch on ``threads`` intra-op threads (`archlang.search.executors.THREADS`,
+one, by default). More than one is safe only when the parent has not run torch's parallel
+ops before the fork: a forked child that enters the OpenMP thread pool its parent started
+hangs in its first parallel op (GNU OpenMP is not fork-safe; seen with torch 2.13 CPU).
+The search command's driver runs no torch op before it forks. Whatever evaluations
+allocate stays in the worker, not in the search process.
 
 Needs the ``fork`` start method (Linux, macOS); elsewhere `ChildWorker` raises
 `RuntimeError`.
@@ -27,12 +30,12 @@ Needs the ``fork`` start method (Linux, macOS); elsewhere `ChildWorker` raises
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing
 import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from archlang.search.executors import installed_torch, set_torch_threads
 from archlang.search.results import evaluate_once
 
 if TYPE_CHECKING:
@@ -46,13 +49,15 @@ if TYPE_CHECKING:
 class ChildWorker:
     """A forked process that evaluates assignments of one space, one at a time."""
 
-    def __init__(self, space: Space, evaluate: Evaluate, index: int = 0) -> None:
+    def __init__(self, space: Space, evaluate: Evaluate, index: int = 0, *,
+                 threads: int | None = 1) -> None:
         try:
             self.ctx = multiprocessing.get_context("fork")
         except ValueError:
             raise RuntimeError("--trial-timeout needs the `fork` start method, which this "
                                "platform lacks") from None
         self.space, self.evaluate, self.index = space, evaluate, index
+        self.threads = threads
         self.process: Any = None
         self.conn: Connection | None = None
 
@@ -79,12 +84,11 @@ class ChildWorker:
 
     def _start(self) -> None:
         self.close()
-        if "torch" not in sys.modules and importlib.util.find_spec("torch") is not None:
-            import torch  # noqa: F401 - imported once here rather than in every worker
+        installed_torch()  # imported once here rather than in every worker
         parent, child = self.ctx.Pipe()
-        self.process = self.ctx.Process(target=_serve, daemon=True,
-                                        args=(self.space, self.evaluate, child, os.getpid(),
-                                              self.index))
+        self.process = self.ctx.Process(
+            target=_serve, daemon=True,
+            args=(self.space, self.evaluate, child, os.getpid(), self.index, self.threads))
         self.process.start()
         child.close()
         self.conn = parent
@@ -107,12 +111,12 @@ def timeout_message(timeout: float) -> str:
 
 
 def _serve(space: Space, evaluate: Evaluate, conn: Connection, parent: int,
-           index: int = 0) -> None:
+           index: int = 0, threads: int | None = 1) -> None:
     """The worker's loop: an assignment in, ``("ok", metrics)`` or ``("error", text)`` out."""
     from archlang.tasks.device import enter_worker
 
     _die_with_parent(parent)
-    _single_threaded_torch()
+    set_torch_threads(threads)
     enter_worker(index)  # an unindexed "cuda" is then this worker's own GPU
     while True:
         try:
@@ -144,12 +148,6 @@ def _die_with_parent(parent: int) -> None:
             return
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
-
-
-def _single_threaded_torch() -> None:
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(1)
 
 
 def _death(exitcode: int | None) -> str:

@@ -109,13 +109,16 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
                recorder: Recorder | None = None, trial_timeout: float | None = None,
                max_duplicates: int | None = None, max_infeasible: int | None = None,
                executor: str | Executor = "inprocess", workers: int = 1,
-               address: str | None = None, gpus: float = 0) -> Study:
+               address: str | None = None, gpus: float = 0,
+               threads: int | None = 1) -> Study:
     """Search `space` with `searcher` until `budget` distinct networks are evaluated
     (counting those of `history`); see the module docstring for the rules.
 
     ``executor`` is "inprocess", "pool" or "ray" (with ``workers`` and, for Ray, the
     cluster ``address`` and the ``gpus`` each Ray worker asks for), or an
-    `archlang.search.executors.Executor` the caller made (and closes)."""
+    `archlang.search.executors.Executor` the caller made (and closes). Each evaluation runs
+    with torch on ``threads`` intra-op threads (None: torch's default, one per core); one,
+    the default, gives the same metrics on every executor."""
     from archlang.search.executors import make_executor
 
     if direction not in ("maximize", "minimize"):
@@ -123,7 +126,8 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
     study = Study(objectives=list(objectives or [Objective(objective, direction)]))
     owned = isinstance(executor, str)
     runner = (make_executor(executor, space, evaluate, workers=workers,  # type: ignore[arg-type]
-                            trial_timeout=trial_timeout, address=address, gpus=gpus)
+                            trial_timeout=trial_timeout, address=address, gpus=gpus,
+                            threads=threads)
               if owned else executor)
     run = _Run(space, study, constraints or Constraints(), recorder, runner)  # type: ignore[arg-type]
     try:

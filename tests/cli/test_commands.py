@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +53,26 @@ def test_help(run: Run, command: list[str]) -> None:
 def test_version(run: Run) -> None:
     result = run("--version")
     assert result.exit_code == 0 and "0.1.0" in result.stdout
+
+
+def test_the_entry_point_lets_idle_openmp_threads_sleep(monkeypatch) -> None:
+    # issue 17, item 8: spinning OpenMP threads made --threads 2 trials 8x slower on shared
+    # cores; the policy is set before any command imports torch, never over the user's
+    from archlang.cli import main
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_search_help_names_threads(run: Run) -> None:
+    result = run("search", "--help")
+    assert "--threads" in result.stdout and "intra-op threads per trial" in result.stdout
 
 
 # ---------------------------------------------------------------- usage errors: exit 2

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang.ir.decisions import cond_allows
+from archlang.ir.decisions import cond_allows, iter_assignments
 from archlang.testing.spaces import CONDITIONAL_SPACES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,16 +147,19 @@ def test_example_sizes_match_brute_force():
         assert sum(1 for _ in enumerate_assignments(s)) == s.size
 
 
-def test_a_space_of_10_to_the_300_is_counted_exactly_and_sampled_quickly():
-    start = time.monotonic()
-    s = space("""
+BIG = """
 network big() (x: [4]) {
     h = x
     for i in range(300) {
         h = h -> linear(choice(1, 2, 3, 4, 5, 6, 7, 8, 9, 10))
     }
     return h
-}""")
+}"""
+
+
+def test_a_space_of_10_to_the_300_is_counted_exactly_and_sampled_quickly():
+    start = time.monotonic()
+    s = space(BIG)
     assert len(s.decisions) == 300
     assert s.size == 10**300
     assert isinstance(s.size, int)
@@ -176,3 +179,20 @@ def test_a_deep_conditional_space_is_counted_exactly():
     s = space(f"network n() (x: [4]) {{ return x -> {inner} }}")
     assert len(s.decisions) == depth
     assert s.size == depth + 1
+
+
+@pytest.mark.parametrize(("text", "size"), CONDITIONAL_SPACES + EXTRA_SIZES)
+def test_unrank_numbers_the_members_in_the_enumeration_order(text, size):
+    tree = space(text).tree
+    assert [tree.unrank(i) for i in range(size)] == list(iter_assignments(tree))
+    for bad in (-1, size):
+        with pytest.raises(IndexError):
+            tree.unrank(bad)
+
+
+def test_unrank_reaches_any_member_of_a_space_of_10_to_the_300():
+    s = space(BIG)
+    last = s.tree.unrank(10**300 - 1)
+    assert set(last.values()) == {10} and len(last) == 300
+    middle = s.tree.unrank(5 * 10**299)  # the first decision varies slowest
+    assert middle["big.linear.out"] == 6 and middle["big.linear_299.out"] == 1

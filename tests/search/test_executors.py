@@ -209,3 +209,60 @@ def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
     trials = Storage(tmp_path / "s.db").open_study("w.w").trials()
     assert {t.state for t in trials} == {COMPLETE}
     assert sum(t.duplicate_of is None for t in trials) == 2  # two networks, each once
+
+
+def torch_threads_metric(arch) -> dict:
+    import torch
+
+    return {"val_accuracy": 1.0, "threads": torch.get_num_threads()}
+
+
+@pytest.mark.parametrize("executor", ["inprocess", "pool"])
+def test_every_executor_trains_on_the_threads_it_is_given(executor):
+    # issue 17, item 8: one torch thread per trial unless told otherwise, on every executor
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    study = run_search(make_space(SYN), torch_threads_metric, get_searcher("random"), budget=2,
+                       executor=executor)
+    assert [t.metrics["threads"] for t in study.trials] == [1, 1]
+    assert torch.get_num_threads() == before  # in-process: the count is restored after
+
+
+def test_in_process_threads_none_leaves_torch_as_it_is():
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    two = run_search(make_space(SYN), torch_threads_metric, get_searcher("random"), budget=1,
+                     threads=2)
+    left = run_search(make_space(SYN), torch_threads_metric, get_searcher("random"), budget=1,
+                      threads=None)
+    assert two.trials[0].metrics["threads"] == 2
+    assert left.trials[0].metrics["threads"] == before == torch.get_num_threads()
+    with pytest.raises(ValueError, match="`threads` must be at least 1"):
+        run_search(make_space(SYN), torch_threads_metric, get_searcher("random"), budget=1,
+                   threads=0)
+
+
+#: what a trial's training computes; the timings (`train_seconds`, `latency_ms`) are measured
+TRAINED = ("val_accuracy", "test_accuracy", "train_loss", "params", "flops")
+
+
+@pytest.mark.slow
+def test_digits_trials_are_the_same_in_process_and_in_one_pool_worker():
+    # issue 17, item 8: "trial for trial", metrics included, for the same seed. This member
+    # of examples/digits.arch trains to other figures on torch's 2 default threads (val
+    # accuracy 0.3955 against 0.3983 on one, train loss 1.85155 against 1.85157), so the test
+    # fails when in-process and the worker do not train on the same thread count.
+    pytest.importorskip("torch")
+    import functools
+
+    import archlang
+    from archlang.tasks import get_task
+
+    root = Path(__file__).resolve().parents[2]
+    space = archlang.load(root / "examples" / "digits.arch").network()
+    evaluate = functools.partial(get_task("digits").evaluate, epochs=1, seed=4)
+    runs = [run_search(space, evaluate, get_searcher("random", seed=4), budget=1,
+                       executor=executor) for executor in ("inprocess", "pool")]
+    alone, pooled = ([(t.assignment, {m: t.metrics[m] for m in TRAINED}) for t in run.trials]
+                     for run in runs)
+    assert len(alone) == 1 and alone == pooled

@@ -60,7 +60,7 @@ def test_nan_metrics_and_a_missing_objective_fail_the_trial():
         n = arch.assignment["syn.repeat"]
         return {"val_accuracy": math.nan} if n == 1 else {"loss": 0.1}
 
-    study = run_search(make_space(SYN), bad, GridSearch(seed=0), budget=100)
+    study = run_search(make_space(SYN), bad, GridSearch(seed=0, spread=False), budget=100)
     assert study.best is None and len(study.failed) == SYN_SIZE
     assert "is nan" in study.trials[0].error
     assert "no `val_accuracy`" in study.trials[-1].error
@@ -78,8 +78,8 @@ def test_equal_networks_are_evaluated_once_and_not_counted():
     space = make_space("network d() (x: [4]) { return x -> choice(relu(), relu(), tanh()) "
                        "-> linear(2) }")
     calls = []
-    study = run_search(space, lambda a: calls.append(a) or reward(a), GridSearch(seed=0),
-                       budget=2)
+    study = run_search(space, lambda a: calls.append(a) or reward(a),
+                       GridSearch(seed=0, spread=False), budget=2)
     assert len(calls) == 2 and study.spent == 2 and len(study.trials) == 3
     dup = study.trials[1]
     assert dup.duplicate_of == 0 and dup.metrics == study.trials[0].metrics

@@ -89,6 +89,14 @@ def test_grid_refuses_a_float_space_with_a_diagnostic(tmp_path: Path):
     assert "error[E517]" in result.stderr and "f.arch:2:" in result.stderr
 
 
+def test_grid_says_when_its_budget_does_not_cover_the_space(tiny: Path):
+    # issue 17, item 9: the budget's coverage is said up front, not found out at the end
+    result = invoke(tiny, "--task", "digits", "--algorithm", "grid", "--budget", "1",
+                    "--epochs", "1")
+    assert result.exit_code == 0, result.output
+    assert "grid search: the budget covers 1 of the space's 2 members" in result.stderr
+
+
 def test_every_trial_failing_exits_1_with_the_reason(tmp_path: Path):
     # the input fits digits and the output is a decision, so only the trials can tell (a
     # network whose declared input does not fit is refused before them: test_npz_task.py)

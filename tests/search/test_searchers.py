@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from search_spaces import SYN, SYN_SIZE, make_space
+from search_spaces import NEEDLE, SYN, SYN_SIZE, make_space
 
 from archlang.diagnostics import ArchSpaceError
 from archlang.search import (
@@ -89,12 +89,51 @@ def test_grid_enumerates_the_space_exactly(text, size):
         assert space.bind(a).assignment == a
 
 
-def test_grid_order_is_stable_and_parents_vary_slowest(syn):
+def test_grid_order_is_seeded_and_walks_the_members_it_numbers(syn):
+    # pinned on purpose (issue 17, item 9): grid no longer follows `iter_assignments`' fixed
+    # order, where a budget smaller than the space tried the first decision's first value only
     got = proposals(GridSearch(seed=0), syn, SYN_SIZE)
-    assert got == proposals(GridSearch(seed=99), syn, SYN_SIZE)
-    assert got == list(iter_assignments(syn.tree))
-    assert [a["syn.repeat"] for a in got] == [1] * 6 + [2] * 18
-    assert got[0] == {"syn.repeat": 1, "syn.repeat[0].choice": 0, "syn.act": 0}
+    assert got == proposals(GridSearch(seed=0), syn, SYN_SIZE)
+    assert got != proposals(GridSearch(seed=99), syn, SYN_SIZE)
+    every = list(iter_assignments(syn.tree))
+    assert sorted(map(assignment_key, got)) == sorted(map(assignment_key, every))
+    assert [every.index(a) for a in got[:6]] == PINNED_GRID_RANKS
+    assert proposals(GridSearch(seed=5, spread=False), syn, SYN_SIZE) == every
+
+
+PINNED_GRID_RANKS = [14, 0, 17, 7, 6, 11]
+SPREAD = """network spread() (x: [8]) {
+    h = x -> linear(choice(16, 32, 64, 128)) -> choice(relu(), gelu(), tanh())
+    return h -> linear(choice(2, 4, 8)) -> dropout(choice(0.0, 0.1, 0.3)) -> linear(int(1, 3))
+}"""
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_small_grid_budget_spreads_over_every_decision(seed):
+    space = make_space(SPREAD)
+    assert space.size == 4 * 3 * 3 * 3 * 3
+    first = proposals(GridSearch(seed=seed), space, 10)
+    for d in space.decisions:
+        seen = {a[d.key] for a in first}
+        assert len(seen) >= 2, (d.key, seen)
+    assert first[:3] != list(iter_assignments(space.tree))[:3]
+
+
+def test_a_large_grid_space_is_permuted_without_a_list():
+    from archlang.search import grid
+
+    space = make_space(NEEDLE)  # 15,625 members: shuffled as a list
+    got = proposals(GridSearch(seed=3), space, 20)
+    old, grid.SHUFFLE_MAX = grid.SHUFFLE_MAX, 100  # the same space through the Feistel path
+    try:
+        every = proposals(GridSearch(seed=3), space, space.size + 1)
+        again = proposals(GridSearch(seed=3), space, 20)
+    finally:
+        grid.SHUFFLE_MAX = old
+    assert len(every) == space.size == len({assignment_key(a) for a in every})
+    assert again == every[:20] and again != got
+    for d in space.decisions:
+        assert len({a[d.key] for a in every[:10]}) >= 2
 
 
 def test_grid_refuses_continuous_decisions():

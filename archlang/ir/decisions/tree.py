@@ -37,6 +37,8 @@ class DecisionTree:
         self.by_key = {d.key: d for d in decisions}
         self.roots = [d for d in decisions if d.cond is None]
         self._sizes: tuple[dict[str, int | float], dict[str, int | float]] | None = None
+        #: per decision: its values, and how many subtree assignments each value opens
+        self._branches: dict[str, tuple[list[Any], list[int]]] = {}
         self._position = {d.key: i for i, d in enumerate(decisions)}
         self.children: dict[str, list[DecisionPoint]] = {}
         for d in decisions:
@@ -143,6 +145,60 @@ class DecisionTree:
                 count, node = total, parent
             counts.append((value, _mul(count, without[node.key])))
         return counts
+
+    def unrank(self, index: int) -> Assignment:
+        """The assignment at position `index` of `iter_assignments`' order, found from subtree
+        sizes without enumerating (cost: the active decisions times their domains).
+
+        The order is lexicographic over the walk: at each decision the walk reaches, the
+        values before the chosen one account for ``count(value) * pending`` assignments each,
+        where ``count`` is the product of the subtree sizes of the children that value
+        activates and ``pending`` the product of those of the decisions still to be reached.
+
+        >>> from archlang.ir.decisions import IntRange, ValueChoice
+        >>> n = IntRange("n", low=1, high=2)
+        >>> c = ValueChoice("c", labels=("a", "b"), values=("a", "b"), cond=("n", frozenset({2})))
+        >>> [DecisionTree([n, c]).unrank(i) for i in range(3)]
+        [{'n': 1}, {'n': 2, 'c': 'a'}, {'n': 2, 'c': 'b'}]
+        """
+        sizes, _ = self._subtree_sizes()
+        total = self.size()
+        if math.isinf(total):
+            raise ValueError("only a finite tree has ranks")
+        if not 0 <= index < total:
+            raise IndexError(f"rank {index} is outside the tree's {total} assignments")
+        pending = int(total)  # the product of the sizes of the decisions not reached yet
+
+        def choose(d: DecisionPoint) -> Any:
+            nonlocal index, pending
+            pending //= int(sizes[d.key])
+            values, counts = self._branch(d)
+            if d.key not in self.children:  # every value opens one assignment: no scan
+                at, index = divmod(index, pending)
+                return values[at]
+            for value, count in zip(values, counts, strict=True):
+                if index < count * pending:
+                    pending *= count
+                    return value
+                index -= count * pending
+            raise AssertionError("subtree sizes disagree with the domains")
+
+        return {d.key: value for d, value in self.walk(choose)}
+
+    def _branch(self, d: DecisionPoint) -> tuple[list[Any], list[int]]:
+        """`d`'s values, and for each the product of the subtree sizes it activates."""
+        if d.key not in self._branches:
+            sizes, _ = self._subtree_sizes()
+            values = list(d.domain())
+            counts = []
+            for value in values:
+                count = 1
+                for c in self.children.get(d.key, ()):
+                    if cond_allows(c.cond, value):  # type: ignore[arg-type]
+                        count *= int(sizes[c.key])
+                counts.append(count)
+            self._branches[d.key] = (values, counts)
+        return self._branches[d.key]
 
     def _subtree_sizes(self) -> tuple[dict[str, int | float], dict[str, int | float]]:
         """(size of each decision's subtree, product of the other roots' sizes per root)."""
