@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from archlang.cli.ops_option import ops_option
 from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
 from archlang.report.results import write_results
@@ -115,6 +116,7 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--address", default=None, metavar="ADDR",
               help="The Ray cluster to join (e.g. ray://host:10001) [default: a local one].")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
+@ops_option
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
            seed: int, epochs: int, lr: float | None, batch_size: int | None,
            out: Path | None, objective_texts: tuple[str, ...],

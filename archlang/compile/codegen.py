@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from archlang.ir.graph import Graph, Node, sanitize
+from archlang.ops.dims import lead_of, shape_text
 from archlang.ops.registry import get_op
 from archlang.source import Span
 
@@ -74,7 +75,9 @@ def emit_torch(graph: Graph, origin: str = "<string>") -> GeneratedModule:
     w.line()
     w.line(f"class {cls}(nn.Module):")
     w.indent()
-    inputs = ", ".join(f"{n.name}: {list(n.shape)}" for n in graph.inputs)
+    inputs = ", ".join(f"{n.name}: {shape_text(n.shape)}"
+                       + (" unbatched" if lead_of(n.shape) is not None else "")
+                       for n in graph.inputs)
     w.line(f'"""Inputs (batch first): {inputs}."""')
     w.line()
     owners = _emit_init(w, graph)
