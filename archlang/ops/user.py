@@ -161,8 +161,16 @@ def _params(cls: type) -> list[Param]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in _FACTORY:
             continue
         default = REQUIRED if p.default is p.empty else p.default
+        if default is not REQUIRED and not _plain(default):
+            continue  # a default no `.arch` value can stand for (a module, a callable)
         out.append(Param(p.name, _kind(hints.get(p.name, p.annotation), default), default))
     return out
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _kind(annotation: Any, default: Any) -> str:
