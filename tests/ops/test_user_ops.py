@@ -262,3 +262,38 @@ def test_pool_workers_import_the_ops_modules(project):
     pyimport._BY_PATH.clear()
     sys.modules.pop("my_ops", None)
     assert recipe.build().size == 2
+
+
+def test_one_shot_shares_and_slices_a_user_op_s_weights(registered):
+    from archlang.oneshot import Supernet, WeightLayout
+
+    archlang.op(Gate, name="gate_u")
+    space = archlang.parse("""network gated() (x: [16]) {
+    h = x -> gate_u(16, hidden = choice(8, 12))
+    return h -> linear(3)
+}""").network()
+    layout = WeightLayout(space)
+    assert layout.max_shapes["gate_u:gate_u.value.weight"] == (12, 16)
+    supernet = Supernet(space, layout).eval()
+    x = torch.randn(2, 16)
+    for seed in range(2):
+        arch = space.sample(seed=seed)
+        with torch.no_grad():
+            torch.testing.assert_close(supernet(x, arch=arch), supernet.export(arch).eval()(x))
+
+
+def test_show_and_its_diagram_name_a_user_op(project, tmp_path):
+    result = CliRunner().invoke(cli, ["show", "net.arch", "--seed", "0", "--ops", "my_ops.py",
+                                      "--diagram", str(tmp_path / "d.dot")])
+    assert result.exit_code == 0, result.output
+    assert "scale_u" in (tmp_path / "d.dot").read_text()
+
+
+def test_a_search_with_pool_workers_runs_user_ops(project):
+    (project / "score.py").write_text(
+        "def evaluate(module, arch):\n    return {'val_accuracy': float(arch.params)}\n")
+    result = CliRunner().invoke(cli, [
+        "search", "net.arch", "--ops", "my_ops.py", "--task", "score.py:evaluate",
+        "--budget", "2", "--workers", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "failed" not in result.output.lower(), result.output
