@@ -19,6 +19,8 @@ __all__ = [
     # the Python DSL (archlang.dsl) and rewrites (archlang.symbolic)
     "RewriteError", "block", "choice", "diff", "every", "float_range", "int_range", "network",
     "repeat", "subset", "use",
+    # user ops (archlang.ops.user)
+    "op",
 ]
 
 _LAZY = {
@@ -29,6 +31,7 @@ _LAZY = {
     "Arch": "archlang.facade",
     "DecisionPoint": "archlang.ir.decisions",
     "ArchError": "archlang.diagnostics",
+    "op": "archlang.ops.user",
     **dict.fromkeys(("block", "choice", "float_range", "int_range", "network", "repeat",
                      "subset", "use"), "archlang.dsl"),
     **dict.fromkeys(("RewriteError", "diff", "every"), "archlang.symbolic"),
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
     from archlang.dsl import block, choice, float_range, int_range, network, repeat, subset, use
     from archlang.facade import Arch, Program, Space
     from archlang.ir.decisions import DecisionPoint
+    from archlang.ops.user import op
     from archlang.symbolic import RewriteError, diff, every
 
 

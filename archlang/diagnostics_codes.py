@@ -85,6 +85,15 @@ _ENTRIES = [
               "a cycle.", "A = B\nB = A\n" + _net("conv2d(A, 3)")),
     ErrorCode("E210", "which network?", "A file has several networks (or none of the name "
               "asked for) and the command did not say which one to use."),
+    ErrorCode("E211", "two ops under one name", "Two Python classes are registered as one op "
+              "name (`archlang.op`, `--ops`); give one another name with `name=`."),
+    ErrorCode("E212", "user op shadows a built-in op", "A user op (`archlang.op`) takes the "
+              "name of a built-in op; give it another name with `name=`."),
+    ErrorCode("E213", "`--ops` module does not import", "A module named by `--ops` or by "
+              "`[tool.archlang] ops` in pyproject.toml is missing or fails while importing."),
+    ErrorCode("E214", "`.arch` file imports Python", "A `.arch` file never imports or runs "
+              "Python; the command line (`--ops MODULE`) or pyproject.toml says which "
+              "Python modules register ops.", 'import "my_ops.py"'),
     # ------------------------------------------------------------ E3xx arguments and types
     ErrorCode("E300", "type error", "A problem with a value's type, without a code of its own "
               "(a fallback)."),
@@ -143,6 +152,15 @@ _ENTRIES = [
               "on a block call, so that the block's layers join the enclosing module."),
     ErrorCode("E331", "two layers share a module name", "Two layers of one generated module "
               "are given the same `name`; each attribute of a module needs its own."),
+    ErrorCode("E333", "user op raised", "A user op's constructor, forward or shape rule "
+              "raised while archlang built it on the meta device; the message is the Python "
+              "exception's (`--traceback` shows its traceback)."),
+    ErrorCode("E334", "user op cannot run on the meta device", "archlang infers a user op's "
+              "output shape by running it on the `meta` device; a forward that depends on "
+              "the data (boolean masks, `nonzero`) cannot run there: give the op an explicit "
+              "`shape=` rule."),
+    ErrorCode("E335", "user op returns a non-tensor", "A user op's forward must return one "
+              "tensor (not a tuple, a list or None)."),
     # ------------------------------------------------------------ E4xx shapes
     ErrorCode("E400", "shape error", "A problem with a tensor shape, without a code of its own "
               "(a fallback)."),

@@ -19,6 +19,7 @@ import click
 from archlang import humanize
 from archlang.cli import output as out
 from archlang.cli.errors import EXIT_PROBLEM, render_diagnostics
+from archlang.cli.ops_option import ops_option
 
 if TYPE_CHECKING:
     from archlang.ir.arch import Arch
@@ -67,6 +68,7 @@ def _echo_diagnostics(diagnostics: Any) -> None:
 @click.option("--samples", type=click.IntRange(0, 64), default=8, show_default=True,
               help="Members of each open space to bind (seeds 0 .. N-1).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing for files that are fine.")
+@ops_option
 def check(files: tuple[str, ...], samples: int, quiet: bool) -> None:
     """Check .arch files: syntax, names, types, and shapes of sampled members.
 
@@ -110,6 +112,7 @@ def _summary(report: Any) -> str:
               help="Write nothing; list the files that would change and exit 1 if any.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Write nothing; print a unified diff of the changes (exit 1 if any).")
+@ops_option
 def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     """Rewrite .arch files in the canonical layout (`-` formats stdin to stdout).
 
@@ -216,6 +219,7 @@ def _write(path: str, text: str) -> None:
 @click.option("--explain", "explain", is_flag=True,
               help="For each decision: where it is declared, what it ties, what it "
                    "activates, and how many members each candidate leads to.")
+@ops_option
 def show(file: str, network: str | None, sets: tuple[str, ...], seed: int | None,
          params: tuple[str, ...], as_json: bool, diagram: str | None, depth: int | None,
          explain: bool) -> None:
@@ -352,9 +356,11 @@ def _arch_text(arch: Arch, decided: bool) -> str:
     if not decided:
         lines.append("member:")
         lines.extend(f"  {line}" for line in out.member_lines(arch.space, arch.assignment))
-    inputs = ", ".join(f"{k} {list(v)}" for k, v in arch.input_shapes.items())
+    from archlang.ops.dims import shape_text
+
+    inputs = ", ".join(f"{k} {shape_text(v)}" for k, v in arch.input_shapes.items())
     lines += [f"inputs: {inputs}",
-              f"output shape: {list(arch.output_shape)}",
+              f"output shape: {shape_text(arch.output_shape)}",
               f"parameters: {arch.params:,}",
               f"FLOPs: {arch.flops:,} (multiply-accumulates per example)"]
     return "\n".join(lines)
@@ -382,6 +388,7 @@ def _where(span: Any) -> str | None:
 @_set_option
 @_seed_option
 @_param_option
+@ops_option
 def compile_(file: str, output: str, flat: bool, network: str | None, sets: tuple[str, ...],
              seed: int | None, params: tuple[str, ...]) -> None:
     """Compile a decided member of a network to a PyTorch module (Python source).

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from archlang.cli.ops_option import ops_option
+
 
 @click.command(short_help="Draw the report of a search (curve, Pareto, HTML).")
 @click.option("--storage", "storage_path", metavar="PATH", default=None,
@@ -27,6 +29,7 @@ import click
               help="With --from: the searched file, when best.json does not name it.")
 @click.option("--network", "-n", "network", metavar="NAME", default=None,
               help="With --from: the searched network, when best.json does not name it.")
+@ops_option
 def report(storage_path: Path | None, study_name: str | None, folder: Path | None,
            out: Path | None, file: str | None, network: str | None) -> None:
     """Write curve.png, pareto.png (several objectives) and report.html for a search.

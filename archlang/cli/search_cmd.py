@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from archlang import humanize
+from archlang.cli.ops_option import ops_option
 from archlang.cli.task_option import TaskSpec
 from archlang.diagnostics import ArchError
 from archlang.report.results import write_results
@@ -143,6 +144,7 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--amp", is_flag=True,
               help="Mixed precision (bf16, or fp16 with loss scaling) on CUDA.")
 @click.option("--quiet", is_flag=True, help="No progress output; only the summary.")
+@ops_option
 def search(file: Path, network: str | None, task_name: str, algorithm: str, budget: int,
            seed: int, epochs: int, lr: float | None, batch_size: int | None,
            out: Path | None, objective_texts: tuple[str, ...],

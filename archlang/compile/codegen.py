@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from archlang.compile.nested import Part, module_tree
 from archlang.ir.graph import RESERVED, Graph, Node, sanitize
+from archlang.ops.dims import lead_of, shape_text
 from archlang.ops.registry import get_op
 from archlang.source import Span
 
@@ -99,7 +100,9 @@ def emit_torch(graph: Graph, origin: str = "<string>", nested: bool = True) -> G
     w.line()
     w.line(f"class {cls}(nn.Module):")
     w.indent()
-    inputs = ", ".join(f"{n.name}: {list(n.shape)}" for n in graph.inputs)
+    inputs = ", ".join(f"{n.name}: {shape_text(n.shape)}"
+                       + (" unbatched" if lead_of(n.shape) is not None else "")
+                       for n in graph.inputs)
     w.line(f'"""Inputs (batch first): {inputs}."""')
     w.line()
     if nested:

@@ -43,6 +43,7 @@ from archlang.dsl.defs import (
     long,
     module,
     network,
+    unbatched,
     use,
 )
 from archlang.dsl.expr import Expr, and_, call, cond, lit, name, not_, or_, pipe
@@ -51,5 +52,6 @@ from archlang.dsl.hyper import choice, float_range, int_range, repeat, subset
 __all__ = [
     "Body", "Const", "Definition", "Expr", "Layer", "Library", "Network", "Tensor", "and_",
     "block", "call", "choice", "cond", "const", "float_range", "int_range", "lit",
-    "long", "module", "name", "network", "not_", "or_", "pipe", "repeat", "subset", "use",
+    "long", "module", "name", "network", "not_", "or_", "pipe", "repeat", "subset", "unbatched",
+    "use",
 ]

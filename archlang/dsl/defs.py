@@ -134,7 +134,8 @@ class Network(Definition):
 
     def _make(self, params: tuple[A.Param, ...], stmts: tuple[A.Stmt, ...]) -> Any:
         assert isinstance(self.inputs, dict)
-        inputs = tuple(A.Input(n, lit(s)) for n, s in self.inputs.items())
+        inputs = tuple(A.Input(n, lit(s.shape), unbatched=True) if isinstance(s, unbatched)
+                       else A.Input(n, lit(s)) for n, s in self.inputs.items())
         return A.NetworkDef(self.name, params, inputs, stmts)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Expr:
@@ -270,11 +271,21 @@ class _Long:
     """``long[16]``: the shape of integer token inputs."""
 
     def __getitem__(self, shape: Any) -> Expr:
+        if isinstance(shape, tuple) and len(shape) > 1:  # `long[2, E]`, as `.arch` reads it
+            return Expr(A.Index(A.Name("long"), A.TupleLit(tuple(lit(d) for d in shape))))
         return Expr(A.Index(A.Name("long"), lit(list(shape) if isinstance(shape, tuple)
                                                  else shape)))
 
 
 long = _Long()
+
+
+class unbatched:  # noqa: N801 - reads as the `.arch` keyword it stands for
+    """``unbatched([name("N"), 16])``: a network input without a batch dimension, as
+    ``x: [N, 16] unbatched`` (`name("N")` is a run-time size)."""
+
+    def __init__(self, shape: Any) -> None:
+        self.shape = shape
 
 
 def module(*defs: Definition) -> A.Module:

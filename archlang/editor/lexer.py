@@ -42,7 +42,7 @@ __all__ = ["ArchLexer"]
 #: reserved words of grammar/archlang.lark
 DECLARATIONS = ("block", "network")
 KEYWORDS = ("import", "return", "for", "in", "if", "elif", "else", "and", "or", "not", "repeat",
-            "require", "as")
+            "require", "as", "unbatched")
 CONSTANTS = ("true", "false", "none")
 #: the hyper primitives: the open places of a space (archlang.syntax.ast.HYPER_NAMES)
 HYPER = ("choice", "int", "float", "subset")

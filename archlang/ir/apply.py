@@ -27,7 +27,9 @@ from archlang.ir.values import (
     is_unknown,
     type_name,
 )
+from archlang.ops.dims import lead_of, shape_text, typed
 from archlang.ops.registry import OpError, op_for_infix, op_for_scalar_infix
+from archlang.ops.registry import get_op as _get_op
 from archlang.source import Span
 from archlang.syntax import ast as A
 
@@ -96,17 +98,36 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
         # (`arguments.bind_call`), so only the op's own check and shape rule are left
         out = spec.output_shape(layer.attrs, shapes)  # type: ignore[arg-type]
     except OpError as exc:
-        code = "E401" if exc.kind == "shape" else "E319"
+        code = exc.code or ("E401" if exc.kind == "shape" else "E319")
         cls = ArchShapeError if exc.kind == "shape" else ArchTypeError
         raise cls(exc.message, layer.span, hint=exc.hint, code=code,
                   notes=_where(elab)) from None
+    if not spec.origin:  # a built-in op keeps the first dim of unbatched inputs
+        out = typed(out, lead=_common_lead(elab, spec.name, tensors, layer.span))
     path = scope.path.partition(".")[2]
     path = f"{path}.{name}" if path else name
     node = elab.add_node(spec.name, [t.node for t in tensors],  # type: ignore[misc]
-                         dict(layer.attrs), tuple(out), path, layer.span)
+                         dict(layer.attrs), out, path, layer.span)
     if layer.module_name:
         node.meta[META_MODULE] = layer.module_name
-    return Tensor(node, tuple(out))
+    return Tensor(node, out)
+
+
+def _common_lead(elab: Elaborator, op: str, tensors: list[Tensor], span: Span) -> Any:
+    """The first dim the inputs of a built-in op share where they are unbatched (None where
+    they are batched): built-in ops see it as the batch, so it must be one and the same.
+    A `parameter` (a batch of 1) broadcasts against either."""
+    carried = [t for t in tensors if _get_op(t.node.op) is None  # type: ignore[union-attr]
+               or _get_op(t.node.op).inputs != 0]  # type: ignore[union-attr]
+    leads = {lead_of(t.shape) for t in carried}  # type: ignore[arg-type]
+    if len(leads) > 1:
+        shown = ", ".join(shape_text(t.shape) for t in carried)  # type: ignore[arg-type]
+        raise ArchShapeError(f"`{op}` takes tensors of one first dimension (batched, or "
+                             f"unbatched of one size), but got {shown}", span,
+                             hint="a batched and an unbatched tensor, or two run-time "
+                                  "sizes, cannot be combined by a built-in op", code="E401",
+                             notes=_where(elab))
+    return leads.pop() if leads else None
 
 
 def _arity_hint(want: int | None, got: int) -> str | None:

@@ -67,6 +67,12 @@ def _associative(node: Node) -> bool:
     return spec is not None and spec.associative
 
 
+def _identity(node: Node) -> str:
+    """The op as the hash names it (`OpSpec.identity`: a user op with its class)."""
+    spec = OPS.get(node.op)
+    return spec.identity if spec is not None else node.op
+
+
 def canonical_form(graph: Graph) -> list[Any]:
     """``[["input", shape, dtype]..., [op, [input numbers], attrs]..., ["output", number]]``."""
     form: list[Any] = [["input", list(n.shape), n.dtype] for n in graph.inputs]
@@ -81,7 +87,7 @@ def canonical_form(graph: Graph) -> list[Any]:
         key = _up_digests(nodes, args, down)
     number, numbers = _number(nodes, args, key, k)
     for i in sorted(range(len(nodes)), key=number.__getitem__):
-        form.append([nodes[i].op, numbers[i], attrs[i]])
+        form.append([_identity(nodes[i]), numbers[i], attrs[i]])
     form.append(["output", number[-1] if nodes else _input_of(graph)])
     return form
 
@@ -183,7 +189,7 @@ def _down_digests(graph: Graph, nodes: list[Node], args: list[list[int]],
         ins = [down[j] for j in a]
         if _commutative(n):
             ins.sort()
-        down.append(_digest(f"{n.op}|{at!r}|{n.dtype}".encode(), *ins))
+        down.append(_digest(f"{_identity(n)}|{at!r}|{n.dtype}".encode(), *ins))
     return down
 
 

@@ -24,6 +24,7 @@ from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.statements import Statements, free_names
 from archlang.ir.values import Tensor, describe, is_unknown, type_name
 from archlang.ir.zeros import simplify_zeros
+from archlang.ops.dims import Dim, stand_in, typed
 from archlang.syntax import ast as A
 
 
@@ -48,7 +49,8 @@ class Elaborator(Statements, Expressions):
                     f"network `{net.name}` needs a value for its parameter `{p.name}`", p.span,
                     hint=f"give it a default: `{p.name}: int = ...`", code="E305")
         frame.env.vars.update(args)
-        inputs = [self._network_input(i, scope, frame) for i in net.inputs]
+        dims: dict[str, Dim] = {}  # the run-time sizes the inputs name, shared among them
+        inputs = [self._network_input(i, scope, frame, dims) for i in net.inputs]
         if self.observer is not None:
             inputs = self.observer.inputs(net.inputs, inputs)
         for i, t in zip(net.inputs, inputs):
@@ -65,10 +67,12 @@ class Elaborator(Statements, Expressions):
             self.check_figures()
         return result
 
-    def _network_input(self, inp: A.Input, scope: Scope, frame: Frame) -> Tensor:
+    def _network_input(self, inp: A.Input, scope: Scope, frame: Frame,
+                       dims: dict[str, Dim]) -> Tensor:
         if inp.shape is None:
             raise ArchTypeError(f"network input `{inp.name}` needs a shape", inp.span,
-                                hint=f"write `{inp.name}: [C, H, W]` (no batch dimension)",
+                                hint=f"write `{inp.name}: [C, H, W]` (no batch dimension) or "
+                                     f"`{inp.name}: [N, F] unbatched`",
                                 code="E308")
         dtype, shape_expr = "float", inp.shape
         if isinstance(shape_expr, A.Index) and isinstance(shape_expr.value, A.Name):
@@ -76,7 +80,10 @@ class Elaborator(Statements, Expressions):
             if dtype not in ("long", "float"):
                 raise ArchTypeError(f"unknown input type `{dtype}`", inp.shape.span,
                                     hint="use `long[...]` for token ids", code="E308")
-        shape = self.eval(shape_expr, scope, frame)
+        if inp.unbatched and isinstance(shape_expr, (A.ListLit, A.TupleLit)):
+            shape = tuple(self._dim(d, scope, frame, dims) for d in shape_expr.items)
+        else:
+            shape = self.eval(shape_expr, scope, frame)
         if isinstance(shape, int) and not isinstance(shape, bool):
             shape = (shape,)
         if not (isinstance(shape, tuple) and all(isinstance(d, int) and not isinstance(d, bool)
@@ -84,10 +91,24 @@ class Elaborator(Statements, Expressions):
             raise ArchTypeError(
                 f"the shape of `{inp.name}` must be a list of positive integers, but got "
                 f"{describe(shape)}", inp.shape.span, code="E308")
+        if inp.unbatched:
+            shape = typed(shape[1:], lead=shape[0], dtype=dtype)
+        else:
+            shape = typed(shape, dtype=dtype)
         if self.space_walk:
             return Tensor(None, shape, dtype)
         node = self.add_node("input", [], {}, shape, inp.name, inp.span, dtype)
         return Tensor(node, shape, dtype)
+
+    def _dim(self, expr: A.Expr, scope: Scope, frame: Frame, dims: dict[str, Dim]) -> Any:
+        """One dimension of an unbatched input: a name that nothing defines is a run-time
+        size (`Dim`), the same object wherever the network's inputs name it."""
+        if isinstance(expr, A.Name) and expr.id not in frame.env and \
+                self.program.lookup_global(frame.env, expr.id) is None:
+            if expr.id not in dims:
+                dims[expr.id] = Dim(expr.id, stand_in(len(dims)))
+            return dims[expr.id]
+        return self.eval(expr, scope, frame)
 
     # ------------------------------------------------------------ single expressions
 

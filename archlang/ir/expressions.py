@@ -30,6 +30,7 @@ from archlang.ir.values import (
     unknown_of,
 )
 from archlang.ir.walkstate import WalkState
+from archlang.ops.plugins import UNKNOWN_OP_HINT
 from archlang.ops.registry import all_ops, get_op
 from archlang.syntax import ast as A
 
@@ -82,7 +83,8 @@ class Expressions(WalkState):
         if spec is None:
             names = set(all_ops()) | self.program.global_names(frame.env) | set(BUILTINS)
             raise ArchNameError(f"unknown op or block `{e.func}`", e.name_span,
-                                hint=Suggest(names).hint(e.func), code="E202")
+                                hint=Suggest(names).hint(e.func) or UNKNOWN_OP_HINT,
+                                code="E202")
         name = scope.label(e.func)
         attrs = bind_call(self, e, spec, scope, frame, name)
         layer = OpLayer(e.span, name, spec=spec, attrs=attrs, call=e)

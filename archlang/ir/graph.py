@@ -131,11 +131,13 @@ class Graph:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def __str__(self) -> str:
-        ins = ", ".join(f"{n.name}: {list(n.shape)}" for n in self.inputs)
+        from archlang.ops.dims import shape_text
+
+        ins = ", ".join(f"{n.name}: {shape_text(n.shape)}" for n in self.inputs)
         lines = [f"graph {self.name}({ins}):"]
         for n in self.nodes:
             args = [x.name for x in n.inputs] + [f"{k}={v!r}" for k, v in n.attrs.items()]
-            lines.append(f"    {n.name} = {n.op}({', '.join(args)})  # {list(n.shape)}")
+            lines.append(f"    {n.name} = {n.op}({', '.join(args)})  # {shape_text(n.shape)}")
         if self.output is not None:
             lines.append(f"    return {self.output.name}")
         return "\n".join(lines)

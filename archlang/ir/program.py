@@ -124,6 +124,12 @@ class Program:
         return self._load(read_source(path, shown, imp.span), path.parent, chain, key)
 
     def _resolve(self, imp: A.Import, source: Source, base: Path | None) -> Path:
+        if not imp.path.endswith(".arch") and (imp.path.endswith(".py") or (
+                "/" not in imp.path and "." in imp.path.strip("."))):
+            raise ArchNameError(f"a `.arch` file cannot import Python (`{imp.path}`)", imp.span,
+                                hint=f"pass the module on the command line: --ops {imp.path}"
+                                     " (or list it in pyproject.toml's [tool.archlang] ops)",
+                                code="E214")
         if imp.path.startswith(STDLIB_PREFIX):
             root = resources.stdlib_root().resolve()
             path = (root / imp.path[len(STDLIB_PREFIX):]).resolve()

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from archlang.ir.graph import Node
 from archlang.ir.record import Recorder
 from archlang.ir.sharing import SHARED
+from archlang.ops.dims import Dim, full_shape, lead_of
 from archlang.ops.registry import get_op
 from archlang.syntax import ast as A
 from archlang.syntax.lexicon import keyword_safe
@@ -282,10 +283,7 @@ def decided_network(arch: Arch) -> A.NetworkDef:
     inputs = []
     for n in graph.inputs:
         names[id(n)] = keyword_safe(n.name)
-        shape: A.Expr = _literal(n.shape)
-        if n.dtype != "float":
-            shape = A.Index(A.Name(n.dtype), shape)
-        inputs.append(A.Input(names[id(n)], shape))
+        inputs.append(_input(names[id(n)], n))
     body: list[A.Stmt] = []
     for n in graph.nodes:
         names[id(n)] = keyword_safe(n.name)
@@ -293,6 +291,18 @@ def decided_network(arch: Arch) -> A.NetworkDef:
     assert graph.output is not None
     body.append(A.Return(A.Name(names[id(graph.output)])))
     return A.NetworkDef(graph.name, (), tuple(inputs), tuple(body))
+
+
+def _input(name: str, n: Node) -> A.Input:
+    """A network input as declared: ``x: [1, 8, 8]``, ``e: long[2, E] unbatched``."""
+    unbatched = lead_of(n.shape) is not None
+    dims = tuple(A.Name(d.name) if isinstance(d, Dim) else _literal(int(d))
+                 for d in full_shape(n.shape))
+    shape: A.Expr = A.ListLit(dims)
+    if n.dtype != "float":
+        index = A.TupleLit(dims) if len(dims) > 1 else A.ListLit(dims)
+        shape = A.Index(A.Name(n.dtype), index)
+    return A.Input(name, shape, unbatched=unbatched)
 
 
 def _apply(n: Node, names: dict[int, str]) -> A.Expr:

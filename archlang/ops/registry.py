@@ -32,14 +32,19 @@ PARAM_KINDS = ("int", "float", "bool", "str", "ints", "shape", "any")
 class OpError(Exception):
     """Raised by an op's checks or shape rule; the elaborator adds the source location.
 
-    ``kind`` is "shape" for incompatible inputs and "param" for a bad parameter value.
+    ``kind`` is "shape" for incompatible inputs and "param" for a bad parameter value;
+
+    ``code`` names a diagnostic code of its own (a user op that raised, E333); by default
+    the elaborator picks E401 or E319 by ``kind``.
     """
 
-    def __init__(self, message: str, hint: str | None = None, kind: str = "shape") -> None:
+    def __init__(self, message: str, hint: str | None = None, kind: str = "shape",
+                 code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.kind = kind
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,10 @@ class OpSpec:
         scalar_infix: the spellings of this op between a tensor ``x`` and a number ``c``,
             ``"x * c"`` and ``"c * x"`` for `mul_scalar`; the number becomes its ``value``.
         weights: how the one-shot slicer shares the op's tensors (see `Weights`).
+        origin: the qualified name of the Python class a user op builds
+            (``torch_geometric.nn.GCNConv``, see `archlang.ops.user`); "" for a built-in op.
+            The canonical hash reads it, so two classes registered under one name in two
+            runs never share a hash.
     """
 
     name: str
@@ -169,6 +178,12 @@ class OpSpec:
     infix: str | None = None
     scalar_infix: tuple[str, ...] = ()
     weights: Weights = Weights()
+    origin: str = ""
+
+    @property
+    def identity(self) -> str:
+        """What the canonical hash calls the op: its name, and a user op's class."""
+        return f"{self.name}={self.origin}" if self.origin else self.name
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -192,7 +207,8 @@ class OpSpec:
         that each check runs once per node."""
         if self.check is not None:
             self.check(attrs, in_shapes)
-        return tuple(self.shape_rule(attrs, in_shapes))
+        out = self.shape_rule(attrs, in_shapes)
+        return out if isinstance(out, tuple) else tuple(out)  # a TypedShape stays one
 
     def check_arity(self, in_shapes: Sequence[Shape]) -> None:
         n, inputs = len(in_shapes), self.inputs

@@ -224,21 +224,28 @@ class PoolExecutor:
 @dataclass(frozen=True)
 class SpaceRecipe:
     """What rebuilds a `Space` in another process: `Space.to_json` (the root program as
-    canonical text, the network, its parameters and fixed decisions) and the folder its
-    imports resolve against. (A `Space` itself does not pickle: its program keys modules by
-    object id.)"""
+    canonical text, the network, its parameters and fixed decisions), the folder its
+    imports resolve against, and the `--ops` modules. (A `Space` itself does not pickle:
+    its program keys modules by object id.)"""
 
     data: dict[str, Any]
     base: str | None
+    #: the `--ops` modules the driver imported (`archlang.ops.plugins`): a worker imports
+    #: them before it parses the space, so the user ops are registered there too
+    ops: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, space: Space) -> SpaceRecipe:
+        from archlang.ops.plugins import loaded_ops
+
         base = space.program.base
-        return cls(space.to_json(), str(base) if base else None)
+        return cls(space.to_json(), str(base) if base else None, loaded_ops())
 
     def build(self) -> Space:
         import archlang
+        from archlang.ops.plugins import load_ops
 
+        load_ops(self.ops)
         data = self.data
         space = archlang.parse(data["source"], data["path"], self.base).network(
             data["network"], **data["params"])

@@ -278,6 +278,9 @@ class Input:
     name: str
     shape: Expr | None = None
     span: Span = _span()
+    #: declared ``unbatched``: the tensor has exactly the declared shape, no batch dimension
+    #: (``x: [N, 16] unbatched``; names in the shape that nothing defines are run-time sizes)
+    unbatched: bool = False
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,11 @@ def _parts(e: Any) -> list[Any] | None:
     if isinstance(e, A.Neg):
         nested = isinstance(e.operand, A.Neg) or _is_negative(e.operand)
         return ["-", (e.operand, 11 if nested else 8, False)]
+    if isinstance(e, A.Index) and isinstance(e.index, A.TupleLit) and len(e.index.items) > 1:
+        out = [(e.value, 10, False), "["]  # `long[2, E]`: several indices
+        for i, item in enumerate(e.index.items):
+            out += ([", "] if i else []) + [(item, 0, True)]
+        return out + ["]"]
     if isinstance(e, A.Index):
         return [(e.value, 10, False), "[", (e.index, 0, True), "]"]
     if isinstance(e, A.Slice):
@@ -200,7 +205,8 @@ class _Printer:
         return text if p.default is None else self._prefixed(text + " = ", p.default, ind, True)
 
     def _input(self, i: A.Input, ind: str) -> str:
-        return i.name if i.shape is None else self._prefixed(i.name + ": ", i.shape, ind, True)
+        text = i.name if i.shape is None else self._prefixed(i.name + ": ", i.shape, ind, True)
+        return text + " unbatched" if i.unbatched else text
 
     # ------------------------------------------------------------ statements
 

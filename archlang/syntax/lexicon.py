@@ -26,7 +26,7 @@ import re
 
 #: every reserved word: none of them can be a name (the grammar's NAME excludes them)
 KEYWORDS = ("block", "network", "import", "return", "for", "in", "if", "elif", "else", "and",
-            "or", "not", "true", "false", "none", "repeat", "require", "as")
+            "or", "not", "true", "false", "none", "repeat", "require", "as", "unbatched")
 #: the grammar's INT terminal (without its trailing look-ahead) and FLOAT terminal
 INT_PATTERN = r"(0|[1-9][0-9_]*)[KMG]?"
 FLOAT_PATTERN = r"([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+"

@@ -82,7 +82,7 @@ class ToAst(Transformer):  # type: ignore[type-arg]
 
     @v_args(meta=True)
     def input(self, meta: Any, c: list[Any]) -> A.Input:
-        return A.Input(str(c[0]), c[1], span=self._span(meta))
+        return A.Input(str(c[0]), c[1], span=self._span(meta), unbatched=c[2] is not None)
 
     def body(self, c: list[Any]) -> tuple[Any, ...]:
         return tuple(c)
@@ -189,6 +189,12 @@ class ToAst(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def starred(self, meta: Any, c: list[Any]) -> A.Starred:
         return A.Starred(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def multi_index(self, meta: Any, c: list[Any]) -> A.Index:
+        """``long[2, E]``: several indices, one tuple (an input's dtype and shape)."""
+        span = self._span(meta)
+        return A.Index(c[0], A.TupleLit(tuple(c[1:]), span=span), span=span)
 
     @v_args(meta=True)
     def attribute(self, meta: Any, c: list[Any]) -> A.Attribute:

@@ -5,6 +5,7 @@ with the metric it optimizes. `get_task(spec)` understands
 
 =========================  ==============================================================
 ``digits``                 scikit-learn's 8x8 digits, on the CPU or a GPU (`tasks.digits`)
+``sbm``                    node classification on a generated graph (`tasks.graph`)
 ``npz:PATH``               the same trainer on a user's arrays ``X``, ``y`` (`tasks.npz`)
 ``MODULE:FUNCTION``        a user's evaluator ``function(module, arch)`` (`tasks.user`)
 ``nasbench-graph:DATASET`` NAS-Bench-Graph's table lookup (`tasks.nasbench_graph`)
@@ -16,7 +17,7 @@ asked for, so listing them is cheap.
 
     >>> from archlang.tasks import get_task, task_names
     >>> task_names()
-    ['digits']
+    ['digits', 'sbm']
     >>> get_task("digits").objective
     'val_accuracy'
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 import difflib
 import functools
 
-from archlang.tasks import digits
+from archlang.tasks import digits, graph
 from archlang.tasks.base import Task, TaskError, check_fits
 
 __all__ = ["SPEC_HELP", "Task", "TaskError", "check_fits", "get_task", "task_names"]
@@ -36,10 +37,13 @@ _TASKS = {
                    digits.evaluate, digits.OBJECTIVE, digits.DIRECTION,
                    info={"input_shape": digits.INPUT_SHAPE, "classes": digits.CLASSES},
                    load_data=digits.load_data),
+    "sbm": Task("sbm", "a generated stochastic-block-model graph, inputs (x: [N, 16] "
+                "unbatched, edge_index: long[2, E] unbatched), 4 classes (CPU)",
+                graph.evaluate, graph.OBJECTIVE, graph.DIRECTION),
 }
 
 #: the forms of a task spec, for help texts and errors
-SPEC_HELP = "digits, npz:PATH, nasbench-graph:DATASET or MODULE:FUNCTION"
+SPEC_HELP = "digits, sbm, npz:PATH, nasbench-graph:DATASET or MODULE:FUNCTION"
 
 
 def task_names() -> list[str]:

@@ -38,15 +38,11 @@ a segfault or the out-of-memory killer fails only its trial.
 from __future__ import annotations
 
 import difflib
-import importlib
-import importlib.util
 import inspect
-import os
-import sys
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
+from archlang.pyimport import ImportProblem, import_module
 from archlang.tasks.base import Task, TaskError
 
 OBJECTIVE = "val_accuracy"
@@ -93,48 +89,10 @@ def make_task(spec: str) -> Task:
 
 def _import(name: str) -> Any:
     """Import a module by dotted name (cwd first on the path) or from a ``.py`` file."""
-    if name.endswith(".py"):
-        return _import_file(name)
-    cwd = os.getcwd()
-    if cwd not in sys.path and "" not in sys.path:
-        sys.path.insert(0, cwd)
     try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            raise TaskError(f"cannot import `{name}`: no module named `{exc.name}`",
-                            hint=f"run from the folder that holds it (the current directory, "
-                                 f"{cwd}, is on the import path) or install its package") from None
-        raise _import_failed(name, exc) from None
-    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
-        raise _import_failed(name, exc) from None
-
-
-def _import_file(path: str) -> Any:
-    file = Path(path)
-    if not file.is_file():
-        raise TaskError(f"no such file: {path}", hint="MODULE:FUNCTION takes a dotted module "
-                                                      "name or a path to a .py file")
-    spec = importlib.util.spec_from_file_location(file.stem, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - the user's file failed while importing
-        raise _import_failed(path, exc) from None
-    return module
-
-
-def _import_failed(name: str, exc: BaseException) -> TaskError:
-    where = ""
-    tb = exc.__traceback__
-    while tb is not None:
-        if not tb.tb_frame.f_code.co_filename.startswith("<frozen"):
-            where = f" ({tb.tb_frame.f_code.co_filename}:{tb.tb_lineno})"
-        tb = tb.tb_next
-    if isinstance(exc, SyntaxError) and exc.filename:
-        where = f" ({exc.filename}:{exc.lineno})"
-    return TaskError(f"importing `{name}` failed{where}: {type(exc).__name__}: {exc}")
+        return import_module(name)
+    except ImportProblem as exc:
+        raise TaskError(exc.message, hint=exc.hint) from None
 
 
 def _function(module: Any, module_name: str, name: str) -> Callable[..., Any]:
