@@ -19,7 +19,7 @@ already the one symbolic form both front-ends share; building it from Python mak
 two front-ends equal by construction (a parity test checks every example), and rewrites
 (archlang.symbolic) edit the same tree whichever front-end wrote it.
 
-Modules: expr.py (`Expr` and operators), hyper.py (choice, ranges, subset, repeat),
+Modules: expr.py (`Expr` and operators), hyper.py (choice, ranges, subset, repeat, shared),
 body.py (the statement builder), defs.py (block, network, const, use, module), ops.py
 (primitive ops as callables).
 
@@ -47,11 +47,12 @@ from archlang.dsl.defs import (
     use,
 )
 from archlang.dsl.expr import Expr, and_, call, cond, lit, name, not_, or_, pipe
-from archlang.dsl.hyper import choice, float_range, int_range, repeat, subset
+from archlang.dsl.hyper import choice, float_range, int_range, repeat, shared, subset
 
 __all__ = [
     "Body", "Const", "Definition", "Expr", "Layer", "Library", "Network", "Tensor", "and_",
     "block", "call", "choice", "cond", "const", "float_range", "int_range", "lit",
-    "long", "module", "name", "network", "not_", "or_", "pipe", "repeat", "subset", "unbatched",
+    "long", "module", "name", "network", "not_", "or_", "pipe", "repeat", "shared", "subset",
+    "unbatched",
     "use",
 ]

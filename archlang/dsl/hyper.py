@@ -5,6 +5,8 @@ scoping and tying are the elaborator's, unchanged: a decision belongs to the blo
 it is written in, binding it to a name (``b.width = choice(16, 32)``) ties every use of
 that name, and each instance or repeat copy gets fresh decisions.
 
+`shared` marks a block call whose decisions every application of the same name shares.
+
 ``int`` and ``float`` are Python's own; their archlang forms are `int_range` and
 `float_range`.
 """
@@ -24,6 +26,26 @@ def choice(*candidates: Any) -> Expr:
     if not candidates:
         raise TypeError("choice() needs at least one candidate")
     return Expr(A.Call("choice", tuple(arg(c) for c in candidates)))
+
+
+def shared(name: Any, layer: Any) -> Expr:
+    """``shared(name, block(...))``: a block applied with the decisions of every application
+    of `name` in the same block instance (each keeps its own layers and weights)::
+
+        b.kind = cond(b.reduce, "reduction", "normal")
+        b["s0", "s1"] = (b.s0, b.s1) >> shared(b.kind, cell(c))
+
+    `name` is a string or an expression that gives one; `layer` a block call.
+    """
+    if isinstance(name, str) and not name.isidentifier():
+        raise TypeError(f"shared(name, ...) takes a name, but got {name!r}; write "
+                        f"`shared(\"normal\", cell(c))`")
+    if not isinstance(name, (str, Expr)):
+        raise TypeError(f"shared(name, ...) takes a name (a string), but got {name!r}")
+    if not isinstance(layer, Expr):
+        raise TypeError(f"shared(name, layer) shares the decisions of a block call, but got "
+                        f"{layer!r}; write `shared(\"normal\", cell(c))`")
+    return Expr(A.Call("shared", (lit(name), layer.node)))
 
 
 def int_range(low: Any, high: Any) -> Expr:

@@ -35,7 +35,8 @@ PUNCTUATION = ["(", ")", "[", "]", "{", "}", ",", ":", "=", "->", "+", "-", "*",
                "%", "**", "==", "!=", "<", "<=", ">", ">=", ".", "\n", "\n", "\n", "#", "\""]
 NAMES = ["x", "y", "h", "net", "b", "c", "k", "width", "choice", "int", "float", "subset",
          "conv2d", "linear", "relu", "add", "concat", "batchnorm2d", "flatten", "Int", "Tensor",
-         "stdlib/blocks", "params", "flops", "log", "conv_bn_relu", "maxpool2d"]
+         "stdlib/blocks", "params", "flops", "log", "conv_bn_relu", "maxpool2d", "shared",
+         "sum", "states", "i"]
 NUMBERS = ["0", "1", "2", "3", "16", "-1", "0.5", "1e3", "10**9", "1_000", "99999999999999999999"]
 STRINGS = ['"stdlib/blocks"', '"a"', '"../x"', '""']
 

@@ -25,18 +25,9 @@ DATA_PAIRS = sorted(p.stem for p in (ROOT / "examples" / "python").glob("*.py")
                     if p.stem not in PAIRS and (DATA / f"{p.stem}.arch").exists())
 
 
-#: examples whose twins wait for the DSL to spell their constructs (issue 13, area dsl13):
-#: lists of tensors, `subset`/`choice(*xs)` over them, tuple unpacking, `shared(name, ...)`
-PENDING_TWINS = {
-    "darts": "needs shared(name, block(...)), subset over a tensor list, (a, b) = ... in the DSL",
-    "enas_macro": "needs tensor lists (`outs + [h]`, `outs[j]`) in the DSL",
-}
-
-
 def test_every_example_has_a_python_twin():
     arch_files = sorted(p.stem for p in (ROOT / "examples").glob("*.arch"))
-    pending = sorted(s for s in PENDING_TWINS if s not in PAIRS)
-    assert PAIRS == sorted(set(arch_files) - set(pending))
+    assert PAIRS == arch_files
 
 
 def _decisions(space):

@@ -1,5 +1,6 @@
 """The DSL writes issue 13's constructs as `.arch` text does: lists of tensors, slices,
-``*`` spreads, ``sum``, subsets over lists, tuple returns and unpacking, ``repeat ... as i``.
+``*`` spreads, ``sum``, subsets over lists, tuple returns and unpacking, ``repeat ... as i``,
+``shared(name, block(...))``.
 
 Each case is a `.arch` program and its Python twin; they must give the same program tree
 and the same space (keys, kinds, candidates, conditions, size, sampled networks).
@@ -10,7 +11,18 @@ from __future__ import annotations
 import pytest
 
 import archlang
-from archlang.dsl import block, choice, cond, const, module, name, network, repeat, subset
+from archlang.dsl import (
+    block,
+    choice,
+    cond,
+    const,
+    module,
+    name,
+    network,
+    repeat,
+    shared,
+    subset,
+)
 from archlang.dsl.ops import (
     concat,
     conv2d,
@@ -153,8 +165,39 @@ network copies() (x: [4, 16, 16]) {
 """
 
 
+def _shared():
+    @block(inputs=["s0", "s1"])
+    def unit(b, s0, s1, c: int):
+        b.pair = subset(2, [s0, s1, s0 + s1])
+        return (s1, sum_(b.pair) >> choice(conv2d(c, 3, padding=1), identity()))
+
+    @network(inputs={"x": [4, 8, 8]})
+    def sharing(b, x):
+        b["a", "c"] = (x, x)
+        with b.loop("i", range_(3)) as i:
+            b["a", "c"] = (b.a, b.c) >> shared(cond(i.eq(1), "odd", "even"), unit(4))
+        b.h = (b.c, b.a) >> shared("last", unit(4))
+        return b.h[1] >> global_avgpool()
+
+    return sharing, """
+block unit(c: int) (s0, s1) {
+    pair = subset(2, [s0, s1, s0 + s1])
+    return (s1, sum(pair) -> choice(conv2d(c, 3, padding = 1), identity()))
+}
+
+network sharing() (x: [4, 8, 8]) {
+    (a, c) = (x, x)
+    for i in range(3) {
+        (a, c) = (a, c) -> shared("odd" if i == 1 else "even", unit(4))
+    }
+    h = (c, a) -> shared("last", unit(4))
+    return h[1] -> global_avgpool()
+}
+"""
+
+
 CASES = {"lists": _lists, "spreads": _spreads, "choices_over_slices": _choices_over_slices,
-         "tuples": _tuples, "copy_index": _copy_index}
+         "tuples": _tuples, "copy_index": _copy_index, "shared": _shared}
 
 
 def _decisions(space):
@@ -191,6 +234,9 @@ def test_the_copy_index_is_the_body_functions_second_parameter():
     (lambda b: b.__setitem__(("a", "1"), b.xs), "unpack into names"),
     (lambda b: repeat(2, relu(), index="not a name"), "takes a name"),
     (lambda b: repeat(2, lambda b, i, j: None), "(b, index)"),
+    (lambda b: shared("not a name", b.cell), "takes a name"),
+    (lambda b: shared(3, b.cell), "takes a name (a string)"),
+    (lambda b: shared("normal", 3), "a block call"),
 ])
 def test_python_mistakes_are_refused_with_the_dsl_spelling(make, message):
     from archlang.dsl import Body

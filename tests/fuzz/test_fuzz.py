@@ -3,7 +3,10 @@
 Two generators (`archlang.testing.fuzz`): token soups and mutated example programs. Each
 input runs the whole front end in-process within a deadline. Inputs that once broke the
 law live in `corpus/` and are replayed first, one test each; to add one, save the text as
-`corpus/NAME.arch` (the hypothesis failure output prints it).
+`corpus/NAME.arch` (the hypothesis failure output prints it). A case whose first line is
+``# expect: ok`` must also build, and one whose first line is ``# expect: E324`` must end in
+that diagnostic (a prefix, ``E1``, names a family): such cases pin what the front end says
+about a construct, not only that it ends cleanly.
 
 Set ``ARCHLANG_FUZZ_EXAMPLES`` to fuzz longer than CI does (e.g. 20000 locally).
 """
@@ -11,6 +14,7 @@ Set ``ARCHLANG_FUZZ_EXAMPLES`` to fuzz longer than CI does (e.g. 20000 locally).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -41,7 +45,20 @@ def _within_bound(text: str) -> str:
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
 def test_corpus_case_ends_cleanly(path: Path) -> None:
-    _within_bound(path.read_text())
+    text = path.read_text()
+    outcome = _within_bound(text)
+    expect = re.match(r"# expect: (ok|E\d+)\n", text)
+    if expect and expect[1] == "ok":
+        assert outcome == "ok", outcome
+    elif expect:
+        assert f": error[{expect[1]}" in outcome.split("\n", 1)[0], outcome
+
+
+def test_the_corpus_pins_issue_13s_constructs() -> None:
+    """Cases with an expected outcome cover `shared`, slices, `*`, unpacking, `repeat as i`."""
+    pinned = "".join(p.read_text() for p in CORPUS if p.read_text().startswith("# expect:"))
+    for construct in ("shared(", "[2:]", "(*", "(a, b) =", ") as i {"):
+        assert construct in pinned, construct
 
 
 @FUZZ

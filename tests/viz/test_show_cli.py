@@ -94,3 +94,48 @@ def test_json_and_diagram_together_keep_stdout_json(run, tmp_path) -> None:
     result = run("show", DIGITS, "--json", "--diagram", "s.dot")
     assert json.loads(result.stdout)["size"] == 936
     assert "wrote s.dot" in result.stderr and (tmp_path / "s.dot").exists()
+
+
+@pytest.mark.parametrize("example", ["darts", "enas_macro"])
+def test_explain_on_the_field_spaces(run, example) -> None:
+    """Issue 13's spaces: lists of tensors, `choice(*ops)`, subsets, `shared` cells."""
+    import archlang
+
+    path = str(ROOT / f"examples/{example}.arch")
+    space = archlang.load(path).network()
+    data = json.loads(run("show", path, "--explain", "--json").stdout)
+    assert int(data["size"]) == space.size
+    assert [d["key"] for d in data["decisions"]] == [d.key for d in space.decisions]
+    for d in data["decisions"]:
+        assert f"examples/{example}.arch:" in d["declared"]
+        if d["condition"] is None:
+            assert sum(m["count"] for m in d["members"]) == space.size, d["key"]
+    text = run("show", path, "--explain").stdout
+    assert text.rstrip().startswith(data["decisions"][0]["key"])
+    assert f"space size: {space.size}" in text
+
+
+def test_explain_darts_shares_one_genotype_per_cell_type(run) -> None:
+    data = json.loads(run("show", str(ROOT / "examples/darts.arch"), "--explain", "--json").stdout)
+    by_key = {d["key"]: d for d in data["decisions"]}
+    # 8 cells, 2 genotypes: 4 nodes (subsets) and 8 edges (ops) per cell type
+    for kind in ("normal", "reduction"):
+        assert sum(k.startswith(f"darts.{kind}.node") for k in by_key) == 4
+        assert sum(k.startswith(f"darts.{kind}.edge") for k in by_key) == 8
+    node = by_key["darts.normal.node_1"]
+    assert [m["candidate"] for m in node["members"]] == [
+        "{states[0], states[1]}", "{states[0], states[2]}", "{states[1], states[2]}"]
+    assert {m["count"] for m in node["members"]} == {int(data["size"]) // 3}
+
+
+def test_diagrams_of_the_darts_space_and_a_member(run, tmp_path) -> None:
+    darts = str(ROOT / "examples/darts.arch")
+    assert run("show", darts, "--diagram", "space.dot").exit_code == 0
+    space = (tmp_path / "space.dot").read_text()
+    assert 'label="shared(kind, cell(width, reduce, reduce_prev))"' in space
+    assert "darts.normal.node" in space and "darts.reduction.edge_7.op" in space
+    result = run("show", darts, "--seed", "0", "--diagram", "member.dot")
+    assert result.exit_code == 0, result.stderr
+    member = (tmp_path / "member.dot").read_text()
+    # one box per cell instance: shared decisions, separate layers
+    assert len(re.findall(r'label="cell(?:_\d)? · [\d,]+ params"', member)) == 8
