@@ -11,10 +11,13 @@ exponential kernel with one weight per decision,
     k(x, x') = exp(-sum_d theta_d * delta_d(x, x')),
 
 on standardized scores, plus a noise term. The weights ``theta_d`` and the noise are fitted
-by maximizing the marginal likelihood (L-BFGS, log-normal prior on the weights), refitted at
-``refit_every`` new observations and warm-started from the last fit, so a decision that does
-not matter gets a small weight (the model's measure of importance, as MCTS's omega squared).
-A failed or infeasible trial counts as the worst score seen (it is not worth coming back to).
+by maximizing the marginal likelihood (Rprop, log-normal prior on the weights), refitted
+after ``refit_every`` new observations (or a fifth more, whichever is more) and warm-started
+from the last fit, so a decision that does not matter gets a small weight (the model's
+measure of importance, as MCTS's omega squared). A failed or infeasible trial counts as the
+worst score seen (it is not worth coming back to). Past ``max_points`` observations the model
+keeps the best half of them and the most recent half, so a proposal's cost stays bounded in
+long searches.
 
 The acquisition. Expected improvement over the best observed score, maximized over a pool of
 candidates rather than the whole space (White et al. 2021, BANANAS; and 2020, local search
@@ -31,13 +34,15 @@ Networks, not assignments. Many assignments wire the same network (NAS-Bench-Gra
 157,464 assignments are 26,207 networks). Before proposing a candidate the searcher binds it
 (`Space.bind`, no torch: the elaborated graph) and reads `Arch.hash`; a candidate whose
 network was proposed or observed before is passed over for the next best, up to
-``hash_tries`` binds, after which the best new assignment is proposed anyway (the loop
-answers an equal network from storage without a query). Resuming replays stored trials
-through `observe`; their hashes are computed then (one bind each).
+``hash_tries`` binds; then up to ``hash_tries`` random draws; only then is a new assignment
+of a known network proposed (the loop answers it from storage, without a query), so a space
+whose new networks are used up still ends in `SpaceExhausted` after every assignment.
+Resuming replays stored trials through `observe`; their hashes are computed then (one bind
+each).
 
-Everything random draws from ``self.rng``; the linear algebra is NumPy and SciPy, so a seed
-gives the same proposals. Defaults (``n_init=10, top_k=3, random_pool=40, refit_every=5``)
-were measured on NAS-Bench-Graph at budget 100 (benchmarks/README.md).
+Everything random draws from ``self.rng``; the linear algebra is NumPy's, so a seed
+gives the same proposals. Defaults (``n_init=10, top_k=3, random_pool=40, refit_every=5,
+max_points=200``) were measured on NAS-Bench-Graph at budget 100 (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -62,6 +67,10 @@ WIDE = 16
 WIDE_MOVES = 4
 #: the noise variance's floor (standardized scores)
 MIN_NOISE = 1e-4
+#: the variance of the log-normal prior on each decision's weight
+PRIOR_VAR = 4.0
+#: Rprop steps per fit of the kernel's weights
+FIT_STEPS = 25
 
 
 def _value_key(value: Any) -> Any:
@@ -74,15 +83,19 @@ class BayesOpt(Searcher):
     name = "bo"
 
     def __init__(self, *, seed: int = 0, n_init: int = 10, top_k: int = 3,
-                 random_pool: int = 40, refit_every: int = 5, hash_tries: int = 8) -> None:
+                 random_pool: int = 40, refit_every: int = 5, hash_tries: int = 8,
+                 max_points: int = 200) -> None:
         super().__init__(seed=seed)
-        if n_init < 1 or top_k < 1 or random_pool < 0 or refit_every < 1 or hash_tries < 1:
-            raise ValueError("n_init, top_k, refit_every and hash_tries must be >= 1 and "
-                             f"random_pool >= 0, but got (n_init={n_init}, top_k={top_k}, "
-                             f"random_pool={random_pool}, refit_every={refit_every}, "
-                             f"hash_tries={hash_tries})")
+        if min(n_init, top_k, refit_every, hash_tries) < 1 or random_pool < 0 or \
+                max_points < 2 * top_k:
+            raise ValueError("n_init, top_k, refit_every and hash_tries must be >= 1, "
+                             "random_pool >= 0 and max_points >= 2 * top_k, but got "
+                             f"(n_init={n_init}, top_k={top_k}, random_pool={random_pool}, "
+                             f"refit_every={refit_every}, hash_tries={hash_tries}, "
+                             f"max_points={max_points})")
         self.n_init, self.top_k, self.random_pool = n_init, top_k, random_pool
         self.refit_every, self.hash_tries = refit_every, hash_tries
+        self.max_points = max_points
 
     def setup(self, space: Space) -> None:
         super().setup(space)
@@ -136,45 +149,65 @@ class BayesOpt(Searcher):
     # ------------------------------------------------------------ the model
 
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The model's points and standardized scores (failures: the worst score); past
+        `max_points` observations, the best half of them and the most recent half."""
         scores = [s for _, _, s in self.observed if s is not None]
         worst = min(scores) if scores else 0.0
-        x = np.array([e for _, e, _ in self.observed])
-        y = np.array([worst if s is None else s for _, _, s in self.observed])
+        points = self.observed
+        if len(points) > self.max_points:
+            half = self.max_points // 2
+            recent = set(range(len(points) - half, len(points)))
+            rest = sorted((i for i in range(len(points)) if i not in recent),
+                          key=lambda i: -(worst if points[i][2] is None else points[i][2]))
+            points = [points[i] for i in sorted(recent | set(rest[:self.max_points - half]))]
+        x = np.array([e for _, e, _ in points])
+        y = np.array([worst if s is None else s for _, _, s in points])
         sd = y.std()
         return x, (y - y.mean()) / (sd if sd > 0 else 1.0)
 
     def _fit(self, deltas: np.ndarray, y: np.ndarray) -> None:
-        """Weights and noise by maximum marginal likelihood, from the last fit."""
-        from scipy.optimize import minimize
+        """Weights and noise by maximum marginal likelihood, from the last fit.
 
+        The optimizer is Rprop (sign-based steps, one step size per parameter, grown while
+        the gradient keeps its sign and halved when it flips): robust without a learning
+        rate, and a few dozen gradient evaluations suffice for a handful of parameters.
+        """
         n_d = len(self._blocks)
+        eye = np.eye(len(y))
 
-        def nll(params: np.ndarray) -> tuple[float, np.ndarray]:
+        def gradient(params: np.ndarray) -> np.ndarray | None:
             theta, noise = np.exp(params[:n_d]), math.exp(params[n_d]) + MIN_NOISE
             k = np.exp(-np.tensordot(theta, deltas, 1))
-            kn = k + noise * np.eye(len(y))
             try:
-                chol = np.linalg.cholesky(kn)
+                chol = np.linalg.cholesky(k + noise * eye)
             except np.linalg.LinAlgError:
-                return 1e10, np.zeros_like(params)
+                return None
             alpha = _solve(chol, y)
-            inv = _solve(chol, np.eye(len(y)))
-            value = 0.5 * y @ alpha + np.log(np.diag(chol)).sum()
-            inner = np.outer(alpha, alpha) - inv  # d(log lik)/dK
+            inner = np.outer(alpha, alpha) - _solve(chol, eye)  # d(log likelihood)/dK
             grad = np.empty_like(params)
             for i in range(n_d):  # dK/dlog(theta_i) = -theta_i * delta_i * K
-                grad[i] = 0.5 * np.sum(inner * (theta[i] * deltas[i] * k))
+                grad[i] = 0.5 * theta[i] * np.sum(inner * deltas[i] * k)
             grad[n_d] = -0.5 * np.trace(inner) * (noise - MIN_NOISE)
-            # log-normal prior on the weights (centred on theta = 1), weak on the noise
-            value += 0.5 * np.sum(params[:n_d] ** 2) / 4.0
-            grad[:n_d] += params[:n_d] / 4.0
-            return float(value), grad
+            grad[:n_d] += params[:n_d] / PRIOR_VAR  # log-normal prior, centred on theta = 1
+            return grad
 
-        start = np.concatenate([self.log_theta, [self.log_noise]])
-        bounds = [(-6.0, 4.0)] * n_d + [(-9.0, 1.0)]
-        result = minimize(nll, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                          options={"maxiter": 30})
-        self.log_theta, self.log_noise = result.x[:n_d], float(result.x[n_d])
+        params = np.concatenate([self.log_theta, [self.log_noise]])
+        low = np.array([-6.0] * n_d + [-9.0])
+        high = np.array([4.0] * n_d + [1.0])
+        step = np.full(len(params), 0.1)
+        last = np.zeros(len(params))
+        for _ in range(FIT_STEPS):
+            grad = gradient(params)
+            if grad is None:  # not positive definite: more noise, and go on
+                params[n_d] = min(params[n_d] + 1.0, high[n_d])
+                continue
+            turn = np.sign(grad) * np.sign(last)
+            step = np.where(turn > 0, np.minimum(step * 1.2, 1.0),
+                            np.where(turn < 0, np.maximum(step * 0.5, 1e-3), step))
+            grad = np.where(turn < 0, 0.0, grad)
+            params = np.clip(params - np.sign(grad) * step, low, high)
+            last = grad
+        self.log_theta, self.log_noise = params[:n_d], float(params[n_d])
 
     def _posterior(self, x: np.ndarray, y: np.ndarray, cand: np.ndarray,
                    fantasies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,9 +223,7 @@ class BayesOpt(Searcher):
         chol = np.linalg.cholesky(k)
         k_cx = np.exp(-np.tensordot(theta, self._deltas(cand, x), 1))
         mean = k_cx @ _solve(chol, y)
-        from scipy.linalg import solve_triangular
-
-        v = solve_triangular(chol, k_cx.T, lower=True)
+        v = np.linalg.solve(chol, k_cx.T)
         var = np.maximum(1.0 - (v * v).sum(0), 1e-12)
         return mean, np.sqrt(var)
 
@@ -203,25 +234,29 @@ class BayesOpt(Searcher):
         ranked: list[Assignment] = []
         if len(self.observed) >= self.n_init:
             ranked = self._ranked()
-        tries = 0
-        for cand in ranked:
+        tries, fallback = 0, None
+        for cand in ranked:  # the best new network the model ranks within `hash_tries` binds
+            if tries >= self.hash_tries:
+                break
             if assignment_key(cand) in self.proposed or not self.allows(cand):
                 continue
             h = self._hash(cand)
             tries += 1
-            if h is None or h not in self.hashes or tries >= self.hash_tries:
+            if h is None or h not in self.hashes:
                 return self._take(cand, h)
-        for _ in range(self.hash_tries):  # random, or what the model's pool lacked
+            fallback = fallback or cand
+        for _ in range(self.hash_tries):  # a random new network (before n_init: the rule)
             cand = self.sample_new()
             if cand is None:
                 break
-            h = self._hash(cand)
             self.proposed.discard(assignment_key(cand))
+            h = self._hash(cand)
             if h is None or h not in self.hashes:
                 return self._take(cand, h)
-        cand = self.sample_new() or pick_unseen(self)
-        self.proposed.discard(assignment_key(cand))
-        return self._take(cand, self._hash(cand))
+        if fallback is None:  # only equal networks left nearby: a new assignment of one
+            fallback = self.sample_new() or pick_unseen(self)
+            self.proposed.discard(assignment_key(fallback))
+        return self._take(fallback, self._hash(fallback))
 
     def _take(self, cand: Assignment, h: str | None) -> Assignment:
         key = assignment_key(cand)
@@ -252,7 +287,8 @@ class BayesOpt(Searcher):
 
     def _rank(self, cands: list[Assignment]) -> list[Assignment]:
         x, y = self._data()
-        if len(self.observed) - self._fitted_at >= self.refit_every or not self._fitted_at:
+        grown = len(self.observed) - self._fitted_at
+        if not self._fitted_at or grown >= max(self.refit_every, self._fitted_at // 5):
             self._fit(self._deltas(x, x), y)
             self._fitted_at = len(self.observed)
         enc = np.array([self.encode(c) for c in cands])
@@ -326,8 +362,6 @@ _CONTROLLER: list[Any] = []
 def _one_blas_thread() -> Any:
     """A context where BLAS runs on one thread: the matrices here are ~100 x 100, and on a
     loaded machine OpenBLAS's threads made a Cholesky solve 50x slower (10 ms, not 0.2)."""
-    import scipy.linalg  # noqa: F401  (loads SciPy's BLAS, so the controller sees it)
-
     if not _CONTROLLER:
         try:
             from threadpoolctl import ThreadpoolController
@@ -342,16 +376,16 @@ def _one_blas_thread() -> Any:
 
 def _solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(L L^T)^-1 b for a lower-triangular Cholesky factor L."""
-    from scipy.linalg import cho_solve
+    return np.linalg.solve(chol.T, np.linalg.solve(chol, b))
 
-    return cho_solve((chol, True), b)
+
+_ERF = np.vectorize(math.erf, otypes=[float])
 
 
 def _expected_improvement(mean: np.ndarray, sd: np.ndarray, best: float) -> np.ndarray:
-    from scipy.special import ndtr
-
     z = (mean - best) / sd
-    return (mean - best) * ndtr(z) + sd * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+    cdf = 0.5 * (1.0 + _ERF(z / math.sqrt(2.0)))
+    return (mean - best) * cdf + sd * np.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
 
 
 __all__ = ["BayesOpt"]
