@@ -28,7 +28,7 @@ def closeness(a: dict) -> float:
 
 
 def test_finds_the_optimum_where_random_search_does_not(layers):
-    # measured over seeds 0-4 at budget 60: bo reached 0 in all five, at query 21-26;
+    # measured over seeds 0-4 at budget 60: bo reached 0 in all five, at query 18-26;
     # random search in one (seed 1, at query 39), its best elsewhere -3 or -4
     for seed in range(3):
         bo = max(s for _, s in drive(BayesOpt(seed=seed), layers, closeness, 30))
