@@ -195,13 +195,13 @@ def is_gp(label: str) -> bool:
 
 
 def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int,
-          only: str | None = None) -> list[dict]:
+          only: list[str] | None = None) -> list[dict]:
     rows: list[dict] = []
     for dataset in datasets:
         threshold = nbg.top_threshold(dataset)
         space_best = max(float(e["valid_perf"]) for e in nbg.load_table(dataset).values())
         for label, fn in algorithms(gp_seeds > 0):
-            if only is not None and only.lower() not in label.lower():
+            if only and not any(o.lower() in label.lower() for o in only):
                 continue
             n = gp_seeds if is_gp(label) else seeds
             scores, cpu = [], 0.0
@@ -293,8 +293,8 @@ def main() -> None:
                              "0 leaves them out")
     parser.add_argument("--budgets", nargs="+", type=int, default=[100],
                         help="queries per run; several budgets run one after another")
-    parser.add_argument("--only", default=None,
-                        help="run only the algorithms whose label contains this text")
+    parser.add_argument("--only", nargs="+", default=None,
+                        help="run only the algorithms whose label contains one of these texts")
     parser.add_argument("--count-hashes", action="store_true",
                         help="count equal networks over the whole space instead")
     args = parser.parse_args()
