@@ -59,6 +59,7 @@ import numpy as np
 from archlang.diagnostics import ArchError
 from archlang.ir.decisions import Assignment, DecisionPoint, pick_unseen
 from archlang.search.base import Searcher, assignment_key
+from archlang.search.mcts import value_key
 from archlang.search.mutation import mutable, mutate
 
 if TYPE_CHECKING:
@@ -74,10 +75,6 @@ MIN_NOISE = 1e-4
 PRIOR_VAR = 4.0
 #: Rprop steps per fit of the kernel's weights
 FIT_STEPS = 25
-
-
-def _value_key(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
 
 
 class BayesOpt(Searcher):
@@ -131,7 +128,7 @@ class BayesOpt(Searcher):
             i = self._index.get(key)
             if i is None:
                 continue
-            code_key = (key, _value_key(value))
+            code_key = (key, value_key(value))
             code = self._codes.get(code_key)
             if code is None:
                 code = self._codes[code_key] = self.decisions[i].encode(value)
@@ -336,7 +333,7 @@ class BayesOpt(Searcher):
 
     def _moves(self, d: DecisionPoint, value: Any) -> list[Any]:
         if d.cardinality() <= WIDE:
-            return [v for v in d.domain() if _value_key(v) != _value_key(value)]
+            return [v for v in d.domain() if value_key(v) != value_key(value)]
         return [d.mutate(value, self.rng) for _ in range(WIDE_MOVES)]
 
     # ------------------------------------------------------------ observing
