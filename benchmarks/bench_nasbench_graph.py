@@ -12,13 +12,15 @@ queries, and is scored by the benchmark's table:
   100 is a random search at this budget) and Optuna's TPE and GPSampler see 7 categorical
   parameters and pay a query for every proposal (duplicates included), looked up directly.
 
-Per algorithm and dataset, over the seeds: mean ± std of the best validation performance
-found (the objective), the test performance of that network, the mean number of queries to
-first reach the table's top 1% by validation (over the runs that reached it; how many did),
-the distinct networks (table entries) among the queries, and CPU milliseconds per query.
+Per budget, algorithm and dataset, over the seeds: mean ± standard error of the best
+validation performance found (the objective) and of the test performance of that network,
+the mean number of queries to first reach the table's top 1% by validation (over the runs
+that reached it; how many did), the distinct networks (table entries) among the queries,
+and CPU milliseconds per query (the whole run: proposal, bind, hash, lookup).
 
     python benchmarks/bench_nasbench_graph.py                        # cora citeseer pubmed proteins
     python benchmarks/bench_nasbench_graph.py --datasets all --seeds 20 --gp-seeds 5
+    python benchmarks/bench_nasbench_graph.py --budgets 30 300 --gp-seeds 0
     python benchmarks/bench_nasbench_graph.py --count-hashes         # equal networks, whole space
 
 GPSampler costs far more CPU per trial than the others: `--gp-seeds` runs it (and `archlang
@@ -193,13 +195,13 @@ def is_gp(label: str) -> bool:
 
 
 def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int,
-          only: str | None = None) -> list[dict]:
-    rows = []
+          only: list[str] | None = None) -> list[dict]:
+    rows: list[dict] = []
     for dataset in datasets:
         threshold = nbg.top_threshold(dataset)
         space_best = max(float(e["valid_perf"]) for e in nbg.load_table(dataset).values())
         for label, fn in algorithms(gp_seeds > 0):
-            if only is not None and only.lower() not in label.lower():
+            if only and not any(o.lower() in label.lower() for o in only):
                 continue
             n = gp_seeds if is_gp(label) else seeds
             scores, cpu = [], 0.0
@@ -209,14 +211,17 @@ def bench(datasets: list[str], seeds: int, gp_seeds: int, budget: int,
                 cpu += time.process_time() - start
                 scores.append(score(queries, threshold))
             rows.append(_row(dataset, label, scores, cpu / (n * budget) * 1e3, space_best))
+            rows[-1]["budget"] = budget
             print(_format(rows[-1]), flush=True)
     return rows
 
 
 def _row(dataset: str, label: str, scores: list[dict], ms: float, space_best: float) -> dict:
     def ms_(key: str) -> tuple[float, float]:
+        """Mean and standard error (of the mean) over the seeds, in percent."""
         v = [100 * s[key] for s in scores]
-        return statistics.mean(v), statistics.pstdev(v)
+        se = statistics.stdev(v) / len(v) ** 0.5 if len(v) > 1 else 0.0
+        return statistics.mean(v), se
 
     reached = [s["to_top"] for s in scores if s["to_top"] is not None]
     return {"dataset": dataset, "algorithm": label, "seeds": len(scores),
@@ -230,15 +235,15 @@ def _format(r: dict) -> str:
     top, reached = r["to_top"]
     top_text = f"{top:.1f} ({reached}/{r['seeds']})" if top is not None else \
         f"- (0/{r['seeds']})"
-    return (f"| {r['dataset']} | {r['algorithm']} | {r['seeds']} | "
+    return (f"| {r['dataset']} | {r.get('budget', '')} | {r['algorithm']} | {r['seeds']} | "
             f"{r['best_val'][0]:.2f} ± {r['best_val'][1]:.2f} | "
             f"{r['test'][0]:.2f} ± {r['test'][1]:.2f} | {top_text} | {r['distinct']:.1f} | "
             f"{r['ms']:.2f} |")
 
 
-HEADER = ("| dataset | algorithm | seeds | best val % | test % of it | queries to top 1% "
-          "(runs reaching it) | distinct networks | CPU ms / query |\n"
-          "|---|---|---|---|---|---|---|---|")
+HEADER = ("| dataset | budget | algorithm | seeds | best val % (± s.e.) | test % of it (± s.e.) "
+          "| queries to top 1% (runs reaching it) | distinct networks | CPU ms / query |\n"
+          "|---|---|---|---|---|---|---|---|---|")
 
 
 # ------------------------------------------------------------------ equal networks
@@ -286,9 +291,10 @@ def main() -> None:
     parser.add_argument("--gp-seeds", type=int, default=5,
                         help="seeds for GP runs, Optuna's GPSampler and archlang gp (slow); "
                              "0 leaves them out")
-    parser.add_argument("--budget", type=int, default=100)
-    parser.add_argument("--only", default=None,
-                        help="run only the algorithms whose label contains this text")
+    parser.add_argument("--budgets", nargs="+", type=int, default=[100],
+                        help="queries per run; several budgets run one after another")
+    parser.add_argument("--only", nargs="+", default=None,
+                        help="run only the algorithms whose label contains one of these texts")
     parser.add_argument("--count-hashes", action="store_true",
                         help="count equal networks over the whole space instead")
     args = parser.parse_args()
@@ -298,7 +304,8 @@ def main() -> None:
             count_hashes(d)
         return
     print(HEADER)
-    bench(datasets, args.seeds, args.gp_seeds, args.budget, args.only)
+    for budget in args.budgets:
+        bench(datasets, args.seeds, args.gp_seeds, budget, args.only)
 
 
 if __name__ == "__main__":

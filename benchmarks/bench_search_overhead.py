@@ -18,6 +18,12 @@ CPU time over the same trials (lower than wall time when the machine is shared).
 
     python benchmarks/bench_search_overhead.py                 # 10,000 trials each
     python benchmarks/bench_search_overhead.py --trials 2000 --slow-peer-trials 100
+    python benchmarks/bench_search_overhead.py --searcher-cost 100 --no-peers   # that table only
+
+Model-based searchers (`bo`) run ``--model-trials`` trials (their cost grows with the
+history). A second table, ``--searcher-cost N``, is the searchers' own CPU: the time spent in
+``propose`` and ``observe`` (the loop's bind, hash and bookkeeping left out) over an
+N-trial search of the same space, per proposal.
 """
 
 from __future__ import annotations
@@ -78,28 +84,59 @@ def stop_after(n: int) -> Callable[..., None]:
     return on_trial
 
 
-def archlang_rows(budget: int, tmp: Path) -> list[Row]:
+MODEL_BASED = ("bo",)
+
+
+def evaluate(arch):
+    return {"val_accuracy": score_of(arch.hash)}
+
+
+def archlang_rows(budget: int, tmp: Path, model_budget: int) -> list[Row]:
     space = archlang.parse(SPACE).network()
-
-    def evaluate(arch):
-        return {"val_accuracy": score_of(arch.hash)}
-
     rows = []
     for name in searcher_names():
         if isinstance(get_searcher(name), OptunaSearch):
             continue  # tpe and gp cost what Optuna's sampler costs: the peer rows measure it
+        n = model_budget if name in MODEL_BASED else budget
         for where in ("memory", "sqlite"):
-            def run(name: str = name, where: str = where) -> tuple[int, int]:
+            def run(name: str = name, where: str = where, n: int = n) -> tuple[int, int]:
                 kwargs = {}
                 if where == "sqlite":
                     storage = Storage(tmp / f"archlang-{name}.db")
                     kwargs["recorder"] = prepare_study(storage, name, space).store
-                study = run_search(space, evaluate, get_searcher(name, seed=0), budget,
-                                   stop_after(budget), max_duplicates=100 * budget, **kwargs)
+                study = run_search(space, evaluate, get_searcher(name, seed=0), n,
+                                   stop_after(n), max_duplicates=100 * n, **kwargs)
                 return len(study.trials), study.spent
             rows.append(Row("archlang", name, where, *timed(run)))
             print("  done:", " | ".join(rows[-1].cells), flush=True)
     return rows
+
+
+def searcher_cost(name: str, trials: int) -> tuple[float, float, int]:
+    """CPU ms per proposal of `name`'s own propose + observe over a `trials`-trial search
+    (first import of what the searcher loads included); (mean, of the last tenth, distinct)."""
+    space = archlang.parse(SPACE).network()
+    searcher = get_searcher(name, seed=0)
+    spent: list[float] = []
+    propose, observe = searcher.propose, searcher.observe
+
+    def timed_propose():
+        start = time.process_time()
+        try:
+            return propose()
+        finally:
+            spent.append(time.process_time() - start)
+
+    def timed_observe(assignment, result):
+        start = time.process_time()
+        observe(assignment, result)
+        spent[-1] += time.process_time() - start
+
+    searcher.propose, searcher.observe = timed_propose, timed_observe  # type: ignore[method-assign]
+    study = run_search(space, evaluate, searcher, trials, stop_after(trials),
+                       max_duplicates=100 * trials)
+    tail = spent[-max(1, len(spent) // 10):]
+    return sum(spent) / len(spent) * 1e3, sum(tail) / len(tail) * 1e3, study.spent
 
 
 def optuna_rows(trials: int, slow_trials: int, tmp: Path) -> list[Row]:
@@ -180,12 +217,27 @@ def main() -> None:
     parser.add_argument("--slow-peer-trials", type=int, default=300,
                         help="trials for Optuna TPE, Optuna with SQLite and PyGlove (tens "
                              "of ms per trial here)")
+    parser.add_argument("--model-trials", type=int, default=1000,
+                        help=f"trials for the model-based searchers ({', '.join(MODEL_BASED)})")
+    parser.add_argument("--searcher-cost", type=int, default=0, metavar="N",
+                        help="only the table of each searcher's own CPU per proposal over an "
+                             "N-trial search (e.g. 100)")
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
+    if args.searcher_cost:
+        print(f"searcher's own CPU (propose + observe) over a {args.searcher_cost}-trial "
+              "search\n\n| searcher | CPU ms / proposal | of the last tenth | distinct |\n"
+              "|---|---|---|---|")
+        for name in searcher_names():
+            if isinstance(get_searcher(name), OptunaSearch):
+                continue
+            mean, tail, distinct = searcher_cost(name, args.searcher_cost)
+            print(f"| {name} | {mean:.2f} | {tail:.2f} | {distinct} |", flush=True)
+        return
     space = archlang.parse(SPACE).network()
     print(f"space: {space.size:,} assignments; {bind_breakdown()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        rows = archlang_rows(args.trials, Path(tmp))
+        rows = archlang_rows(args.trials, Path(tmp), args.model_trials)
         if not args.no_peers:
             rows += optuna_rows(args.trials, args.slow_peer_trials, Path(tmp))
             rows += pyglove_rows(args.slow_peer_trials)

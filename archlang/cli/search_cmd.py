@@ -88,8 +88,9 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--network", default=None, help="The network to search (default: the only one).")
 @click.option("--task", "task_name", required=True, type=TaskSpec(),
               help=f"What to train and score each architecture on: {SPEC_HELP}.")
-@click.option("--algorithm", default="random", show_default=True,
-              type=click.Choice(searcher_names()))
+@click.option("--algorithm", default="bo", show_default=True,
+              type=click.Choice(searcher_names()),
+              help="The search algorithm; see the README's \"Search algorithms\".")
 @click.option("--budget", default=20, show_default=True, type=click.IntRange(min=1),
               help="Distinct networks to evaluate.")
 @click.option("--seed", default=0, show_default=True, type=int,

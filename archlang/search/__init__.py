@@ -18,6 +18,7 @@ from typing import Any
 
 from archlang.ir.decisions import iter_assignments
 from archlang.search.base import Searcher, SearcherUnavailable, SpaceExhausted, assignment_key
+from archlang.search.bo import BayesOpt
 from archlang.search.encoding import from_nested, to_nested
 from archlang.search.evolution import RegularizedEvolution
 from archlang.search.grid import GridSearch
@@ -29,15 +30,15 @@ from archlang.search.random_search import RandomSearch
 from archlang.search.study import Study, Trial
 
 __all__ = [
-    "MCTS", "GPSearch", "GridSearch", "RandomSearch", "RegularizedEvolution", "Searcher",
-    "SearcherUnavailable", "SpaceExhausted", "TPESearch",
+    "MCTS", "BayesOpt", "GPSearch", "GridSearch", "RandomSearch", "RegularizedEvolution",
+    "Searcher", "SearcherUnavailable", "SpaceExhausted", "TPESearch",
     "Study", "Trial", "assignment_key", "from_nested", "get_searcher", "iter_assignments",
     "mutate", "run_search", "searcher_names", "to_nested",
 ]
 
 _SEARCHERS: dict[str, type[Searcher]] = {
-    cls.name: cls for cls in (RandomSearch, GridSearch, RegularizedEvolution, MCTS, TPESearch,
-                              GPSearch)}
+    cls.name: cls for cls in (RandomSearch, GridSearch, RegularizedEvolution, MCTS, BayesOpt,
+                              TPESearch, GPSearch)}
 
 
 def searcher_names() -> list[str]:
@@ -45,8 +46,8 @@ def searcher_names() -> list[str]:
 
 
 def get_searcher(name: str, *, seed: int = 0) -> Searcher:
-    """A fresh searcher by its command-line name ("random", "grid", "evolution", "mcts", and
-    Optuna's "tpe" and "gp", which need ``pip install 'archlang[optuna]'`` when set up)."""
+    """A fresh searcher by its command-line name ("random", "grid", "evolution", "mcts", "bo",
+    and Optuna's "tpe" and "gp", which need ``pip install 'archlang[optuna]'`` when set up)."""
     try:
         cls = _SEARCHERS[name]
     except KeyError:

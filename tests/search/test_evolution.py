@@ -79,7 +79,7 @@ def test_bad_settings_say_which_invariant_failed():
         RegularizedEvolution(population_size=3, tournament_size=5)
 
 
-@pytest.mark.parametrize("name", ["evolution", "mcts"])
+@pytest.mark.parametrize("name", ["evolution", "mcts", "bo"])
 def test_through_the_search_loop_with_binding(name):
     from search_spaces import SYN_BEST, reward
 

@@ -73,7 +73,7 @@ CHAIN = "network chain() (x: [4]) {\n    h = x\n" + "".join(
     "    return h -> linear(2)\n}\n"
 
 
-@pytest.mark.parametrize("algorithm", ["evolution", "mcts", "random"])
+@pytest.mark.parametrize("algorithm", ["evolution", "mcts", "bo", "random"])
 def test_searchers_keep_proposing_while_trials_are_pending(algorithm):
     space = make_space(CHAIN)
     runner = Shuffled(reward, slots=4)
