@@ -10,12 +10,14 @@ written. Where the source cannot be rewritten this way (a relative import, a dec
 parameter default), the network is printed as a straight line of primitive ops instead.
 
 Either way the result parses, has no decisions left, and compiles to a graph with the
-Arch's canonical hash: `specialize` checks this before it returns.
+Arch's canonical hash: `specialize` checks this before it returns (binding the printed
+tree; ``ARCHLANG_VERIFY=1`` binds the printed text parsed back instead).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir.graph import Node
@@ -50,7 +52,7 @@ def specialize(arch: Arch) -> str:
     try:
         module = _Specializer(arch).module()
         text = "\n".join(header) + "\n\n" + format_module(module)
-        if _same_network(arch, text):
+        if _same_network(arch, module, text):
             return text
     except _CannotSpecialize:
         pass
@@ -58,14 +60,28 @@ def specialize(arch: Arch) -> str:
     return "\n".join(header) + "\n\n" + format_module(flat)
 
 
-def _same_network(arch: Arch, text: str) -> bool:
+def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
+    """Whether the printed program is `arch`: no decision left, the same canonical hash.
+
+    It binds the printed tree itself, in one walk (`Space.bind` would first walk the space's
+    decision tree): with no values given, a decision left in it is refused (E501), so a walk
+    that finishes proves there is none. That the text parses back to this tree is the
+    printer's round-trip law (tests/syntax/test_format_props.py); with ``ARCHLANG_VERIFY=1``
+    the text is parsed and that tree bound instead, as a check of the law on every print.
+    """
     from archlang.diagnostics import ArchError
+    from archlang.ir.elaborate import Elaborator
     from archlang.ir.program import Program
     from archlang.source import Source
 
+    source = Source(text, "<to_arch>")
     try:
-        space = Program.from_source(Source(text, "<to_arch>")).network(arch.name)
-        return not space.decisions and space.bind().hash == arch.hash
+        tree = None if os.environ.get("ARCHLANG_VERIFY") == "1" else module
+        program = Program.from_source(source, tree=tree)
+        net = program.network(arch.name)
+        elab = Elaborator(program, {})
+        elab.run(net.network_def, program.env_of(net.network_def), net.params)
+        return not elab.used and elab.graph.hash() == arch.hash
     except ArchError:
         return False
 
