@@ -1,0 +1,58 @@
+"""`to_arch`'s self-check: a rewritten program that is not the Arch is never printed.
+
+The check binds the printed tree (or, with ``ARCHLANG_VERIFY=1``, the printed text parsed
+back); a rewrite that left a decision, or that builds another network, falls back to the
+straight-line form.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import archlang
+from archlang.ir import specialize as S
+from archlang.syntax import ast as A
+from archlang.syntax.format import format_module
+
+SPACE = """
+block conv_bn(c: int) { conv2d(c, 3, padding = 1)
+  relu() }
+network n() (x: [3, 8, 8]) {
+  return x -> conv_bn(choice(4, 8)) -> flatten() -> linear(2)
+}
+"""
+
+
+def _flat(arch: archlang.Arch) -> str:
+    return format_module(A.Module((S.decided_network(arch),)))
+
+
+@pytest.fixture(params=["tree", "text"])
+def check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "text":
+        monkeypatch.setenv("ARCHLANG_VERIFY", "1")
+    else:
+        monkeypatch.delenv("ARCHLANG_VERIFY", raising=False)
+    return str(request.param)
+
+
+def test_a_faithful_rewrite_keeps_its_blocks(check: str) -> None:
+    arch = archlang.parse(SPACE).network().bind({"n.conv_bn.c": 8})
+    text = arch.to_arch()
+    assert "block conv_bn" in text and "choice" not in text
+
+
+def test_a_rewrite_that_left_a_decision_is_refused(check: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    arch = archlang.parse(SPACE).network().bind({"n.conv_bn.c": 8})
+    monkeypatch.setattr(S._Specializer, "module", lambda self: self.root.tree)
+    assert arch.to_arch().endswith(_flat(arch))
+
+
+def test_a_rewrite_that_builds_another_network_is_refused(check: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    space = archlang.parse(SPACE).network()
+    arch = space.bind({"n.conv_bn.c": 8})
+    other = archlang.parse(SPACE.replace("choice(4, 8)", "4")).network().bind()
+    monkeypatch.setattr(S._Specializer, "module", lambda self: other.space.program.root.tree)
+    assert arch.to_arch().endswith(_flat(arch))
