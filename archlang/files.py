@@ -15,10 +15,9 @@ from typing import IO
 from archlang.diagnostics import ArchLimitError, ArchNameError
 from archlang.source import Source, Span
 
-#: longer texts are refused. The parser reads about 6,700 lines (170,000 characters) a
-#: second on one idle core (`python benchmarks/bench_frontend.py`), and loading a file
-#: (parse and link) about 4,000 lines a second, so a file at the limit loads in about 5 s;
-#: at the 20,000,000 allowed before, a file took minutes.
+#: longer texts are refused. The Lark parser reads about 5,000-6,700 lines a second on one
+#: core (`python benchmarks/bench_frontend.py`), so a file at the limit loads, or reports its
+#: syntax error, in a few seconds; at the 20,000,000 allowed before, a file took minutes.
 MAX_SOURCE_CHARS = 500_000
 
 _SIZE_HINT = "split it into files joined by `import`; larger files are refused because " \
