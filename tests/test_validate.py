@@ -114,3 +114,15 @@ def test_a_failing_cover_bind_is_forgotten_and_the_sweep_blames_as_before() -> N
     assert check.budget.used == 3 and not check.failures
     check._report_candidates(check._sweep())  # a = 7 and b = 7 each work alone
     assert check.diagnostics == [] and ("net.a", ("int", 7)) in check.valid
+
+
+def test_checking_darts_binds_the_samples_and_a_few_cover_members() -> None:
+    from pathlib import Path
+
+    from archlang.validate import SAMPLES
+
+    darts = Path(__file__).resolve().parents[1] / "examples" / "darts.arch"
+    budget = Budget()
+    assert validate_space(archlang.load(darts).network("darts"), budget=budget) == []
+    # 16 op choices of 7: at most 7 cover binds (the sweep alone took 33)
+    assert budget.used <= SAMPLES + 7
