@@ -9,6 +9,14 @@ classes with `pg.oneof`):
   width choice (16/32/64) and kernel choice (3/5, or 3/5/7): conditional decisions.
   (3*2 + 3*3 + 3*2)^20 = 21^20 members.
 
+And the field's two canonical spaces, as examples/darts.arch and examples/enas_macro.arch
+write them (PyGlove: the same decisions, `field_pyglove`), sample only:
+
+* **darts**: normal and reduction cells, node i reading 2 of the 2 + i states before it,
+  each through one of 7 ops, the genotype shared by the 8 cells: (180 * 7^8)^2 members.
+* **enas-macro**: 12 layers, each one of 6 ops, each adding any subset of the layers
+  before: 6^12 * 2^66 members.
+
 Two measurements per space, each per architecture:
 
 * **sample**: a random architecture. archlang: `space.sample_assignment(rng)` then
@@ -27,7 +35,8 @@ times `--n` architectures per side. Reported: each side's median over the rounds
 architecture) and the ratio of the medians (PyGlove / archlang: >1 means archlang is
 faster), with the range of the per-round ratios.
 
-Run:  python benchmarks/bench_symbolic.py [--rounds 5] [--n 8]
+Run:  python benchmarks/bench_symbolic.py [--rounds 5] [--n 8] [--field]
+(``--field``: only the darts and enas-macro rows)
 """
 
 from __future__ import annotations
@@ -127,6 +136,66 @@ def pyglove_spaces() -> dict[str, object]:
     return {"nas-bench-graph": nbg, "macro-20": macro}
 
 
+# ---------------------------------------------------------------- the field's spaces
+#
+# DARTS and the ENAS macro space as examples/ writes them for archlang, and the same
+# decisions for PyGlove: DARTS's node i reads 2 of the 2 + i states before it (a sorted,
+# distinct `pg.manyof`, one of C(2 + i, 2)), each through one of 7 ops, per cell type
+# (180 * 7^8 each, squared); ENAS's 12 layers are each one of 6 ops and each adds any subset
+# of the layers before the one it reads (one yes/no per skip: 6^12 * 2^66).
+
+ROOT = Path(__file__).resolve().parent.parent
+DARTS_OPS = ["max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
+             "dil_conv_3x3", "dil_conv_5x5"]
+ENAS_OPS = ["conv_3x3", "conv_5x5", "sep_conv_3x3", "sep_conv_5x5", "max_pool_3x3",
+            "avg_pool_3x3"]
+
+
+def field_arch() -> dict[str, archlang.Space]:
+    return {"darts": archlang.load(ROOT / "examples" / "darts.arch").network("darts"),
+            "enas-macro": archlang.load(ROOT / "examples" / "enas_macro.arch").network()}
+
+
+def field_pyglove() -> dict[str, object]:
+    import pyglove as pg
+
+    @pg.symbolize
+    class DartsNode:
+        def __init__(self, inputs, ops):
+            self.inputs, self.ops = inputs, ops
+
+    @pg.symbolize
+    class EnasLayer:
+        def __init__(self, op, skips):
+            self.op, self.skips = op, skips
+
+    def cell() -> object:
+        return pg.List([DartsNode(inputs=pg.manyof(2, list(range(2 + i)), distinct=True,
+                                                   sorted=True),
+                                  ops=pg.List([pg.oneof(DARTS_OPS), pg.oneof(DARTS_OPS)]))
+                        for i in range(4)])
+
+    darts = pg.Dict(normal=cell(), reduction=cell())
+    enas = pg.List([EnasLayer(op=pg.oneof(ENAS_OPS),
+                              skips=pg.List([pg.oneof([False, True]) for _ in range(i)]))
+                    for i in range(12)])
+    return {"darts": darts, "enas-macro": enas}
+
+
+def field_rows(rounds: int, n: int) -> None:
+    """sample + bind per architecture on DARTS and ENAS, beside PyGlove's sample."""
+    import pyglove as pg
+
+    ours, theirs = field_arch(), field_pyglove()
+    for name, a in ours.items():
+        b = theirs[name]
+        spec = pg.dna_spec(b)
+        assert a.size == spec.space_size, (name, a.size, spec.space_size)
+        print(f"{name}: {a.size:,} members, {len(a.decisions)} decisions (archlang)")
+        compare(f"  {name}: sample", lambda rng, a=a: arch_sample(a, rng),
+                lambda rng, b=b, s=spec: pg_sample(b, rng, s), rounds, n)
+
+
 # ---------------------------------------------------------------- one architecture
 
 
@@ -186,11 +255,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--n", type=int, default=8, help="architectures per round and side")
+    parser.add_argument("--field", action="store_true",
+                        help="only the DARTS and ENAS rows (the field's spaces)")
     args = parser.parse_args()
     import pyglove as pg
 
     print(f"python {sys.version.split()[0]}, pyglove {pg.__version__}, load average "
           f"{os.getloadavg()[0]:.2f}, {args.rounds} rounds x {args.n} architectures")
+    if args.field:
+        field_rows(args.rounds, args.n)
+        print(f"load average {os.getloadavg()[0]:.2f}")
+        return
     ours = {"nas-bench-graph": nbg_arch(), "macro-20": macro_arch()}
     theirs = pyglove_spaces()
     firsts = {"nas-bench-graph": ("[0].op", [o.split("(")[0] for o in OPS]),
@@ -207,6 +282,7 @@ def main() -> None:
                 lambda rng, a=a: arch_full(a, rng),
                 lambda rng, b=b, f=first, v=values: pg_full(b, rng, f, v),
                 args.rounds, args.n)
+    field_rows(args.rounds, args.n)
     print(f"load average {os.getloadavg()[0]:.2f}")
 
 

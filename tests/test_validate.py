@@ -75,3 +75,54 @@ def test_e515_claims_only_what_it_proved():
     assert main.message == "`net.repeat` = 3 never makes a valid network"
     assert main.notes[0].startswith("every member with it (6) failed")
     assert main.hint == "narrow the range to leave out 3"
+
+
+WIDE = '''
+network net() (x: [8]) {
+    h = x
+    for i in range(10) {
+        h = h -> linear(choice(8, 16, 24, 32, 40, 48, 56, 64))
+    }
+    return h -> linear(2)
+}'''
+
+
+def test_the_cover_proves_many_candidates_per_bind(monkeypatch) -> None:
+    from archlang.validate import SAMPLES, _Check
+
+    with_cover = Budget()
+    assert validate_space(archlang.parse(WIDE).network(), budget=with_cover) == []
+    monkeypatch.setattr(_Check, "_cover", lambda self: None)
+    without = Budget()
+    assert validate_space(archlang.parse(WIDE).network(), budget=without) == []
+    # 10 choices of 8: one cover bind per candidate still unseen in the worst decision
+    assert with_cover.used <= SAMPLES + 8 < without.used
+
+
+def test_a_failing_cover_bind_is_forgotten_and_the_sweep_blames_as_before() -> None:
+    from archlang.validate import _Check
+
+    space = archlang.parse('''network net() (x: [3, 10, 10]) {
+    a = choice(1, 3, 5, 7)
+    b = choice(1, 3, 5, 7)
+    return x -> conv2d(4, a) -> conv2d(4, b) -> global_avgpool() -> linear(2)
+}''').network()
+    check = _Check(space, 0, Budget(), None)
+    for k in (1, 3, 5):
+        assert check._bind({"net.a": k, "net.b": k}) is None
+    check._cover()  # a = 7 with b = 7 leaves no pixel: it fails, and is forgotten
+    assert check.budget.used == 3 and not check.failures
+    check._report_candidates(check._sweep())  # a = 7 and b = 7 each work alone
+    assert check.diagnostics == [] and ("net.a", ("int", 7)) in check.valid
+
+
+def test_checking_darts_binds_the_samples_and_a_few_cover_members() -> None:
+    from pathlib import Path
+
+    from archlang.validate import SAMPLES
+
+    darts = Path(__file__).resolve().parents[1] / "examples" / "darts.arch"
+    budget = Budget()
+    assert validate_space(archlang.load(darts).network("darts"), budget=budget) == []
+    # 16 op choices of 7: at most 7 cover binds (the sweep alone took 33)
+    assert budget.used <= SAMPLES + 7

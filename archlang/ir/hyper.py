@@ -115,8 +115,26 @@ def _items_of(elab: Elaborator, xs: A.Expr, span: Any, scope: Scope,
     if not isinstance(value, tuple):
         raise ArchTypeError(f"`*` expects a list, but got {type_name(value)}", span,
                             code="E503")
+    return _index_exprs(xs, len(value))
+
+
+#: (id(xs), n) -> (xs, items): the item expressions of a list expression are made once per
+#: AST node and length, so that every bind reuses them, and with them the labels printed
+#: for them (`_expr_label`); holding `xs` keeps its id from being reused.
+_ITEMS: dict[tuple[int, int], tuple[A.Expr, tuple[A.Expr, ...]]] = {}
+
+
+def _index_exprs(xs: A.Expr, n: int) -> tuple[A.Expr, ...]:
+    """``xs[0], ..., xs[n - 1]`` (``xs[:k]`` indexes `xs` itself), the same nodes each time."""
+    hit = _ITEMS.get((id(xs), n))
+    if hit is not None and hit[0] is xs:
+        return hit[1]
     base = xs.value if isinstance(xs, A.Slice) and xs.lower is None else xs
-    return tuple(A.Index(base, A.IntLit(j), span=xs.span) for j in range(len(value)))
+    items = tuple(A.Index(base, A.IntLit(j), span=xs.span) for j in range(n))
+    if len(_ITEMS) >= _MAX_LABELS:
+        _ITEMS.clear()
+    _ITEMS[(id(xs), n)] = (xs, items)
+    return items
 
 
 def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,

@@ -119,15 +119,21 @@ class Scope:
     def instance(self, segment: str, shared: str | None = None) -> Scope:
         """The scope of a block applied here: its own keys, or (`shared`) the keys that
         every application of ``shared(name, ...)`` written in this block instance shares."""
-        child = self.child(segment)
+        path = f"{self.path}.{segment}"
         if shared is None:
-            return replace(child, owner=child.key_path)
-        keys = f"{self.owner or self.key_path}.{shared}"
-        return replace(child, keys=keys, owner=keys)
+            keys = f"{self.keys}.{segment}" if self.keys else None
+            owner = keys or path
+        else:
+            keys = owner = f"{self.owner or self.key_path}.{shared}"
+        # built directly, not with `dataclasses.replace` (several times slower; a bind makes
+        # hundreds of these)
+        return Scope(path, Namer(), self.active, self.cond, self.dynamic_if, self.depth + 1,
+                     self.copies, keys, owner)
 
     def under(self, cond: Cond, active: bool) -> Scope:
         """The same instance, seen from inside one candidate of a decision."""
-        return replace(self, cond=cond, active=self.active and active)
+        return Scope(self.path, self.namer, self.active and active, cond, self.dynamic_if,
+                     self.depth, self.copies, self.keys, self.owner)
 
     def shadow(self, span: Span) -> Scope:
         return replace(self, active=False, dynamic_if=span)

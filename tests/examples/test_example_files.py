@@ -28,6 +28,17 @@ EXPECTED_FILES = ["01_decided_cnn.arch", "digits.arch", "nb201_cell.arch", "dag_
 _programs: dict[str, archlang.Program] = {}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Forward passes on one thread: on a loaded 2-core machine torch's second intra-op
+    thread waits for a core, and one forward of a DARTS member took 0.05 s to 6 s of CPU
+    (0.02-0.04 s on one thread), which made the DARTS case of the random members 80 s."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def program(name: str) -> archlang.Program:
     if name not in _programs:
         _programs[name] = archlang.load(EXAMPLES / name)
