@@ -137,24 +137,27 @@ def _live(graph: Graph, out: Node) -> tuple[list[Node], list[list[int]]]:
     one's inputs as positions in ``graph.inputs + nodes``. Transparent nodes are looked
     through, and a node of an associative op (`add`) used only by a node of the same op is
     merged into it."""
+    # NOTE: each node's looked-through inputs are found once here and reused below: the
+    # hash runs on every trial, and asking the op registry per edge three times showed.
+    reads: dict[int, list[Node]] = {}
     users: dict[int, int] = {id(out): 1}
     stack = [out]
     while stack:
         n = stack.pop()
-        for x in map(_resolve, _inputs(n)):
+        reads[id(n)] = xs = [_resolve(x) for x in _inputs(n)]
+        for x in xs:
             users[id(x)] = users.get(id(x), 0) + 1
             if users[id(x)] == 1:
                 stack.append(x)
-    merged = {id(x) for n in graph.nodes if id(n) in users and _associative(n)
-              for x in map(_resolve, _inputs(n))
+    live = [n for n in graph.nodes if id(n) in users]
+    merged = {id(x) for n in live if _associative(n) for x in reads[id(n)]
               if x.op == n.op and users[id(x)] == 1 and x is not out}
-    nodes = [n for n in graph.nodes if id(n) in users and id(n) not in merged
-             and not is_transparent(n) and n is not out]
+    nodes = [n for n in live if id(n) not in merged and n is not out and not is_transparent(n)]
     if out.op != "input":
         nodes.append(out)
     where = {id(n): i for i, n in enumerate(graph.inputs)}
     where.update((id(n), len(graph.inputs) + i) for i, n in enumerate(nodes))
-    return nodes, [[where[id(x)] for x in _operands(n, merged)] for n in nodes]
+    return nodes, [[where[id(x)] for x in _operands(n, merged, reads)] for n in nodes]
 
 
 def _inputs(node: Node) -> list[Node]:
@@ -162,12 +165,12 @@ def _inputs(node: Node) -> list[Node]:
     return [] if _constant_zero(node) else node.inputs
 
 
-def _operands(node: Node, merged: set[int]) -> list[Node]:
+def _operands(node: Node, merged: set[int], reads: dict[int, list[Node]]) -> list[Node]:
     """`node`'s inputs, looking through transparent nodes and merged adds (muls)."""
     out: list[Node] = []
-    for x in map(_resolve, _inputs(node)):
+    for x in reads[id(node)]:
         if id(x) in merged:
-            out.extend(_operands(x, merged))
+            out.extend(_operands(x, merged, reads))
         else:
             out.append(x)
     return out
@@ -215,12 +218,24 @@ def _digest(*parts: bytes) -> bytes:
 
 def _jsonable_attrs(node: Node) -> dict[str, Any]:
     spec = OPS.get(node.op)
-    omitted = {p.name: p.default for p in spec.params if p.omit_default} if spec else {}
+    omitted = _omitted_defaults(spec) if spec else {}
     out = {k: v if type(v) in _PLAIN else _jsonable(v) for k, v in sorted(node.attrs.items())
            if not (k in omitted and _same_value(v, omitted[k]))}
     if _constant_zero(node):  # a constant: its shape is all it has (it lists no input)
         out["shape"] = list(node.shape)
     return out
+
+
+#: id(spec) -> (spec, its defaults the hash leaves out): computed once per op, not per node
+_OMITTED: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def _omitted_defaults(spec: Any) -> dict[str, Any]:
+    entry = _OMITTED.get(id(spec))
+    if entry is None or entry[0] is not spec:  # a new op, or another under a reused id
+        omitted = {p.name: p.default for p in spec.params if p.omit_default}
+        entry = _OMITTED[id(spec)] = (spec, omitted)
+    return entry[1]
 
 
 def _same_value(v: Any, default: Any) -> bool:

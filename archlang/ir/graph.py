@@ -14,6 +14,7 @@ Printed form (``str(graph)``)::
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import json
 import keyword
@@ -143,6 +144,7 @@ class Graph:
         return "\n".join(lines)
 
 
+@functools.lru_cache(maxsize=65536)
 def sanitize(path: str) -> str:
     """A decision or instance path -> a safe Python identifier (``a.b[1].c`` -> ``a_b_1_c``)."""
     name = re.sub(r"[^0-9A-Za-z_]+", "_", path).strip("_") or "node"

@@ -8,6 +8,7 @@ walk registers the decision; the bind walk reads its value from the assignment.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -137,6 +138,13 @@ def _index_exprs(xs: A.Expr, n: int) -> tuple[A.Expr, ...]:
     return items
 
 
+@functools.lru_cache(maxsize=4096)
+def _value_labels(typed_values: tuple[tuple[type, Any], ...]) -> tuple[str, ...]:
+    """How a choice's plain values read: spelled once per list of values, not on every bind
+    (the values are plain, so hashable; their types keep `1` apart from `1.0` and `True`)."""
+    return tuple(value_text(v) for _, v in typed_values)
+
+
 def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
             label: str) -> Any:
     if e.kwargs:
@@ -150,7 +158,7 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
         values = [elab.eval(a, scope, frame) for a in e.args]
         if all(_is_plain(v) for v in values):
             _no_duplicates(values, e)
-            values_d = ValueChoice(key, labels=tuple(value_text(v) for v in values),
+            values_d = ValueChoice(key, labels=_value_labels(tuple((type(v), v) for v in values)),
                                    values=tuple(values), cond=scope.cond, span=e.span)
             value = decide(elab, values_d, scope)
             if not isinstance(value, Unknown):

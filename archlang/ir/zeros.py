@@ -37,6 +37,9 @@ def simplify_zeros(graph: Graph) -> bool:
     >>> [n.op for n in g.nodes], g.output.op
     ([], 'input')
     """
+    specs = [OPS.get(op) for op in {n.op for n in graph.nodes}]
+    if not any(spec is not None and spec.zeros for spec in specs):
+        return False  # nothing is zero: the common case, and it costs one look per op
     replaced: dict[int, Node] = {}
     changed = False
     for n in graph.nodes:
