@@ -12,7 +12,9 @@ Figures (each the median over the calls of one process, then over rounds):
 * ``digits sample+bind``: `Space.sample` + `Arch.graph` of `examples/digits.arch`, per arch;
 * ``nb-graph sample+bind``: the same on `examples/nasbench_graph.arch`;
 * ``resnet18 bind+compile``: bind `resnet18` and build its `nn.Module` on the meta device
-  (so weight initialisation does not drown the compiler's own cost);
+  (so weight initialisation does not drown the compiler's own cost), in the default form;
+* ``resnet18 flat compile``: the same with ``compile(nested=False)``, the one-class form (a
+  revision from before nested modules has only that form);
 * ``loop random/evolution``: `archlang.search.search` with a constant evaluator and no
   storage, per trial (propose + bind + hash + observe).
 
@@ -60,6 +62,15 @@ _WORKER = textwrap.dedent('''
         with torch.device("meta"):
             arch.compile()
     out["resnet18 bind+compile"] = per_call(build, 15)
+
+    def build_flat(i):  # the one-class form; a revision without `nested` has only that form
+        arch = resnet.sample(seed=0)
+        with torch.device("meta"):
+            try:
+                arch.compile(nested=False)
+            except TypeError:
+                arch.compile()
+    out["resnet18 flat compile"] = per_call(build_flat, 15)
 
     space = archlang.load("examples/nasbench_graph.arch").network()
     for algo in ("random", "evolution"):
