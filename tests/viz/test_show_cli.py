@@ -56,8 +56,9 @@ def test_unknown_diagram_suffix_is_a_clean_error(run) -> None:
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 def test_svg_with_graphviz(run, tmp_path) -> None:
+    # depth 2: resnet18 nests like torchvision's (layer1..4, each of two basic blocks)
     result = run("show", str(ROOT / "stdlib/models/resnet.arch"), "-n", "resnet18",
-                 "--diagram", "r18.svg", "--depth", "1")
+                 "--diagram", "r18.svg", "--depth", "2")
     assert result.exit_code == 0, result.stderr
     svg = (tmp_path / "r18.svg").read_text()
     assert svg.lstrip().startswith("<?xml")
