@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from archlang import humanize
+from archlang.cli.ops_option import ops_option
 
 if TYPE_CHECKING:
     from archlang.search.storage import Storage, StudyStore
@@ -33,6 +34,7 @@ TITLES = {"val_accuracy": "val acc", "test_accuracy": "test acc"}
 
 
 @click.command("trials")
+@ops_option
 @click.option("--storage", "storage_path", required=True, metavar="PATH",
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The SQLite file `archlang search --storage` (or --out) wrote.")

@@ -152,8 +152,11 @@ def stored_space(store: StudyStore) -> Space | None:
     path = store.field("path")
     if not path or not Path(path).is_file():
         return None
-    try:
+    try:  # the space walk runs lazily: run it here, where its failure (a user op whose
+        # `--ops` module is not loaded, say) means "cannot load", not an error of the caller
         space = archlang.load(path).network(store.field("network"))
+        space.decisions  # noqa: B018
+        same = space_fingerprint(space)[0] == store.field("space_hash")
     except (ArchError, OSError):
         return None
-    return space if space_fingerprint(space)[0] == store.field("space_hash") else None
+    return space if same else None

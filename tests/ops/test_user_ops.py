@@ -297,3 +297,19 @@ def test_a_search_with_pool_workers_runs_user_ops(project):
         "--budget", "2", "--workers", "2", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "of 2 evaluated (0 failed" in result.output, result.output
+
+
+def test_trials_lists_a_user_op_study_with_or_without_its_ops(project):
+    (project / "score.py").write_text(
+        "def evaluate(module, arch):\n    return {'val_accuracy': float(arch.params)}\n")
+    runner = CliRunner()
+    searched = runner.invoke(cli, ["search", "net.arch", "--ops", "my_ops.py", "--task",
+                                   "score.py:evaluate", "--budget", "2", "--out", "out",
+                                   "--executor", "inprocess", "--quiet"])
+    assert searched.exit_code == 0, searched.output
+    unregister("scale_u")  # a new shell: the op module is not loaded
+    bare = runner.invoke(cli, ["trials", "--storage", "out/study.db"])
+    assert bare.exit_code == 0, bare.output  # the space cannot load: raw decisions instead
+    assert "2 trials" in bare.output and "error[" not in bare.output
+    labelled = runner.invoke(cli, ["trials", "--storage", "out/study.db", "--ops", "my_ops.py"])
+    assert labelled.exit_code == 0 and "2 trials" in labelled.output, labelled.output
