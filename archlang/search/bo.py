@@ -59,6 +59,7 @@ import numpy as np
 from archlang.diagnostics import ArchError
 from archlang.ir.decisions import Assignment, DecisionPoint, pick_unseen
 from archlang.search.base import Searcher, assignment_key
+from archlang.search.gp_model import CategoricalGP
 from archlang.search.mcts import value_key
 from archlang.search.mutation import mutable, mutate
 
@@ -69,12 +70,6 @@ if TYPE_CHECKING:
 WIDE = 16
 #: random local moves of a wide decision per incumbent
 WIDE_MOVES = 4
-#: the noise variance's floor (standardized scores)
-MIN_NOISE = 1e-4
-#: the variance of the log-normal prior on each decision's weight
-PRIOR_VAR = 4.0
-#: Rprop steps per fit of the kernel's weights
-FIT_STEPS = 25
 
 
 class BayesOpt(Searcher):
@@ -115,8 +110,7 @@ class BayesOpt(Searcher):
         self.pending: dict[str, np.ndarray] = {}
         self.hashes: set[str] = set()  # networks proposed or observed
         self._hash_of: dict[str, str | None] = {}
-        self.log_theta = np.zeros(len(decisions))
-        self.log_noise = math.log(1e-2)
+        self.model = CategoricalGP(self._blocks)
         self._fitted_at = 0
 
     # ------------------------------------------------------------ encoding
@@ -137,15 +131,6 @@ class BayesOpt(Searcher):
                 x[start + j] = v
         return x
 
-    def _deltas(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """delta_d between every row of `a` and of `b`: shape (decisions, len(a), len(b))."""
-        out = np.empty((len(self._blocks), len(a), len(b)))
-        for i, (lo, hi) in enumerate(self._blocks):
-            xa, xb = a[:, lo:hi], b[:, lo:hi]
-            sq = (xa * xa).sum(1)[:, None] + (xb * xb).sum(1)[None, :] - 2 * xa @ xb.T
-            out[i] = np.maximum(sq, 0.0) / 2
-        return out
-
     # ------------------------------------------------------------ the model
 
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -164,68 +149,6 @@ class BayesOpt(Searcher):
         y = np.array([worst if s is None else s for _, _, s in points])
         sd = y.std()
         return x, (y - y.mean()) / (sd if sd > 0 else 1.0)
-
-    def _fit(self, deltas: np.ndarray, y: np.ndarray) -> None:
-        """Weights and noise by maximum marginal likelihood, from the last fit.
-
-        The optimizer is Rprop (sign-based steps, one step size per parameter, grown while
-        the gradient keeps its sign and halved when it flips): robust without a learning
-        rate, and a few dozen gradient evaluations suffice for a handful of parameters.
-        """
-        n_d = len(self._blocks)
-        eye = np.eye(len(y))
-
-        def gradient(params: np.ndarray) -> np.ndarray | None:
-            theta, noise = np.exp(params[:n_d]), math.exp(params[n_d]) + MIN_NOISE
-            k = np.exp(-np.tensordot(theta, deltas, 1))
-            try:
-                chol = np.linalg.cholesky(k + noise * eye)
-            except np.linalg.LinAlgError:
-                return None
-            alpha = _solve(chol, y)
-            inner = np.outer(alpha, alpha) - _solve(chol, eye)  # d(log likelihood)/dK
-            grad = np.empty_like(params)
-            for i in range(n_d):  # dK/dlog(theta_i) = -theta_i * delta_i * K
-                grad[i] = 0.5 * theta[i] * np.sum(inner * deltas[i] * k)
-            grad[n_d] = -0.5 * np.trace(inner) * (noise - MIN_NOISE)
-            grad[:n_d] += params[:n_d] / PRIOR_VAR  # log-normal prior, centred on theta = 1
-            return grad
-
-        params = np.concatenate([self.log_theta, [self.log_noise]])
-        low = np.array([-6.0] * n_d + [-9.0])
-        high = np.array([4.0] * n_d + [1.0])
-        step = np.full(len(params), 0.1)
-        last = np.zeros(len(params))
-        for _ in range(FIT_STEPS):
-            grad = gradient(params)
-            if grad is None:  # not positive definite: more noise, and go on
-                params[n_d] = min(params[n_d] + 1.0, high[n_d])
-                continue
-            turn = np.sign(grad) * np.sign(last)
-            step = np.where(turn > 0, np.minimum(step * 1.2, 1.0),
-                            np.where(turn < 0, np.maximum(step * 0.5, 1e-3), step))
-            grad = np.where(turn < 0, 0.0, grad)
-            params = np.clip(params - np.sign(grad) * step, low, high)
-            last = grad
-        self.log_theta, self.log_noise = params[:n_d], float(params[n_d])
-
-    def _posterior(self, x: np.ndarray, y: np.ndarray, cand: np.ndarray,
-                   fantasies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation at `cand`, pending points as kriging believers."""
-        theta, noise = np.exp(self.log_theta), math.exp(self.log_noise) + MIN_NOISE
-        if len(fantasies):
-            k_fx = np.exp(-np.tensordot(theta, self._deltas(fantasies, x), 1))
-            chol = np.linalg.cholesky(np.exp(-np.tensordot(theta, self._deltas(x, x), 1))
-                                      + noise * np.eye(len(x)))
-            y = np.concatenate([y, k_fx @ _solve(chol, y)])
-            x = np.concatenate([x, fantasies])
-        k = np.exp(-np.tensordot(theta, self._deltas(x, x), 1)) + noise * np.eye(len(x))
-        chol = np.linalg.cholesky(k)
-        k_cx = np.exp(-np.tensordot(theta, self._deltas(cand, x), 1))
-        mean = k_cx @ _solve(chol, y)
-        v = np.linalg.solve(chol, k_cx.T)
-        var = np.maximum(1.0 - (v * v).sum(0), 1e-12)
-        return mean, np.sqrt(var)
 
     # ------------------------------------------------------------ proposing
 
@@ -289,11 +212,11 @@ class BayesOpt(Searcher):
         x, y = self._data()
         grown = len(self.observed) - self._fitted_at
         if not self._fitted_at or grown >= max(self.refit_every, self._fitted_at // 5):
-            self._fit(self._deltas(x, x), y)
+            self.model.fit(self.model.deltas(x, x), y)
             self._fitted_at = len(self.observed)
         enc = np.array([self.encode(c) for c in cands])
         fantasies = np.array(list(self.pending.values())).reshape(-1, self._width)
-        mean, sd = self._posterior(x, y, enc, fantasies)
+        mean, sd = self.model.posterior(x, y, enc, fantasies)
         ei = _expected_improvement(mean, sd, float(y.max()))
         order = sorted(range(len(cands)), key=lambda i: -ei[i])
         return [cands[i] for i in order]
@@ -372,11 +295,6 @@ def _one_blas_thread() -> Any:
     if _CONTROLLER[0] is None:
         return contextlib.nullcontext()
     return _CONTROLLER[0].limit(limits=1, user_api="blas")
-
-
-def _solve(chol: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(L L^T)^-1 b for a lower-triangular Cholesky factor L."""
-    return np.linalg.solve(chol.T, np.linalg.solve(chol, b))
 
 
 _ERF = np.vectorize(math.erf, otypes=[float])

@@ -21,8 +21,9 @@ def _tok_span(source: Source, tok: Token) -> Span:
     return Span(source, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
 
 
-class ToAst(Transformer):  # type: ignore[type-arg]
-    """Builds AST nodes with spans from Lark's propagated positions."""
+class _Expressions(Transformer):  # type: ignore[type-arg]
+    """The expression rules, and the spans every rule's node gets (`ToAst` adds the
+    module and statement rules)."""
 
     def __init__(self, source: Source) -> None:
         super().__init__()
@@ -32,102 +33,6 @@ class ToAst(Transformer):  # type: ignore[type-arg]
         if getattr(meta, "empty", True):
             return Span(self.source, 0, 0, 0, 0)
         return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
-
-    # ------------------------------------------------------------ module items
-
-    @v_args(meta=True)
-    def module(self, meta: Any, items: list[Any]) -> A.Module:
-        return A.Module(tuple(items), span=self._span(meta))
-
-    @v_args(meta=True)
-    def import_stmt(self, meta: Any, c: list[Any]) -> A.Import:
-        return A.Import(self._string(c[0]), span=self._span(meta))
-
-    @v_args(meta=True)
-    def const_def(self, meta: Any, c: list[Any]) -> A.ConstDef:
-        return A.ConstDef(str(c[0]), c[1], span=self._span(meta))
-
-    @v_args(meta=True)
-    def require_stmt(self, meta: Any, c: list[Any]) -> A.Require:
-        return A.Require(c[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def block_def(self, meta: Any, c: list[Any]) -> A.BlockDef:
-        name, params, inputs, body = c
-        return A.BlockDef(str(name), params or (), inputs, body, span=self._span(meta))
-
-    @v_args(meta=True)
-    def network_def(self, meta: Any, c: list[Any]) -> A.NetworkDef:
-        name, params, inputs, body = c
-        return A.NetworkDef(str(name), params or (), inputs, body, span=self._span(meta))
-
-    def params(self, c: list[Any]) -> tuple[A.Param, ...]:
-        return tuple(c)
-
-    @v_args(meta=True)
-    def param(self, meta: Any, c: list[Any]) -> A.Param:
-        name, type_, default = c
-        if type_ is not None and str(type_) not in A.PARAM_TYPES:
-            raise ArchSyntaxError(
-                f"unknown parameter type `{type_}`",
-                _tok_span(self.source, type_),
-                hint="types are " + ", ".join(f"`{t}`" for t in A.PARAM_TYPES),
-                code="E105",
-            )
-        return A.Param(str(name), None if type_ is None else str(type_), default,
-                       span=self._span(meta))
-
-    def inputs(self, c: list[Any]) -> tuple[A.Input, ...]:
-        return tuple(c)
-
-    @v_args(meta=True)
-    def input(self, meta: Any, c: list[Any]) -> A.Input:
-        return A.Input(str(c[0]), c[1], span=self._span(meta), unbatched=c[2] is not None)
-
-    def body(self, c: list[Any]) -> tuple[Any, ...]:
-        return tuple(c)
-
-    # ------------------------------------------------------------ statements
-
-    @v_args(meta=True)
-    def assign(self, meta: Any, c: list[Any]) -> A.Assign:
-        return A.Assign(str(c[0]), c[1], span=self._span(meta))
-
-    @v_args(meta=True)
-    def unpack(self, meta: Any, c: list[Any]) -> A.Unpack:
-        *targets, value = [x for x in c if x is not None]
-        for t in targets:
-            if not isinstance(t, A.Name):
-                raise ArchSyntaxError("only names can be assigned to", _expr_span(t),
-                                      hint="unpack into names: `(a, b) = cell(...)`",
-                                      code="E112")
-        return A.Unpack(tuple(t.id for t in targets), value, span=self._span(meta))
-
-    def name_target(self, c: list[Any]) -> tuple[str, ...]:
-        return (str(c[0]),)
-
-    def tuple_target(self, c: list[Any]) -> tuple[str, ...]:
-        return tuple(str(t) for t in c)
-
-    @v_args(meta=True)
-    def expr_stmt(self, meta: Any, c: list[Any]) -> A.ExprStmt:
-        return A.ExprStmt(c[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def return_stmt(self, meta: Any, c: list[Any]) -> A.Return:
-        return A.Return(c[0], span=self._span(meta))
-
-    @v_args(meta=True)
-    def for_stmt(self, meta: Any, c: list[Any]) -> A.For:
-        return A.For(c[0], c[1], c[2], span=self._span(meta))
-
-    @v_args(meta=True)
-    def if_stmt(self, meta: Any, c: list[Any]) -> A.If:
-        branches = [(c[0], c[1])] + [tuple(e) for e in c[2:-1]]
-        return A.If(tuple(branches), c[-1], span=self._span(meta))  # type: ignore[arg-type]
-
-    def elif_clause(self, c: list[Any]) -> tuple[Any, Any]:
-        return (c[0], c[1])
 
     # ------------------------------------------------------------ expressions
 
@@ -292,6 +197,106 @@ class ToAst(Transformer):  # type: ignore[type-arg]
             raise ArchSyntaxError("invalid string", _tok_span(self.source, tok), code="E108")
         return value
 
+
+class ToAst(_Expressions):
+    """Builds AST nodes with spans from Lark's propagated positions: one method per grammar
+    rule or alias, named as the rule."""
+
+    # ------------------------------------------------------------ module items
+
+    @v_args(meta=True)
+    def module(self, meta: Any, items: list[Any]) -> A.Module:
+        return A.Module(tuple(items), span=self._span(meta))
+
+    @v_args(meta=True)
+    def import_stmt(self, meta: Any, c: list[Any]) -> A.Import:
+        return A.Import(self._string(c[0]), span=self._span(meta))
+
+    @v_args(meta=True)
+    def const_def(self, meta: Any, c: list[Any]) -> A.ConstDef:
+        return A.ConstDef(str(c[0]), c[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def require_stmt(self, meta: Any, c: list[Any]) -> A.Require:
+        return A.Require(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def block_def(self, meta: Any, c: list[Any]) -> A.BlockDef:
+        name, params, inputs, body = c
+        return A.BlockDef(str(name), params or (), inputs, body, span=self._span(meta))
+
+    @v_args(meta=True)
+    def network_def(self, meta: Any, c: list[Any]) -> A.NetworkDef:
+        name, params, inputs, body = c
+        return A.NetworkDef(str(name), params or (), inputs, body, span=self._span(meta))
+
+    def params(self, c: list[Any]) -> tuple[A.Param, ...]:
+        return tuple(c)
+
+    @v_args(meta=True)
+    def param(self, meta: Any, c: list[Any]) -> A.Param:
+        name, type_, default = c
+        if type_ is not None and str(type_) not in A.PARAM_TYPES:
+            raise ArchSyntaxError(
+                f"unknown parameter type `{type_}`",
+                _tok_span(self.source, type_),
+                hint="types are " + ", ".join(f"`{t}`" for t in A.PARAM_TYPES),
+                code="E105",
+            )
+        return A.Param(str(name), None if type_ is None else str(type_), default,
+                       span=self._span(meta))
+
+    def inputs(self, c: list[Any]) -> tuple[A.Input, ...]:
+        return tuple(c)
+
+    @v_args(meta=True)
+    def input(self, meta: Any, c: list[Any]) -> A.Input:
+        return A.Input(str(c[0]), c[1], span=self._span(meta), unbatched=c[2] is not None)
+
+    def body(self, c: list[Any]) -> tuple[Any, ...]:
+        return tuple(c)
+
+    # ------------------------------------------------------------ statements
+
+    @v_args(meta=True)
+    def assign(self, meta: Any, c: list[Any]) -> A.Assign:
+        return A.Assign(str(c[0]), c[1], span=self._span(meta))
+
+    @v_args(meta=True)
+    def unpack(self, meta: Any, c: list[Any]) -> A.Unpack:
+        *targets, value = [x for x in c if x is not None]
+        for t in targets:
+            if not isinstance(t, A.Name):
+                raise ArchSyntaxError("only names can be assigned to", _expr_span(t),
+                                      hint="unpack into names: `(a, b) = cell(...)`",
+                                      code="E112")
+        return A.Unpack(tuple(t.id for t in targets), value, span=self._span(meta))
+
+    def name_target(self, c: list[Any]) -> tuple[str, ...]:
+        return (str(c[0]),)
+
+    def tuple_target(self, c: list[Any]) -> tuple[str, ...]:
+        return tuple(str(t) for t in c)
+
+    @v_args(meta=True)
+    def expr_stmt(self, meta: Any, c: list[Any]) -> A.ExprStmt:
+        return A.ExprStmt(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def return_stmt(self, meta: Any, c: list[Any]) -> A.Return:
+        return A.Return(c[0], span=self._span(meta))
+
+    @v_args(meta=True)
+    def for_stmt(self, meta: Any, c: list[Any]) -> A.For:
+        return A.For(c[0], c[1], c[2], span=self._span(meta))
+
+    @v_args(meta=True)
+    def if_stmt(self, meta: Any, c: list[Any]) -> A.If:
+        branches = [(c[0], c[1])] + [tuple(e) for e in c[2:-1]]
+        return A.If(tuple(branches), c[-1], span=self._span(meta))  # type: ignore[arg-type]
+
+    def elif_clause(self, c: list[Any]) -> tuple[Any, Any]:
+        return (c[0], c[1])
 
 def _expr_span(node: Any) -> Span | None:
     return getattr(node, "span", None)
