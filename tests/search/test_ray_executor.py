@@ -88,3 +88,43 @@ def test_an_evaluator_error_on_ray_is_a_failed_trial_not_a_lost_worker():
     study = run_search(make_space(WIDTHS), broken, get_searcher("grid"), budget=3,
                        executor="ray", workers=2)
     assert [t.error for t in study.trials] == ["RuntimeError: no data"] * 3
+
+
+USER_OPS = '''
+import torch.nn as nn
+import archlang
+
+
+@archlang.op(name="ray_scale_u")
+class Scale(nn.Module):
+    def __init__(self, factor: float = 2.0):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+'''
+
+
+def scored_by_params(arch):
+    return {"val_accuracy": float(arch.params)}
+
+
+def test_ray_workers_import_the_ops_modules_of_a_user_op_space(tmp_path):
+    """The workers are other processes: they register the user op from the same module."""
+    import archlang
+    from archlang.ops import unregister
+    from archlang.ops.plugins import load_ops
+
+    (tmp_path / "ray_user_ops.py").write_text(USER_OPS)
+    load_ops([str(tmp_path / "ray_user_ops.py")])
+    try:
+        space = archlang.parse("network n() (x: [4]) {\n"
+                               "    return x -> ray_scale_u(choice(2.0, 3.0)) -> linear(2)\n"
+                               "}").network()
+        study = run_search(space, scored_by_params, get_searcher("grid"), budget=2,
+                           executor="ray", workers=2)
+        assert [t.state for t in study.trials] == [COMPLETE, COMPLETE], \
+            [t.error for t in study.trials]
+    finally:
+        unregister("ray_scale_u")
