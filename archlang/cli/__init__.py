@@ -22,6 +22,7 @@ from archlang.cli.errors import (
     EXIT_PROBLEM,
     debug_enabled,
     format_arch_error,
+    format_cause,
     format_internal_error,
 )
 
@@ -97,6 +98,9 @@ class ArchGroup(click.Group):
             raise
         except ArchError as exc:
             click.echo(format_arch_error(exc), err=True)
+            if exc.__cause__ is not None and debug_enabled(bool(ctx.meta.get(
+                    "archlang.traceback"))):  # a user op's own error: where in their code
+                click.echo(format_cause(exc.__cause__), err=True)
             ctx.exit(EXIT_PROBLEM)
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # `archlang show ... | head`: click handles it

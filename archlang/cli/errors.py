@@ -56,6 +56,12 @@ def format_arch_error(exc: ArchError, cwd: str | Path | None = None) -> str:
     return render_diagnostics(exc.diagnostics, cwd)
 
 
+def format_cause(cause: BaseException) -> str:
+    """The traceback of the user's code behind a diagnostic (a user op that raised)."""
+    tb = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
+    return f"the Python error behind it:\n{tb.rstrip()}"
+
+
 def format_internal_error(exc: BaseException, debug: bool = False) -> str:
     """The text an unexpected exception prints: one line and a hint, or the full traceback."""
     head = f"internal error (this is a bug in archlang): {type(exc).__name__}: {exc}"

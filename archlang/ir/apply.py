@@ -100,8 +100,9 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
     except OpError as exc:
         code = exc.code or ("E401" if exc.kind == "shape" else "E319")
         cls = ArchShapeError if exc.kind == "shape" else ArchTypeError
+        # a user op's own exception stays the cause, for `--traceback`; nothing else chains
         raise cls(exc.message, layer.span, hint=exc.hint, code=code,
-                  notes=_where(elab)) from None
+                  notes=_where(elab)) from exc.__cause__
     if not spec.origin:  # a built-in op keeps the first dim of unbatched inputs
         out = typed(out, lead=_common_lead(elab, spec.name, tensors, layer.span))
     path = scope.path.partition(".")[2]

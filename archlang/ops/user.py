@@ -273,7 +273,7 @@ class UserOp:
             with torch.device("meta"):
                 return self.cls(**args).eval()
         except Exception as exc:  # noqa: BLE001 - the user's constructor failed
-            raise self._failed(exc, f"{self.cls.__name__}({_call_text(args)})") from None
+            raise self._failed(exc, f"{self.cls.__name__}({_call_text(args)})") from exc
 
     def _probe(self, attrs_key: tuple[Any, ...], shapes_key: tuple[Any, ...],
                need_run: bool = True) -> Probe:
@@ -296,7 +296,7 @@ class UserOp:
                           f"device: {_first_line(exc)}", hint=self._rule_hint(),
                           code=NO_META) from None
         except Exception as exc:  # noqa: BLE001 - the user's forward failed
-            raise self._failed(exc, f"its forward on {_shapes_text(in_shapes)}") from None
+            raise self._failed(exc, f"its forward on {_shapes_text(in_shapes)}") from exc
         if not isinstance(out, torch.Tensor):
             raise OpError(f"user op `{self.name}` ({self.origin}) returns "
                           f"{type(out).__name__}, not a tensor",
@@ -312,7 +312,7 @@ class UserOp:
         except OpError:
             raise
         except Exception as exc:  # noqa: BLE001 - the user's rule failed
-            raise self._failed(exc, "its shape rule") from None
+            raise self._failed(exc, "its shape rule") from exc
         batched = _batched(in_shapes)
         dims = tuple(out)
         return tuple(dims) if batched else _named(from_full(dims, False), in_shapes)
@@ -322,7 +322,7 @@ class UserOp:
         error = OpError(f"user op `{self.name}` ({self.origin}): {what} raised "
                         f"{type(exc).__name__}: {_first_line(exc)}",
                         hint=f"the error comes from {where}" if where else None, code=RAISED)
-        error.__cause__ = exc  # `--traceback` prints the user's traceback
+        error.__cause__ = exc  # `--traceback` prints the user's traceback (raised `from exc`)
         return error
 
     def _rule_hint(self) -> str:

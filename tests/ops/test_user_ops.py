@@ -313,3 +313,32 @@ def test_trials_lists_a_user_op_study_with_or_without_its_ops(project):
     assert "2 trials" in bare.output and "error[" not in bare.output
     labelled = runner.invoke(cli, ["trials", "--storage", "out/study.db", "--ops", "my_ops.py"])
     assert labelled.exit_code == 0 and "2 trials" in labelled.output, labelled.output
+
+
+RAISING_OPS = '''
+import torch.nn as nn
+import archlang
+
+
+@archlang.op(name="too_wide_u")
+class TooWide(nn.Module):
+    def __init__(self, width: int = 8):
+        super().__init__()
+        raise ValueError(f"width {width} is too wide")
+
+    def forward(self, x):
+        return x
+'''
+
+
+def test_traceback_shows_the_user_op_s_own_error(tmp_path, monkeypatch, registered):
+    (tmp_path / "raising_ops.py").write_text(textwrap.dedent(RAISING_OPS))
+    (tmp_path / "net.arch").write_text("network n() (x: [4]) {\n    return x -> too_wide_u(8)\n}\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["show", "net.arch", "--ops", "raising_ops.py"])
+    assert plain.exit_code == 1 and "error[E333]" in plain.output
+    assert "Traceback" not in plain.output  # a diagnostic, not a traceback
+    shown = runner.invoke(cli, ["--traceback", "show", "net.arch", "--ops", "raising_ops.py"])
+    assert shown.exit_code == 1 and "error[E333]" in shown.output
+    assert "Traceback" in shown.output and 'raising_ops.py", line' in shown.output
