@@ -342,3 +342,19 @@ def test_traceback_shows_the_user_op_s_own_error(tmp_path, monkeypatch, register
     shown = runner.invoke(cli, ["--traceback", "show", "net.arch", "--ops", "raising_ops.py"])
     assert shown.exit_code == 1 and "error[E333]" in shown.output
     assert "Traceback" in shown.output and 'raising_ops.py", line' in shown.output
+
+
+def test_symbolic_rewrites_and_printing_keep_a_user_op(project):
+    from archlang.ops.plugins import load_ops
+
+    load_ops(["my_ops.py"])
+    space = archlang.load("net.arch").network()
+    (key,) = [d.key for d in space.decisions]
+    fixed = space.rebind({key: 3.0})
+    assert fixed.size == 1
+    arch = fixed.bind({})
+    text = arch.to_arch()
+    assert "scale_u" in text
+    assert archlang.parse(text).network().bind({}).hash == arch.hash
+    widened = space.apply(archlang.every("linear").removed())
+    assert "scale_u" in widened.to_arch() and widened.size == 2
