@@ -16,8 +16,12 @@ pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium to open the
 
 
 def _chromium(*args: str, cwd) -> subprocess.CompletedProcess:
+    # no background networking, component updates, sync or QUIC: a machine without a network
+    # otherwise answers Chromium's own connections with refusals, and a run can go astray
     cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-           "--enable-logging=stderr", "--v=0", f"--user-data-dir={cwd}/profile", *args]
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-quic", "--enable-logging=stderr", "--v=0",
+           f"--user-data-dir={cwd}/profile", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=90, cwd=cwd, check=False)
 
 
