@@ -5,7 +5,9 @@ standalone training does, and what does a one-shot search cost against training 
      benchmarks/oneshot/space.arch, each trained standalone on digits with 3 seeds; rebuild
      it with benchmarks/build_oneshot_truth.py) and check it against the space.
   2. Train `--candidates` members standalone here, one after another on one thread, with
-     the truth's settings: the cost of searching them the usual way, on this machine, now.
+     the truth's settings: the cost of searching them the usual way, on this machine, now
+     (half before the one-shot searches and half after, so drift in the machine's speed
+     falls on both sides).
   3. For the supernet and the hypernetwork, one whole one-shot search, timed from start to
      end (`run_weight_sharing_search` with the defaults: build, train the shared model,
      random search over `--candidates` members scored with shared weights, retrain the
@@ -18,7 +20,7 @@ standalone training does, and what does a one-shot search cost against training 
 Everything runs on one torch thread. The last line printed is one JSON object with the keys
 tau_supernet, tau_hypernet, tau_seed_to_seed and time_ratio (the larger of the two kinds').
 
-Run:  python benchmarks/bench_oneshot.py [--candidates 100] [--steps 400] [--ablation]
+Run:  python benchmarks/bench_oneshot.py [--candidates 100] [--steps 200] [--ablation]
           [--truth FILE] [--json FILE]
 """
 
@@ -51,11 +53,11 @@ TRUTH = HERE / "oneshot" / "truth.json"
 KINDS = ("supernet", "hypernet")
 #: the ablation: each row changes the default training in one way
 ABLATION = [
-    {"name": "default (fair, cosine)"},
+    {"name": "default (fair, constant rate)"},
     {"name": "uniform sampling", "sampling": "uniform"},
     {"name": "sandwich sampling", "sampling": "sandwich"},
     {"name": "sandwich + in-place distillation", "sampling": "sandwich", "distill": True},
-    {"name": "constant learning rate", "schedule": "constant"},
+    {"name": "cosine schedule", "schedule": "cosine"},
     {"name": "half the steps", "steps": 0.5},
     {"name": "twice the steps", "steps": 2.0},
     {"name": "no batch-norm recalibration", "recalibration_batches": 0},
@@ -69,11 +71,11 @@ def score(model, data, truth: GroundTruth, space, **options) -> float:
     return truth.tau(scores)
 
 
-def standalone_seconds(truth: GroundTruth, space, n: int) -> float:
-    """Wall seconds to train the first `n` members standalone (seed 0, the truth's options)."""
+def standalone_seconds(truth: GroundTruth, space, members: range) -> float:
+    """Wall seconds to train `members` of the truth standalone (seed 0, its options)."""
     start = time.perf_counter()
-    for m in truth.members[:n]:
-        digits.evaluate(space.bind(m.assignment), seed=0, **truth.options)
+    for i in members:
+        digits.evaluate(space.bind(truth.members[i].assignment), seed=0, **truth.options)
     return time.perf_counter() - start
 
 
@@ -112,7 +114,7 @@ def main() -> None:
     parser.add_argument("--truth", type=Path, default=TRUTH)
     parser.add_argument("--candidates", type=int, default=100)
     parser.add_argument("--retrain-top", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=400)
+    parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ablation", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every figure here")
@@ -136,11 +138,15 @@ def main() -> None:
     figures: dict[str, object] = {"tau_seed_to_seed": ceiling, "seed_taus": taus,
                                   "spread": truth.spread(), "seed_noise": truth.seed_noise()}
 
-    standalone = standalone_seconds(truth, space, args.candidates)
+    # half the standalone trainings before the one-shot searches and half after, so that a
+    # machine that gets busier or quieter during the run shifts both sides alike
+    half = args.candidates // 2
+    standalone = standalone_seconds(truth, space, range(half))
+    runs = {kind: one_shot_search(space, kind, args, truth, data) for kind in KINDS}
+    standalone += standalone_seconds(truth, space, range(half, args.candidates))
     print(f"standalone: {args.candidates} members trained in {standalone:.1f} s", flush=True)
     figures["standalone_seconds"] = standalone
-    for kind in KINDS:
-        run = one_shot_search(space, kind, args, truth, data)
+    for kind, run in runs.items():
         run["time_ratio"] = run["seconds"] / standalone
         figures[kind] = run
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in run["phases"].items())

@@ -29,18 +29,6 @@ SPACE = HERE / "oneshot" / "space.arch"
 TRUTH = HERE / "oneshot" / "truth.json"
 
 
-def distinct_members(space, n: int) -> list:
-    """The first `n` distinct networks of `space` drawn with seeds 0, 1, 2, ..."""
-    out, seen, seed = [], set(), 0
-    while len(out) < n:
-        arch = space.sample(seed=seed)
-        seed += 1
-        if arch.hash not in seen:
-            seen.add(arch.hash)
-            out.append(arch)
-    return out
-
-
 def _train(space_file: str, assignment: dict, seed: int, epochs: int) -> tuple[float, float]:
     """One standalone training in a worker: (validation accuracy, seconds)."""
     import torch
@@ -65,7 +53,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import archlang
-    from archlang.oneshot.truth import GroundTruth, Member
+    from archlang.oneshot.truth import GroundTruth, Member, distinct_members
 
     space = archlang.load(SPACE).network()
     archs = distinct_members(space, args.archs)

@@ -155,6 +155,19 @@ class GroundTruth:
         return kendall_tau(scores, self.means)
 
 
+def distinct_members(space: Space, n: int) -> list[Any]:
+    """The first `n` distinct networks (by hash) of `space` drawn with seeds 0, 1, 2, ...:
+    the members a ground truth of `n` is made of, the same ones on every run."""
+    out, seen, seed = [], set(), 0
+    while len(out) < n:
+        arch = space.sample(seed=seed)
+        seed += 1
+        if arch.hash not in seen:
+            seen.add(arch.hash)
+            out.append(arch)
+    return out
+
+
 def kendall_tau(a: list[float], b: list[float]) -> float:
     """Kendall's tau-b (ties counted as SciPy does)."""
     from scipy.stats import kendalltau  # scikit-learn, a dependency, brings SciPy

@@ -10,20 +10,14 @@ from pathlib import Path
 import pytest
 
 import archlang
-from archlang.oneshot.truth import GroundTruth, Member, TruthMismatch
+from archlang.oneshot.truth import GroundTruth, Member, TruthMismatch, distinct_members
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "benchmarks" / "oneshot" / "truth.json"
 
 
 def _truth(space: archlang.Space, n: int = 4) -> GroundTruth:
-    archs, seen, seed = [], set(), 0
-    while len(archs) < n:
-        arch = space.sample(seed=seed)
-        seed += 1
-        if arch.hash not in seen:
-            seen.add(arch.hash)
-            archs.append(arch)
+    archs = distinct_members(space, n)
     members = [Member(dict(a.assignment), a.hash, [0.1 * i, 0.1 * i + 0.01 * (i % 2)])
                for i, a in enumerate(archs)]
     return GroundTruth(space.name, "elastic.arch", "digits", "val_accuracy", {"epochs": 1},
