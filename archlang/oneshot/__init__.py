@@ -8,6 +8,8 @@ its Arches cheaply with it.
 * `WeightSharingEvaluator` (evaluate.py): ``evaluate(arch) -> {"val_accuracy": ...}``.
 * `run_weight_sharing_search` (search.py): train, search with any searcher, retrain the
   best few with the task's own evaluator.
+* `GroundTruth` (truth.py): members trained standalone with several seeds, to measure how
+  well a shared model ranks (benchmarks/bench_oneshot.py).
 
 Names load lazily, so ``import archlang.oneshot`` does not import torch.
 """
@@ -26,6 +28,7 @@ _EXPORTS = {
     "WeightSharingEvaluator": "evaluate",
     "run_weight_sharing_search": "search", "WeightSharingResult": "search",
     "build_shared_model": "search",
+    "GroundTruth": "truth", "TruthMismatch": "truth",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -28,7 +28,8 @@ class WeightSharingEvaluator:
     Args:
         model: a trained `Supernet` or `HyperNet` of the Arch's space.
         data: ``{"train": (x, y), "val": (x, y)}`` tensors.
-        recalibration_batches: training batches for the batch-norm statistics.
+        recalibration_batches: training batches for the batch-norm statistics (0: keep
+            the shared running statistics training left).
         batch_size: their size.
         objective: the name the validation accuracy is reported under.
         amp: autocast the forward passes (on CUDA; `archlang.tasks.device.autocast`).
@@ -53,8 +54,9 @@ class WeightSharingEvaluator:
         from archlang.tasks.device import autocast
 
         start = time.perf_counter()
-        with autocast(self.device, self.amp):
-            self.model.recalibrate(arch, self.calibration)
+        if self.calibration:  # none: score with the statistics training left
+            with autocast(self.device, self.amp):
+                self.model.recalibrate(arch, self.calibration)
         x, y = self.data["val"]
         self.model.eval()
         with torch.no_grad(), autocast(self.device, self.amp):

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archlang.oneshot.evaluate import WeightSharingEvaluator
-from archlang.oneshot.train import TrainLog, train_shared
+from archlang.oneshot.train import DEFAULT_SAMPLING, TrainLog, train_shared
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
@@ -84,14 +84,16 @@ def build_shared_model(space: Space, kind: str = "supernet", **options: Any) -> 
 def run_weight_sharing_search(
     space: Space, task: Task | str, searcher: Searcher, budget: int, *,
     kind: str = "supernet", retrain_top: int = 3, storage_dir: str | Path | None = None,
-    steps: int = 400, sampling: str = "uniform", seed: int = 0,
+    steps: int = 400, sampling: str = DEFAULT_SAMPLING, seed: int = 0,
+    train_options: dict[str, Any] | None = None,
     retrain_options: dict[str, Any] | None = None, model_options: dict[str, Any] | None = None,
     on_phase: OnPhase | None = None, on_trial: OnTrial | None = None,
     device: str | None = None, amp: bool = False,
 ) -> WeightSharingResult:
     """Train a shared model of `space`, search it with `searcher` for `budget` Arches
     scored with the shared weights, then retrain the best `retrain_top` with the task's
-    evaluator (`retrain_options` go to it, e.g. ``{"epochs": 8}``).
+    evaluator (`retrain_options` go to it, e.g. ``{"epochs": 8}``). `sampling` and
+    `train_options` (``schedule``, ``distill``, ``lr``, ``batch_size``) go to `train_shared`.
 
     `device` (checked by `archlang.tasks.device.resolve`) and `amp` hold for all three
     phases: the shared model trains and scores there, and the retraining is passed them."""
@@ -110,7 +112,7 @@ def run_weight_sharing_search(
     phase("train", 0, steps)
     folder = Path(storage_dir) / kind if storage_dir is not None else None
     log = train_shared(model, data, steps=steps, sampling=sampling, seed=seed,
-                       checkpoint_dir=folder, device=device, amp=amp,
+                       checkpoint_dir=folder, device=device, amp=amp, **(train_options or {}),
                        on_step=lambda done, total, loss: phase("train", done, total))
     seconds["train"] = time.perf_counter() - clock
 

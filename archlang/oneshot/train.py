@@ -2,13 +2,21 @@
 
 Sampling strategies (``sampling=``):
 
-* ``"uniform"`` (default, single-path one-shot, Guo et al.): one Arch per batch, each
-  decision drawn uniformly, top-down.
+* ``"fair"`` (the default; FairNAS, Chu et al.): ``m`` Arches per batch where each candidate
+  of every decision appears equally often (``m`` is the largest number of candidates, at
+  most 8); their gradients add up before the step.
+* ``"uniform"`` (single-path one-shot, Guo et al.): one Arch per batch, each decision drawn
+  uniformly, top-down.
 * ``"sandwich"`` (BigNAS / slimmable networks): the largest and the smallest Arch (by
-  parameters, among those the space walk bound) and one uniform Arch per batch; their
-  gradients add up before the step.
-* ``"fair"`` (FairNAS): ``m`` Arches per batch where each candidate of every decision
-  appears equally often (``m`` is the largest number of candidates, at most 8).
+  parameters, among those the space walk bound) and one uniform Arch per batch. With
+  ``distill=True`` (in-place distillation, BigNAS / Once-for-All) the largest learns from
+  the labels and the others from its (detached) predictions.
+
+The learning rate follows ``schedule=``: ``"constant"`` (the default) keeps `lr`,
+``"cosine"`` anneals it to zero over the run (it ranked worse on the benchmark's ground
+truth). Which of these rank best is measured, not
+assumed: ``python benchmarks/bench_oneshot.py --ablation`` (benchmarks/README.md has the
+figures that chose the defaults).
 
 `train_shared(..., device=, amp=)` trains on a device `archlang.tasks.device.resolve`
 checked (the model and the data move there; the batches are still drawn on the CPU from the
@@ -24,6 +32,7 @@ given unbroken.
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import time
@@ -48,6 +57,10 @@ CHECKPOINT_FORMAT = "archlang.oneshot/1"
 BIND_CACHE = 4096
 #: the most Arches a fair step trains (decisions with more candidates cycle through them)
 FAIR_LIMIT = 8
+#: what `train_shared` does unless told otherwise (chosen by bench_oneshot.py --ablation)
+DEFAULT_SAMPLING = "fair"
+DEFAULT_SCHEDULE = "constant"
+SCHEDULES = ("constant", "cosine")
 
 Data = dict[str, tuple[torch.Tensor, torch.Tensor]]
 OnStep = Callable[[int, int, float], None]
@@ -142,19 +155,25 @@ def get_sampler(name: str, model: SharedModel, seed: int = 0) -> Sampler:
 # ---------------------------------------------------------------- training
 
 
-def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = "uniform",
-                 lr: float = 3e-3, batch_size: int = 64, seed: int = 0,
+def train_shared(model: SharedModel, data: Data, *, steps: int,
+                 sampling: str = DEFAULT_SAMPLING, lr: float = 3e-3, batch_size: int = 64,
+                 seed: int = 0, schedule: str = DEFAULT_SCHEDULE, distill: bool = False,
                  checkpoint_dir: str | Path | None = None, checkpoint_every: int = 100,
                  on_step: OnStep | None = None, device: str | None = None,
                  amp: bool = False) -> TrainLog:
     """Train `model` for `steps` batches of ``data["train"]`` (cross-entropy, Adam).
 
-    With `checkpoint_dir`, resumes from a checkpoint there (made with the same settings) and
-    writes one every `checkpoint_every` steps and at the end. `device` and `amp`: see the
-    module docstring (the model is left on `device`).
+    `sampling`, `schedule` and `distill`: see the module docstring. With `checkpoint_dir`,
+    resumes from a checkpoint there (made with the same settings) and writes one every
+    `checkpoint_every` steps and at the end. `device` and `amp`: see the module docstring
+    (the model is left on `device`).
     """
     from archlang.tasks.device import autocast, grad_scaler, pick
 
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; known: {', '.join(SCHEDULES)}")
+    if distill and sampling != "sandwich":
+        raise ValueError("distill=True needs sampling='sandwich' (the largest Arch teaches)")
     where = pick(device)
     model.to(where)
     x, y = (t.to(where) for t in data["train"])
@@ -162,7 +181,8 @@ def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     scaler = grad_scaler(where, amp)
     config = {**model.settings(), "sampling": sampling, "lr": lr, "batch_size": batch_size,
-              "seed": seed}
+              "seed": seed, "schedule": schedule, "distill": distill,
+              **({"steps": steps} if schedule == "cosine" else {})}  # its rates depend on it
     log = TrainLog(steps)
     path = Path(checkpoint_dir) / CHECKPOINT if checkpoint_dir is not None else None
     if path is not None and path.exists():
@@ -174,11 +194,21 @@ def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = 
     for step in range(log.resumed_from, steps):
         xb, yb = _batch(x, y, step, batch_size, seed)
         archs = sampler()
+        for group in opt.param_groups:  # a function of the step, so resuming keeps it
+            group["lr"] = _rate(lr, schedule, step, steps)
         opt.zero_grad(set_to_none=True)
-        total = 0.0
+        total, teacher = 0.0, None
         for arch in archs:
             with autocast(where, amp):
-                loss = F.cross_entropy(model(xb, arch=arch), yb) / len(archs)
+                logits = model(xb, arch=arch)
+                if teacher is None:
+                    loss = F.cross_entropy(logits, yb)
+                else:
+                    loss = F.kl_div(F.log_softmax(logits.float(), dim=1), teacher,
+                                    reduction="batchmean")
+                loss = loss / len(archs)
+            if distill and teacher is None:
+                teacher = F.softmax(logits.detach().float(), dim=1)
             scaler.scale(loss).backward()
             total += loss.item()
         scaler.step(opt)
@@ -190,6 +220,13 @@ def train_shared(model: SharedModel, data: Data, *, steps: int, sampling: str = 
             _save(path, config, model, opt, sampler, log, step + 1)
     log.seconds += time.perf_counter() - start
     return log
+
+
+def _rate(lr: float, schedule: str, step: int, steps: int) -> float:
+    """The learning rate of `step`: cosine annealing to zero, or constant."""
+    if schedule == "constant":
+        return lr
+    return lr * 0.5 * (1.0 + math.cos(math.pi * step / max(1, steps)))
 
 
 def _batch(x: torch.Tensor, y: torch.Tensor, step: int, batch_size: int,

@@ -37,3 +37,9 @@ def digits_data():
     from archlang.tasks.digits import load_data
 
     return load_data()
+
+
+@pytest.fixture(scope="session")
+def elastic_text() -> str:
+    """The source of `elastic`, for tests that build variants of it."""
+    return ELASTIC

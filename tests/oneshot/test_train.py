@@ -41,6 +41,18 @@ def test_unknown_sampling_is_named(elastic):
         get_sampler("greedy", Supernet(elastic))
 
 
+class Killed(Exception):
+    pass
+
+
+def _kill_at(step: int):
+    def on_step(done: int, total: int, loss: float) -> None:
+        if done == step:
+            raise Killed
+
+    return on_step
+
+
 def test_a_killed_run_resumes_from_its_checkpoint(elastic, digits_data, tmp_path):
     torch.manual_seed(0)
     unbroken = Supernet(elastic)
@@ -50,16 +62,43 @@ def test_a_killed_run_resumes_from_its_checkpoint(elastic, digits_data, tmp_path
 
     first = Supernet(elastic)
     first.load_state_dict(state)
-    train_shared(first, digits_data, steps=7, seed=1, checkpoint_dir=tmp_path / "b",
-                 checkpoint_every=5)  # "killed" after step 7: the checkpoint holds step 5
+    with pytest.raises(Killed):  # killed after step 7: the checkpoint holds step 5
+        train_shared(first, digits_data, steps=12, seed=1, checkpoint_dir=tmp_path / "b",
+                     checkpoint_every=5, on_step=_kill_at(7))
     second = Supernet(elastic)
     log = train_shared(second, digits_data, steps=12, seed=1, checkpoint_dir=tmp_path / "b",
                        checkpoint_every=5)
     assert (tmp_path / "b" / CHECKPOINT).exists()
-    assert log.resumed_from == 7  # the end of a run is checkpointed too
+    assert log.resumed_from == 5
     assert log.losses == pytest.approx(whole.losses)
     for key, value in unbroken.state_dict().items():
         torch.testing.assert_close(second.state_dict()[key], value)
+
+
+def test_cosine_schedule_anneals_to_zero_and_constant_keeps_the_rate():
+    from archlang.oneshot.train import _rate
+
+    rates = [_rate(0.01, "cosine", s, 10) for s in range(10)]
+    assert rates[0] == pytest.approx(0.01)
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert rates[-1] < 0.0003
+    assert {_rate(0.01, "constant", s, 10) for s in range(10)} == {0.01}
+
+
+def test_training_options_are_checked(elastic, digits_data):
+    with pytest.raises(ValueError, match="known: constant, cosine"):
+        train_shared(Supernet(elastic), digits_data, steps=1, schedule="step")
+    with pytest.raises(ValueError, match="needs sampling='sandwich'"):
+        train_shared(Supernet(elastic), digits_data, steps=1, sampling="fair", distill=True)
+
+
+def test_distillation_trains_the_others_on_the_largest_predictions(elastic, digits_data):
+    plain = train_shared(Supernet(elastic), digits_data, steps=3, sampling="sandwich")
+    distilled = train_shared(Supernet(elastic), digits_data, steps=3, sampling="sandwich",
+                             distill=True)
+    # the first step's largest Arch has the same cross-entropy in both; the other two
+    # score a KL divergence to its predictions instead of a cross-entropy to the labels
+    assert distilled.losses[0] < plain.losses[0] - 0.5
 
 
 def test_a_checkpoint_with_other_settings_is_refused(elastic, digits_data, tmp_path):
