@@ -19,29 +19,20 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_load import timed_search  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
+#: the README's quick start (bench_load.timed_search adds ``--out DIR``)
 QUICK_START = ["search", "examples/digits.arch", "--task", "digits", "--algorithm", "evolution",
                "--budget", "30"]
 
 
-def search(code: Path) -> tuple[float, float]:
-    """Wall seconds of the quick start with `code`'s archlang, and its best val accuracy."""
-    with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "archlang", *QUICK_START, "--out", out]
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, check=True,
-                       capture_output=True, text=True)
-        seconds = time.perf_counter() - start
-        best = json.loads((Path(out) / "best.json").read_text(encoding="utf-8"))
-    return seconds, best["metrics"]["val_accuracy"]
-
-
 def measure(codes: dict[str, Path]) -> dict[str, tuple[float, float]]:
-    return {name: search(code) for name, code in codes.items()}
+    """The quick start with each checkout's code, in that order."""
+    return {name: timed_search(QUICK_START, code) for name, code in codes.items()}
 
 
 def main() -> None:

@@ -20,10 +20,10 @@ results in proposal order (`run_search`'s ``rounds``), so the same seed gives th
 trials, metrics included, with any number of workers or in-process: several single-thread
 workers keep small networks fast and, when other processes take cores, each trial only
 waits its turn instead of stalling a team of threads. A task that runs the user's code
-(``MODULE:FUNCTION``, `Task.isolate`) evaluates in a worker process even with one worker (``pool``), so its crash, ``sys.exit``,
-``os._exit`` or segfault fails only its trial; ``--executor inprocess`` runs it in this
-process instead. The built-in tasks run in this process by default (their code is
-archlang's).
+(``MODULE:FUNCTION``, `Task.isolate`) evaluates in a worker process even with one worker
+(``pool``), so its crash, ``sys.exit``, ``os._exit`` or segfault fails only its trial;
+``--executor inprocess`` runs it in this process instead. The built-in tasks run in this
+process by default (their code is archlang's).
 
 Devices (`archlang.tasks.device`): ``--device auto|cpu|cuda[:I]`` (auto: CUDA when present)
 and ``--amp`` are checked before anything runs and passed to the evaluator (a user's

@@ -196,12 +196,17 @@ def test_the_command_says_how_to_install_ray_when_it_is_missing(tmp_path, monkey
     assert result.exit_code == 2 and "use it with --executor ray" in result.output
 
 
-@pytest.mark.slow
-def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
+def digits_space(tmp_path: Path, width: str, activation: str) -> Path:
+    """A small digits space `w.w`: a linear layer of `width`, then `activation`."""
     arch = tmp_path / "w.arch"
     arch.write_text("network w() (x: [1, 8, 8]) {\n    return x -> global_avgpool() -> "
-                    "linear(choice(10, 20)) -> choice(relu(), relu()) -> linear(10)\n}\n",
-                    encoding="utf-8")
+                    f"linear({width}) -> {activation} -> linear(10)\n}}\n", encoding="utf-8")
+    return arch
+
+
+@pytest.mark.slow
+def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
+    arch = digits_space(tmp_path, "choice(10, 20)", "choice(relu(), relu())")
     result = cli([str(arch), "--task", "digits", "--epochs", "1", "--budget", "2",
                   "--algorithm", "grid",
                   "--workers", "2", "--storage", str(tmp_path / "s.db")])
@@ -323,10 +328,7 @@ def test_workers_auto_is_one_per_usable_core_at_most_a_round(tmp_path, monkeypat
 def test_the_command_gives_the_same_trials_with_any_number_of_workers(tmp_path):
     # issue 17, item 8: the default (--workers auto, a pool on a machine with several
     # cores) trains the same trials to the same figures as one worker in this process
-    arch = tmp_path / "w.arch"
-    arch.write_text("network w() (x: [1, 8, 8]) {\n    return x -> global_avgpool() -> "
-                    "linear(choice(8, 16, 24)) -> choice(relu(), tanh()) -> linear(10)\n}\n",
-                    encoding="utf-8")
+    arch = digits_space(tmp_path, "choice(8, 16, 24)", "choice(relu(), tanh())")
     stored = {}
     for workers in ("1", "3"):
         db = tmp_path / f"{workers}.db"
