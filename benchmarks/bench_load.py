@@ -26,18 +26,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def search(threads: int, budget: int, epochs: int) -> tuple[float, float]:
-    """Wall seconds of one search in a fresh process, and its best validation accuracy."""
+def timed_search(args: list[str], code: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds of ``archlang ARGS --out DIR`` in a fresh process with `code`'s
+    archlang (``PYTHONPATH``), and its best validation accuracy."""
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "archlang", "search", "examples/digits.arch", "--task",
-               "digits", "--algorithm", "evolution", "--budget", str(budget), "--epochs",
-               str(epochs), "--threads", str(threads), "--quiet", "--out", out]
+        cmd = [sys.executable, "-m", "archlang", *args, "--out", out]
         start = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True,
+        subprocess.run(cmd, cwd=code, env={**os.environ, "PYTHONPATH": str(code)}, check=True,
                        capture_output=True, text=True)
         seconds = time.perf_counter() - start
         best = json.loads((Path(out) / "best.json").read_text(encoding="utf-8"))
     return seconds, best["metrics"]["val_accuracy"]
+
+
+def search(threads: int, budget: int, epochs: int) -> tuple[float, float]:
+    """Wall seconds of one short search in a fresh process, and its best val accuracy."""
+    return timed_search(["search", "examples/digits.arch", "--task", "digits", "--algorithm",
+                         "evolution", "--budget", str(budget), "--epochs", str(epochs),
+                         "--threads", str(threads), "--quiet"])
 
 
 def measure(threads: list[int], rounds: int, budget: int, epochs: int

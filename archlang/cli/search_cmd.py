@@ -14,11 +14,16 @@ none (the trials live in memory only). The study is ``--study NAME``, by default
 Executors (`archlang.search.executors`): each trial trains with torch on ``--threads``
 intra-op threads (1 by default, on every executor). ``--workers N`` trials at once, in
 forked processes (``--executor pool``, the default for N > 1) or on Ray (``--executor ray
-[--address ADDR]``). A task that runs the user's code (``MODULE:FUNCTION``, `Task.isolate`)
-evaluates in a worker process even with one worker (``pool``), so its crash, ``sys.exit``,
-``os._exit`` or segfault fails only its trial; ``--executor inprocess`` runs it in this
-process instead. The built-in tasks run in this process by default (their code is
-archlang's).
+[--address ADDR]``); ``--workers auto``, the default, is one per core this process may use,
+at most `ROUND`. The loop proposes `ROUND` trials at a time and tells the searcher their
+results in proposal order (`run_search`'s ``rounds``), so the same seed gives the same
+trials, metrics included, with any number of workers or in-process: several single-thread
+workers keep small networks fast and, when other processes take cores, each trial only
+waits its turn instead of stalling a team of threads. A task that runs the user's code
+(``MODULE:FUNCTION``, `Task.isolate`) evaluates in a worker process even with one worker
+(``pool``), so its crash, ``sys.exit``, ``os._exit`` or segfault fails only its trial;
+``--executor inprocess`` runs it in this process instead. The built-in tasks run in this
+process by default (their code is archlang's).
 
 Devices (`archlang.tasks.device`): ``--device auto|cpu|cuda[:I]`` (auto: CUDA when present)
 and ``--amp`` are checked before anything runs and passed to the evaluator (a user's
@@ -42,6 +47,7 @@ are still shown, stored and written).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
 from pathlib import Path
@@ -66,6 +72,8 @@ if TYPE_CHECKING:
     from archlang.search.study import Study, Trial
 
 TOP = 5
+#: trials proposed at a time, observed in proposal order; the most workers auto gives
+ROUND = 8
 #: the exit code when another search holds the study
 LOCKED = 4
 #: metrics the table shows when a task reports them, and their column titles
@@ -126,8 +134,9 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
               metavar="K", help="With --weight-sharing: networks retrained on their own.")
 @click.option("--shared-steps", default=400, show_default=True, type=click.IntRange(min=1),
               metavar="N", help="With --weight-sharing: training steps of the shared model.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Trials to evaluate at once (more than 1 implies --executor pool).")
+@click.option("--workers", default="auto", show_default=True, metavar="N|auto",
+              help="Trials to evaluate at once (more than 1 implies --executor pool); auto "
+                   f"is one per core, at most {ROUND}. The trials do not depend on it.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
               help="torch intra-op threads per trial (more than 1 only pays for large "
                    "networks on idle cores).")
@@ -151,7 +160,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
            out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
-           retrain_top: int, shared_steps: int, workers: int, threads: int,
+           retrain_top: int, shared_steps: int, workers: str, threads: int,
            executor: str | None, address: str | None, device_spec: str, amp: bool,
            quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
@@ -162,7 +171,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
 
     err = Console(stderr=True)
     task = get_task(task_name)
-    executor = _executor(executor, workers, address, task.isolate)
+    count = _workers(workers, executor)
+    executor = _executor(executor, count, address, task.isolate)
     device = _device(device_spec, amp, remote=executor == "ray" and address is not None)
     placing = {"device": device, **({"amp": True} if amp else {})}
     searcher = _searcher(algorithm, seed)
@@ -191,7 +201,8 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
                                constraints=Constraints(max_params, max_flops),
                                history=history, recorder=resumed.store if resumed else None,
                                trial_timeout=trial_timeout, executor=executor,
-                               workers=workers, address=address, threads=threads,
+                               workers=count, address=address, threads=threads,
+                               rounds=ROUND,
                                gpus=1 if device.startswith("cuda") else 0)
     except ArchError as exc:
         click.echo(exc.render(), err=True)
@@ -296,6 +307,24 @@ def _open_study(storage_path: Path | None, out: Path | None, study_name: str | N
                             objectives=settings["objectives"])
     err.print(resumed.summary(), markup=False, highlight=False)
     return resumed
+
+
+def _workers(text: str, executor: str | None) -> int:
+    """``--workers``: a count, or auto (one per usable core, at most `ROUND`; one for
+    ``--executor inprocess``)."""
+    if text == "auto":
+        if executor == "inprocess":
+            return 1
+        return max(1, min(ROUND, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                          else os.cpu_count() or 1))
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise click.BadParameter(f"expected a whole number of at least 1 or 'auto', "
+                                 f"not {text!r}", param_hint="--workers")
+    return count
 
 
 def _executor(name: str | None, workers: int, address: str | None, isolate: bool) -> str:

@@ -31,6 +31,12 @@
   flight is not submitted: it waits and reuses that result. A trial whose worker died is
   submitted once more, then failed with the reason. With one slot the loop is the serial
   loop: the same trials, numbers and observations for a given seed.
+* Rounds (``rounds=R``, what `archlang search` uses): the loop proposes ``R`` trials, has
+  the executor evaluate them (``executor.slots`` at a time), then tells the searcher their
+  results in proposal order, whatever order they finished in. What the searcher sees then
+  depends on the seed and ``R`` only, so any number of workers gives the same trials,
+  metrics included. A trial that finishes at once (a failed bind, a duplicate of an
+  evaluated network, an infeasible one) is observed at once, at the same point every time.
 * The loop ends when the budget is spent, the searcher raises `SpaceExhausted`, on too
   many duplicates or infeasible proposals, or on Ctrl-C; `Study.stopped` says why.
 
@@ -100,6 +106,15 @@ class _Run:
     in_flight: dict[int, _Pending] = field(default_factory=dict)
     #: network hash of a trial in flight -> trials proposed meanwhile with an equal network
     waiting: dict[str, list[_Pending]] = field(default_factory=dict)
+    #: trials proposed this round, not yet handed to the executor (all slots busy)
+    queued: list[_Pending] = field(default_factory=list)
+
+    def submit_queued(self) -> None:
+        """Hand queued trials to the executor while it has a free slot."""
+        while self.queued and len(self.in_flight) < self.executor.slots:
+            pending = self.queued.pop(0)
+            self.in_flight[pending.trial.number] = pending
+            self.executor.submit(pending.trial.number, pending.trial.assignment, pending.arch)
 
 
 def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int,
@@ -110,7 +125,7 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
                max_duplicates: int | None = None, max_infeasible: int | None = None,
                executor: str | Executor = "inprocess", workers: int = 1,
                address: str | None = None, gpus: float = 0,
-               threads: int | None = 1) -> Study:
+               threads: int | None = 1, rounds: int | None = None) -> Study:
     """Search `space` with `searcher` until `budget` distinct networks are evaluated
     (counting those of `history`); see the module docstring for the rules.
 
@@ -118,9 +133,13 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
     cluster ``address`` and the ``gpus`` each Ray worker asks for), or an
     `archlang.search.executors.Executor` the caller made (and closes). Each evaluation runs
     with torch on ``threads`` intra-op threads (None: torch's default, one per core); one,
-    the default, gives the same metrics on every executor."""
+    the default, gives the same metrics on every executor. ``rounds``: propose that many
+    trials at a time and observe them in proposal order (the same trials for any
+    ``workers``); None keeps every slot busy and observes results as they come back."""
     from archlang.search.executors import make_executor
 
+    if rounds is not None and rounds < 1:
+        raise ValueError(f"rounds must be at least 1, not {rounds}")
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction must be 'maximize' or 'minimize', not {direction!r}")
     study = Study(objectives=list(objectives or [Objective(objective, direction)]))
@@ -131,7 +150,8 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
               if owned else executor)
     run = _Run(space, study, constraints or Constraints(), recorder, runner)  # type: ignore[arg-type]
     try:
-        return _loop(run, searcher, budget, history, on_trial, max_duplicates, max_infeasible)
+        return _loop(run, searcher, budget, history, on_trial, max_duplicates, max_infeasible,
+                     rounds)
     finally:
         if owned:
             runner.close()  # type: ignore[union-attr]
@@ -139,8 +159,9 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
 
 def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
           on_trial: OnTrial | None, max_duplicates: int | None,
-          max_infeasible: int | None) -> Study:
-    """Keep up to ``executor.slots`` trials in flight; record each as it ends."""
+          max_infeasible: int | None, rounds: int | None = None) -> Study:
+    """Keep up to ``executor.slots`` trials in flight (or propose ``rounds`` at a time);
+    record each as it ends."""
     study = run.study
     searcher.setup(run.space)
     rerun = _replay(run, searcher, history)
@@ -163,10 +184,14 @@ def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
         if study.stopped is None and min(left.values()) < 0:
             study.stopped = min(left, key=left.__getitem__)
 
+    ended: list[Trial] = []  # this round's evaluated trials, observed when it ends
     try:
         while True:
-            while (study.stopped is None and len(run.in_flight) < run.executor.slots
-                   and spent + len(run.in_flight) < budget):
+            proposed = 0
+            while (study.stopped is None
+                   and (proposed < rounds if rounds is not None
+                        else len(run.in_flight) < run.executor.slots)
+                   and spent + len(run.in_flight) + len(run.queued) < budget):
                 if rerun:
                     trial = rerun.pop(0)
                     searcher.replay(trial.assignment, None)
@@ -179,13 +204,29 @@ def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
                     trial, number = Trial(number, dict(assignment)), number + 1
                 if _start_trial(run, trial):
                     conclude(trial)
+                else:
+                    proposed += 1
+                    if rounds is None:
+                        run.submit_queued()
+            run.submit_queued()
             if not run.in_flight:
                 break
-            for done in _collect(run):
-                conclude(done)
+            while run.in_flight:
+                done = _collect(run)
+                run.submit_queued()
+                if rounds is None:
+                    for trial in done:
+                        conclude(trial)
+                    break
+                ended.extend(done)
+            for trial in sorted(ended, key=lambda t: t.number):
+                conclude(trial)
+            ended.clear()
         if study.stopped is None:
             study.stopped = "budget"
     except KeyboardInterrupt:
+        for trial in sorted(ended, key=lambda t: t.number):
+            study.trials.append(trial)
         study.stopped = "interrupted"
     return study
 
@@ -226,15 +267,15 @@ def _start_trial(run: _Run, trial: Trial) -> bool:
         trial.metrics = {"params": arch.params, "flops": arch.flops}
         return _finish(run, trial, start)
     pending = _Pending(trial, start, arch)
-    twin = next((p for p in run.in_flight.values() if p.trial.hash == arch.hash), None)
+    twin = next((p for p in (*run.in_flight.values(), *run.queued)
+                 if p.trial.hash == arch.hash), None)
     if twin is not None:  # an equal network is being evaluated: wait for its result
         run.waiting.setdefault(arch.hash, []).append(pending)
         return False
     if run.recorder is not None:
         trial.state = RUNNING
         run.recorder.start(trial)
-    run.in_flight[trial.number] = pending
-    run.executor.submit(trial.number, trial.assignment, arch)
+    run.queued.append(pending)
     return False
 
 

@@ -196,12 +196,17 @@ def test_the_command_says_how_to_install_ray_when_it_is_missing(tmp_path, monkey
     assert result.exit_code == 2 and "use it with --executor ray" in result.output
 
 
-@pytest.mark.slow
-def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
+def digits_space(tmp_path: Path, width: str, activation: str) -> Path:
+    """A small digits space `w.w`: a linear layer of `width`, then `activation`."""
     arch = tmp_path / "w.arch"
     arch.write_text("network w() (x: [1, 8, 8]) {\n    return x -> global_avgpool() -> "
-                    "linear(choice(10, 20)) -> choice(relu(), relu()) -> linear(10)\n}\n",
-                    encoding="utf-8")
+                    f"linear({width}) -> {activation} -> linear(10)\n}}\n", encoding="utf-8")
+    return arch
+
+
+@pytest.mark.slow
+def test_the_command_runs_trials_in_a_pool_of_two(tmp_path):
+    arch = digits_space(tmp_path, "choice(10, 20)", "choice(relu(), relu())")
     result = cli([str(arch), "--task", "digits", "--epochs", "1", "--budget", "2",
                   "--algorithm", "grid",
                   "--workers", "2", "--storage", str(tmp_path / "s.db")])
@@ -266,3 +271,73 @@ def test_digits_trials_are_the_same_in_process_and_in_one_pool_worker():
     alone, pooled = ([(t.assignment, {m: t.metrics[m] for m in TRAINED}) for t in run.trials]
                      for run in runs)
     assert len(alone) == 1 and alone == pooled
+
+
+def trials_of(study) -> list:
+    return [(t.number, t.assignment, t.metrics, t.state, t.duplicate_of) for t in study.trials]
+
+
+@pytest.mark.parametrize("algorithm", ["evolution", "bo", "mcts"])
+def test_rounds_give_the_same_trials_for_any_workers_and_completion_order(algorithm):
+    # issue 17, item 8: `archlang search` uses several workers by default, so its trials
+    # must not depend on how many there are or on which trial finishes first. Without
+    # rounds, a newest-first executor with three slots gives other trials than in-process.
+    space = make_space(CHAIN)
+    runs = {"inprocess": run_search(space, reward, get_searcher(algorithm, seed=5),
+                                    budget=14, rounds=4)}
+    for slots in (1, 3, 6):
+        runs[f"shuffled{slots}"] = run_search(space, reward, get_searcher(algorithm, seed=5),
+                                              budget=14, rounds=4,
+                                              executor=Shuffled(reward, slots=slots))
+    runs["pool2"] = run_search(space, reward, get_searcher(algorithm, seed=5), budget=14,
+                               rounds=4, executor="pool", workers=2)
+    expected = trials_of(runs["inprocess"])
+    assert runs["inprocess"].spent == 14
+    assert {name: trials_of(study) == expected for name, study in runs.items()} == \
+        dict.fromkeys(runs, True)
+
+
+def test_rounds_of_one_are_the_serial_loop_and_rounds_must_be_positive():
+    space = make_space(CHAIN)
+    serial = run_search(space, reward, get_searcher("evolution", seed=2), budget=9)
+    ones = run_search(space, reward, get_searcher("evolution", seed=2), budget=9, rounds=1,
+                      executor=Shuffled(reward, slots=3))
+    assert trials_of(ones) == trials_of(serial)
+    with pytest.raises(ValueError, match="rounds must be at least 1"):
+        run_search(space, reward, get_searcher("random"), budget=1, rounds=0)
+
+
+def test_workers_auto_is_one_per_usable_core_at_most_a_round(tmp_path, monkeypatch):
+    from archlang.cli.search_cmd import ROUND, _workers
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert (_workers("auto", None), _workers("auto", "pool")) == (ROUND, ROUND)
+    assert _workers("auto", "inprocess") == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert (_workers("auto", None), _workers("3", None)) == (2, 3)
+    arch = tmp_path / "w.arch"
+    arch.write_text(WIDTHS.replace("[4]", "[1, 8, 8]"), encoding="utf-8")
+    for wrong in ("0", "two", "-1"):
+        result = cli([str(arch), "--task", "digits", "--workers", wrong])
+        assert result.exit_code == 2, result.output
+        assert "--workers" in result.output and f"'auto', not '{wrong}'" in result.output
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_the_command_gives_the_same_trials_with_any_number_of_workers(tmp_path):
+    # issue 17, item 8: the default (--workers auto, a pool on a machine with several
+    # cores) trains the same trials to the same figures as one worker in this process
+    arch = digits_space(tmp_path, "choice(8, 16, 24)", "choice(relu(), tanh())")
+    stored = {}
+    for workers in ("1", "3"):
+        db = tmp_path / f"{workers}.db"
+        result = cli([str(arch), "--task", "digits", "--epochs", "1", "--budget", "5",
+                      "--algorithm", "evolution", "--workers", workers,
+                      *(["--executor", "inprocess"] if workers == "1" else []),
+                      "--storage", str(db)])
+        assert result.exit_code == 0, result.output
+        stored[workers] = [(t.number, t.assignment, t.state,
+                            {m: t.metrics.get(m) for m in TRAINED})
+                           for t in Storage(db).open_study("w.w").trials()]
+    assert len(stored["1"]) >= 5 and stored["1"] == stored["3"]
