@@ -14,6 +14,7 @@ variant, since the same seed gives the same trials idle or busy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +57,17 @@ def measure(threads: list[int], rounds: int, budget: int, epochs: int
     return runs
 
 
+@contextlib.contextmanager
+def busy_loops(n: int) -> Iterator[None]:
+    """`n` processes spinning on a core each while the block runs (killed after it)."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=1)
@@ -66,13 +79,8 @@ def main() -> None:
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f} at the start")
     idle = measure(args.threads, args.rounds, args.budget, args.epochs)
     print(f"load average {os.getloadavg()[0]:.2f} after the idle runs")
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-            for _ in range(args.busy)]
-    try:
+    with busy_loops(args.busy):
         busy = measure(args.threads, args.rounds, args.budget, args.epochs)
-    finally:
-        for h in hogs:
-            h.kill()
     print(f"load average {os.getloadavg()[0]:.2f} after the busy runs")
     print(f"{'--threads':>9} {'idle':>9} {f'{args.busy} busy':>9} {'ratio':>6}  best val acc")
     summary = {}

@@ -17,12 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import timed_search  # noqa: E402
+from bench_load import busy_loops, timed_search  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the README's quick start (bench_load.timed_search adds ``--out DIR``)
@@ -45,13 +44,8 @@ def main() -> None:
           "at the start")
     idle = measure(codes)
     print(f"load average {os.getloadavg()[0]:.2f} after the idle runs")
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-            for _ in range(args.busy)]
-    try:
+    with busy_loops(args.busy):
         busy = measure(dict(reversed(codes.items())))
-    finally:
-        for hog in hogs:
-            hog.kill()
     print(f"load average {os.getloadavg()[0]:.2f} after the busy runs")
     print(f"{'code':>5} {'idle':>8} {f'{args.busy} busy':>8} {'ratio':>6}  best val acc")
     summary = {}
