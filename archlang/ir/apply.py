@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchShapeError, ArchTypeError
+from archlang.ir import blockmemo
 from archlang.ir.graph import META_MODULE
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import (
@@ -52,6 +53,10 @@ def apply_layer(elab: Elaborator, layer: Layer, inputs: Any, scope: Scope, span:
         return elab.observer.apply(layer, inputs, stage, lambda: apply_layer(
             elab, layer, inputs, scope, span, observed=True))
     layer.applied += 1
+    if elab.memo_stack:
+        for rec in elab.memo_stack:
+            if layer.serial < rec.floor:
+                rec.tainted = True  # a layer made outside the body: its name is shared state
     # a layer value applied again is a new instance: `act`, then `act[1]`, `act[2]`
     name = layer.name if layer.applied == 1 else f"{layer.name}[{layer.applied - 1}]"
     if isinstance(layer, OpLayer):
@@ -166,12 +171,28 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
     if layer.call is not None:
         elab.record_instance(layer.origin, layer.call, child, block, scope)
     elab.add_instance(child, block.name, layer.module_name, layer.span)
-    with elab.in_block(block.name, layer.span):
-        result = elab.exec_body(block.body, child, Frame(env, current), block.span)
+    key = blockmemo.memo_key(elab, layer, tensors, child)
+    if key is not None:
+        result = blockmemo.replay(elab, key, layer, tensors)
+        if result is not None:
+            return result
+        before = len(elab.graph.nodes), elab.steps, len(elab.requires)
+        rec = blockmemo.start(elab)
+    try:
+        with elab.in_block(block.name, layer.span):
+            result = elab.exec_body(block.body, child, Frame(env, current), block.span)
+    except BaseException:
+        if key is not None:
+            elab.memo_stack.remove(rec)
+        raise
     if not (isinstance(result, Tensor) or isinstance(result, tuple) and result and all(
             isinstance(t, Tensor) for t in result)):
+        if key is not None:
+            elab.memo_stack.remove(rec)
         raise ArchTypeError(f"block `{block.name}` must return a tensor, but returns "
                             f"{type_name(result)}", block.span, code="E307")
+    if key is not None:
+        blockmemo.finish(elab, rec, key, layer, tensors, *before, result)
     return result
 
 
