@@ -23,7 +23,7 @@ from archlang.ir.decisions import (
     Subset,
     ValueChoice,
 )
-from archlang.ir.labels import plan_for
+from archlang.ir.labels import Plan, plan_for
 from archlang.ir.scope import Scope
 from archlang.ir.values import (
     SHADOW,
@@ -34,6 +34,7 @@ from archlang.ir.values import (
     Unknown,
     type_name,
 )
+from archlang.ops.registry import generation
 from archlang.syntax import ast as A
 from archlang.syntax.literals import value_text
 
@@ -151,31 +152,39 @@ class _ChoiceFacts:
     (where no `*` or single list makes them depend on values), whether each is pure, their
     labels, and the decision objects made for it so far (per key and condition)."""
 
-    __slots__ = ("node", "args", "pure", "all_pure", "labels", "decisions")
+    __slots__ = ("node", "args", "pure", "inert", "all_pure", "labels", "decisions", "plans",
+                 "around")
 
     def __init__(self, node: A.Call) -> None:
         self.node = node
         self.args = node.args
         self.pure = tuple(_is_pure(a) for a in node.args)
+        #: pure, and no arithmetic or call in it: evaluating it again gives the same value
+        #: and allocates nothing (a tensor `+` allocates a label, a `sum` of tensors too)
+        self.inert = tuple(p and not any(isinstance(n, (A.BinOp, A.Call)) for n in A.walk(a))
+                           for p, a in zip(self.pure, node.args))
         self.all_pure = all(self.pure)
         self.labels: tuple[str, ...] | None = None
         self.decisions: dict[tuple[str, Any], DecisionPoint] = {}
+        #: (op registry generation, each candidate's label plan): see `_chosen_candidate`
+        self.plans: tuple[int, tuple[Plan | None, ...]] | None = None
+        #: chosen index -> (the unchosen plans before it joined, those after it joined)
+        self.around: dict[int, tuple[Plan, Plan]] = {}
 
 
-#: id(choice node) -> its facts (holding the node keeps its id from being reused)
-_FACTS: dict[int, _ChoiceFacts] = {}
-
-
-def _facts(e: A.Call) -> _ChoiceFacts | None:
-    """The cached facts of `e`, or None where its candidates depend on values."""
-    hit = _FACTS.get(id(e))
+def _facts(elab: Elaborator, e: A.Call) -> _ChoiceFacts | None:
+    """The facts of `e` in this walk's program (its plans resolve names there), or None
+    where its candidates depend on values. Kept per program and node; holding the node
+    keeps its id from being reused."""
+    table: dict[int, _ChoiceFacts] = elab.program.__dict__.setdefault("_choice_facts", {})
+    hit = table.get(id(e))
     if hit is not None and hit.node is e:
         return hit
     if any(isinstance(a, A.Starred) for a in e.args) or (len(e.args) == 1 and _is_pure(e.args[0])):
         return None
-    if len(_FACTS) >= _MAX_LABELS:
-        _FACTS.clear()
-    facts = _FACTS[id(e)] = _ChoiceFacts(e)
+    if len(table) >= _MAX_LABELS:
+        table.clear()
+    facts = table[id(e)] = _ChoiceFacts(e)
     return facts
 
 
@@ -184,7 +193,7 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
     if e.kwargs:
         raise ArchTypeError("`choice` takes no keyword arguments", e.kwargs[0].span,
                             code="E303")
-    facts = _facts(e)
+    facts = _facts(elab, e)
     if facts is not None:
         args, all_pure, pure = facts.args, facts.all_pure, facts.pure
     else:
@@ -207,7 +216,8 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
     if chosen is not None:
         elab.record(scope, e, args[chosen])
     if chosen is not None and not elab.space_walk:
-        return _chosen_candidate(elab, args, pure, scope, frame, key, chosen)
+        return _chosen_candidate(elab, facts, args, pure, values if all_pure else None, scope,
+                                 frame, key, chosen)
     candidates = [elab.eval(a, scope.under((key, frozenset({i})), chosen == i), frame)
                   for i, a in enumerate(args)]
     kinds = {_kind(c) for c in candidates}
@@ -260,22 +270,57 @@ def _candidate_decision(facts: _ChoiceFacts | None, args: tuple[A.Expr, ...], ke
     return d
 
 
-def _chosen_candidate(elab: Elaborator, args: tuple[A.Expr, ...], pure: tuple[bool, ...],
-                      scope: Scope, frame: Frame, key: str, chosen: int) -> Any:
+def _chosen_candidate(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[A.Expr, ...],
+                      pure: tuple[bool, ...], values: list[Any] | None, scope: Scope,
+                      frame: Frame, key: str, chosen: int) -> Any:
     """A bind walk's choice: the chosen candidate evaluated, each other one only allocating
     the labels it would (ir/labels.py), or evaluated off the chosen path where it has no plan.
-    The candidates' kinds were checked by the space walk."""
+    The candidates' kinds were checked by the space walk. `values`: the candidates already
+    evaluated (all pure), so that inert ones are not evaluated again."""
+    plans = _plans(elab, facts, args, pure, frame)
+    inert = facts.inert if facts is not None and values is not None else None
+    if facts is not None and inert is None and None not in plans:
+        around = facts.around.get(chosen)
+        if around is None:  # the plans before and after `chosen`, each run as one
+            around = facts.around[chosen] = (Plan.joined(plans[:chosen]),
+                                             Plan.joined(plans[chosen + 1:]))
+        before, after = around
+        if not (before.builtins or after.builtins) or (
+                before.builtins | after.builtins).isdisjoint(frame.env.vars):
+            before.run(scope)
+            value = elab.eval(args[chosen], scope.under((key, frozenset({chosen})), True),
+                              frame)
+            after.run(scope)
+            return value
     value = None
     for i, a in enumerate(args):
         if i == chosen:
-            value = elab.eval(a, scope.under((key, frozenset({i})), True), frame)
+            value = values[i] if inert is not None and inert[i] else elab.eval(
+                a, scope.under((key, frozenset({i})), True), frame)
             continue
-        plan = None if pure[i] else plan_for(elab.program, a, frame.env)
+        if inert is not None and inert[i]:
+            continue
+        plan = plans[i]
         if plan is None or (plan.builtins and not plan.builtins.isdisjoint(frame.env.vars)):
             elab.eval(a, scope.under((key, frozenset({i})), False), frame)
         else:
             plan.run(scope)
     return value
+
+
+def _plans(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[A.Expr, ...],
+           pure: tuple[bool, ...], frame: Frame) -> tuple[Plan | None, ...]:
+    """Each candidate's label plan (None for a pure one), kept on the node's facts while
+    the op registry is unchanged."""
+    now = generation()
+    if facts is not None and facts.plans is not None and facts.plans[0] == now:
+        return facts.plans[1]
+    plans = tuple(None if p else plan_for(elab.program, a, frame.env)
+                  for a, p in zip(args, pure))
+    if facts is not None:
+        facts.plans = (now, plans)
+        facts.around.clear()
+    return plans
 
 
 def _no_duplicates(values: list[Any], args: tuple[A.Expr, ...]) -> None:

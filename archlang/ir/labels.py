@@ -56,12 +56,27 @@ class Plan:
         self.steps = steps
         self.builtins = builtins
 
+    @staticmethod
+    def joined(plans: Any) -> Plan:
+        """The plans run one after another, as one (each step's references shifted)."""
+        steps: list[Step] = []
+        builtins: set[str] = set()
+        for plan in plans:
+            base = len(steps)
+            steps.extend(s if type(s) is str else (s[0] + base, s[1]) for s in plan.steps)
+            builtins |= plan.builtins
+        return Plan(tuple(steps), frozenset(builtins))
+
     def run(self, scope: Scope) -> None:
-        """Allocate the plan's labels in `scope`'s namer, in evaluation order."""
+        """Allocate the plan's labels in `scope`'s namer, in evaluation order (what
+        `Namer.alloc` does, inlined: a plan runs for every unchosen candidate)."""
+        counts = scope.namer.counts
         out: list[str] = []
-        label = scope.label
         for step in self.steps:
-            out.append(label(step) if type(step) is str else label(f"{out[step[0]]}.{step[1]}"))
+            base = step if type(step) is str else f"{out[step[0]]}.{step[1]}"
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            out.append(base if n == 0 else f"{base}_{n}")
 
 
 def plan_for(program: Program, expr: A.Expr, env: Env) -> Plan | None:
