@@ -95,7 +95,7 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
                             hint=_arity_hint(spec.inputs, n), code="E320",
                             notes=_where(elab))
     if not scope.active or any(t.node is None for t in tensors) or any(
-            is_unknown(v) for v in layer.attrs.values()):
+            type(v) not in _PLAIN and is_unknown(v) for v in layer.attrs.values()):
         return SHADOW
     shapes = [t.shape for t in tensors]
     try:
@@ -119,10 +119,16 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
     return Tensor(node, out)
 
 
+#: attribute types that are never unknown
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
 def _common_lead(elab: Elaborator, op: str, tensors: list[Tensor], span: Span) -> Any:
     """The first dim the inputs of a built-in op share where they are unbatched (None where
     they are batched): built-in ops see it as the batch, so it must be one and the same.
     A `parameter` (a batch of 1) broadcasts against either."""
+    if all(type(t.shape) is tuple for t in tensors):
+        return None  # no input is unbatched (only a TypedShape has a lead)
     carried = [t for t in tensors if _get_op(t.node.op) is None  # type: ignore[union-attr]
                or _get_op(t.node.op).inputs != 0]  # type: ignore[union-attr]
     leads = {lead_of(t.shape) for t in carried}  # type: ignore[arg-type]

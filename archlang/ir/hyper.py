@@ -23,6 +23,7 @@ from archlang.ir.decisions import (
     Subset,
     ValueChoice,
 )
+from archlang.ir import labels
 from archlang.ir.labels import Plan, plan_for
 from archlang.ir.scope import Scope
 from archlang.ir.values import (
@@ -312,6 +313,8 @@ def _plans(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[A.Expr, ...
            pure: tuple[bool, ...], frame: Frame) -> tuple[Plan | None, ...]:
     """Each candidate's label plan (None for a pure one), kept on the node's facts while
     the op registry is unchanged."""
+    if not labels.ENABLED:
+        return (None,) * len(args)
     now = generation()
     if facts is not None and facts.plans is not None and facts.plans[0] == now:
         return facts.plans[1]
