@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError, ArchTypeError
 from archlang.humanize import show_value
+from archlang.ir import labels
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.decisions import (
     CandidateChoice,
@@ -23,7 +24,6 @@ from archlang.ir.decisions import (
     Subset,
     ValueChoice,
 )
-from archlang.ir import labels
 from archlang.ir.labels import Plan, plan_for
 from archlang.ir.scope import Scope
 from archlang.ir.values import (
