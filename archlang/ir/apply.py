@@ -179,7 +179,7 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
     elab.add_instance(child, block.name, layer.module_name, layer.span)
     key = blockmemo.memo_key(elab, layer, tensors, child)
     if key is not None:
-        result = blockmemo.replay(elab, key, layer, tensors)
+        result = blockmemo.replay(elab, key, layer, tensors, child)
         if result is not None:
             return result
         before = len(elab.graph.nodes), elab.steps, len(elab.requires)
@@ -198,7 +198,7 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
         raise ArchTypeError(f"block `{block.name}` must return a tensor, but returns "
                             f"{type_name(result)}", block.span, code="E307")
     if key is not None:
-        blockmemo.finish(elab, rec, key, layer, tensors, *before, result)
+        blockmemo.finish(elab, rec, key, layer, tensors, child, *before, result)
     return result
 
 

@@ -5,10 +5,11 @@ inferred, nodes added. What that builds depends only on the block, the instance 
 argument values, the input shapes and the values of the decisions the body reads (a bind
 walk is deterministic). So a bind walk remembers each application it ran, per program:
 
-    key   = (block, instance path, arguments, input shapes and dtypes, ...)
+    key   = (block, arguments, input shapes and dtypes, nesting depth, ...)
     entry = the decisions the body read with their values, the nodes it added (op, attributes,
             inputs as "the i-th input" or "the j-th new node", shape, path, span), the block
-            instances it noted, its result, its step count
+            instances it noted, its result, its step count; every key and path relative to
+            the application's own (a body cannot read where it is applied)
 
 and a later application with an equal key, in an assignment that gives every one of those
 decisions the same value, replays the entry instead of running the body: the same nodes
@@ -18,8 +19,8 @@ outside it, a tensor that is not an input), nothing is remembered and it always 
 Errors are never remembered: a failing application runs again and reports as before.
 
 A macro space of 20 positions, each a choice of 3 blocks with their own widths and kernels,
-has about 60 distinct applications per position, so after a few hundred binds nearly every
-block is replayed (benchmarks/bench_symbolic.py, bench_bind_scaling.py).
+has about 60 distinct applications in all (kind, width, kernel, input channels; the position
+does not matter), so after a few binds nearly every block is replayed (benchmarks/bench_symbolic.py, bench_bind_scaling.py).
 """
 
 from __future__ import annotations
@@ -97,22 +98,32 @@ def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: 
     except _NotPlain:
         return None
     ins = tuple((_shape_key(t.shape), t.dtype) for t in tensors)
-    return (id(layer.block), child.path, child.keys, child.owner, child.depth, child.copies,
-            args, ins, registry.generation())
+    return (id(layer.block), child.keys is None, child.depth, child.copies, args, ins,
+            registry.generation())
+
+
+def _prefixes(child: Scope) -> tuple[str, str]:
+    """What the paths of the nodes and instances of this application start with, and what
+    its decisions' keys start with: an entry stores the rest, so that an equal application
+    at another place (the next repeat copy, another cell) replays it too."""
+    return child.path.partition(".")[2] + ".", child.key_path + "."
 
 
 def _table(elab: Elaborator) -> dict[Any, tuple[Any, dict[tuple[str, ...], dict[Any, Entry]]]]:
     return elab.program.__dict__.setdefault("_block_memo", {})  # type: ignore[no-any-return]
 
 
-def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor]) -> Any:
+def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
+           child: Scope) -> Any:
     """The result of a remembered application, its effects redone; None: not remembered."""
     hit = _table(elab).get(key)
     if hit is None or hit[0] is not layer.block:
         return None
     assignment = elab.assignment
     assert assignment is not None
-    for keys, by_values in hit[1].items():
+    at, kp = _prefixes(child)
+    for rel_keys, by_values in hit[1].items():
+        keys = [kp + k for k in rel_keys]
         try:
             entry = by_values.get(tuple(assignment.get(k, _MISSING) for k in keys))
         except TypeError:  # an unhashable value: never remembered
@@ -129,16 +140,16 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor])
     made: list[Any] = []
     for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
         inputs = [tensors[i].node if new is False else made[i] for new, i in refs]
-        node = graph.add(op, inputs, dict(attrs), shape, path, span, dtype)
+        node = graph.add(op, inputs, dict(attrs), shape, at + path, span, dtype)
         if meta:
             node.meta.update(meta)
         made.append(node)
-    for path, instance in entry.instances:
-        graph.instances[path] = instance
+    instances = [(at + path, instance) for path, instance in entry.instances]
+    graph.instances.update(instances)
     if elab.memo_stack:
-        elab.memo_stack[-1].instances.extend(entry.instances)
+        elab.memo_stack[-1].instances.extend(instances)
     for k, v in entry.used:
-        elab.use(k, v)
+        elab.use(kp + k, v)
     return _rebuild(entry.result, tensors, made)
 
 
@@ -159,7 +170,7 @@ def start(elab: Elaborator) -> Recording:
 
 
 def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
-           tensors: list[Tensor], nodes_before: int, steps_before: int,
+           tensors: list[Tensor], child: Scope, nodes_before: int, steps_before: int,
            requires_before: int, result: Any) -> None:
     """Remember the application that just ran without error, where nothing outside the
     key and the decisions it read can have changed what it built."""
@@ -171,6 +182,7 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
         outer.instances.extend(rec.instances)
     if rec.tainted or len(elab.requires) != requires_before:
         return
+    at, kp = _prefixes(child)
     new = elab.graph.nodes[nodes_before:]
     index = {id(n): j for j, n in enumerate(new)}
     inputs = {id(t.node): i for i, t in enumerate(tensors) if t.node is not None}
@@ -184,8 +196,10 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
                 refs.append((False, inputs[id(x)]))
             else:
                 return  # reads a tensor from outside: not remembered
-        nodes.append((n.op, dict(n.attrs), tuple(refs), n.shape, n.path, n.span, n.dtype,
-                      dict(n.meta)))
+        if not n.path.startswith(at):
+            return
+        nodes.append((n.op, dict(n.attrs), tuple(refs), n.shape, n.path[len(at):], n.span,
+                      n.dtype, dict(n.meta)))
     try:
         described = _describe(result, tensors, index)
     except _NotPlain:
@@ -203,9 +217,13 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
         hash(values)
     except TypeError:  # a value given as a list (`subset`'s, from JSON): not remembered
         return
-    used = [(k, elab.used[k]) for k in keys]
-    entry = Entry(keys, values, nodes, list(rec.instances), used, described,
-                  elab.steps - steps_before)
+    if not all(k.startswith(kp) for k in keys) or \
+            not all(p.startswith(at) for p, _ in rec.instances):
+        return
+    used = [(k[len(kp):], elab.used[k]) for k in keys]
+    keys = tuple(k[len(kp):] for k in keys)
+    instances = [(p[len(at):], i) for p, i in rec.instances]
+    entry = Entry(keys, values, nodes, instances, used, described, elab.steps - steps_before)
     table = _table(elab)
     if len(table) >= MAX_ENTRIES:
         table.clear()
