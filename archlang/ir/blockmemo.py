@@ -20,7 +20,8 @@ Errors are never remembered: a failing application runs again and reports as bef
 
 A macro space of 20 positions, each a choice of 3 blocks with their own widths and kernels,
 has about 60 distinct applications in all (kind, width, kernel, input channels; the position
-does not matter), so after a few binds nearly every block is replayed (benchmarks/bench_symbolic.py, bench_bind_scaling.py).
+does not matter), so after a few binds nearly every block is replayed
+(benchmarks/bench_symbolic.py, bench_bind_scaling.py).
 """
 
 from __future__ import annotations
