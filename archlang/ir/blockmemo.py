@@ -37,8 +37,10 @@ if TYPE_CHECKING:
 
 #: False: every block body runs (the reference tests/ir/test_bind_fast_paths.py compares with)
 ENABLED = True
-#: the most remembered applications per program (the table is emptied past it)
+#: the most remembered applications per program (the table is emptied past it), and the
+#: most remembered values of the decisions one of them reads
 MAX_ENTRIES = 20_000
+MAX_VARIANTS = 256
 
 _MISSING = object()
 
@@ -111,7 +113,7 @@ def _prefixes(child: Scope) -> tuple[str, str]:
 
 
 def _table(elab: Elaborator) -> dict[Any, tuple[Any, dict[tuple[str, ...], dict[Any, Entry]]]]:
-    return elab.program.__dict__.setdefault("_block_memo", {})  # type: ignore[no-any-return]
+    return elab.program.bind_caches.setdefault("block_memo", {})  # type: ignore[no-any-return]
 
 
 def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
@@ -229,7 +231,9 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
     if len(table) >= MAX_ENTRIES:
         table.clear()
     slot = table.setdefault(key, (layer.block, {}))
-    slot[1].setdefault(keys, {})[values] = entry
+    by_values = slot[1].setdefault(keys, {})
+    if len(by_values) < MAX_VARIANTS:  # a body that reads many decisions rarely repeats
+        by_values[values] = entry
 
 
 def _describe(result: Any, tensors: list[Tensor], index: dict[int, int]) -> Any:

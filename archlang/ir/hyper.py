@@ -177,7 +177,7 @@ def _facts(elab: Elaborator, e: A.Call) -> _ChoiceFacts | None:
     """The facts of `e` in this walk's program (its plans resolve names there), or None
     where its candidates depend on values. Kept per program and node; holding the node
     keeps its id from being reused."""
-    table: dict[int, _ChoiceFacts] = elab.program.__dict__.setdefault("_choice_facts", {})
+    table: dict[int, _ChoiceFacts] = elab.program.bind_caches.setdefault("choice_facts", {})
     hit = table.get(id(e))
     if hit is not None and hit.node is e:
         return hit

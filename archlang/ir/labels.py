@@ -86,8 +86,8 @@ def plan_for(program: Program, expr: A.Expr, env: Env) -> Plan | None:
     reads which names are ops, and their parameters)."""
     if not ENABLED:
         return None
-    cache: dict[int, tuple[A.Expr, int, Plan | None]] = program.__dict__.setdefault(
-        "_label_plans", {})
+    cache: dict[int, tuple[A.Expr, int, Plan | None]] = program.bind_caches.setdefault(
+        "label_plans", {})
     hit = cache.get(id(expr))
     generation = registry.generation()
     if hit is not None and hit[0] is expr and hit[1] == generation:
