@@ -7,6 +7,9 @@ constraints and writes storage; an executor only evaluates. Its protocol is thre
 * ``submit(ticket, assignment, arch)``: start one; `ticket` names it in the outcome;
 * ``wait()``: block until at least one evaluation ends, and return their `Outcome`s;
 * ``close()``: stop every worker (an evaluation still running is abandoned).
+* ``clean`` (optional, default False): True when the metrics of ``ok`` outcomes are
+  `archlang.search.results.clean_metrics` output already, so the driver does not clean them
+  again (every built-in executor cleans them where the evaluation runs).
 
 An `Outcome` is ``ok`` (metrics), ``error`` (the evaluator raised: its message),
 ``timeout`` (it ran past ``trial_timeout`` and its worker was killed) or ``lost`` (the
@@ -150,6 +153,7 @@ class InProcessExecutor:
     """Evaluates in the driver's own process, one trial at a time."""
 
     slots = 1
+    clean = True
 
     def __init__(self, evaluate: Evaluate, *, threads: int | None = THREADS) -> None:
         self.evaluate = evaluate
@@ -178,6 +182,8 @@ class _Busy:
 
 class PoolExecutor:
     """`workers` forked processes, each evaluating one trial at a time."""
+
+    clean = True
 
     def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
                  trial_timeout: float | None = None, threads: int | None = THREADS) -> None:
@@ -258,6 +264,8 @@ class SpaceRecipe:
 
 class RayExecutor:
     """`workers` Ray actors, each evaluating one trial at a time, started on demand."""
+
+    clean = True
 
     def __init__(self, space: Space, evaluate: Evaluate, *, workers: int,
                  trial_timeout: float | None = None, address: str | None = None,

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from archlang.diagnostics import ArchError
 from archlang.search.base import Searcher, SpaceExhausted
+from archlang.search.executors import LOST, OK, make_executor
 from archlang.search.objectives import Constraints, Objective
 from archlang.search.results import ResultError, clean_metrics, problem
 from archlang.search.study import COMPLETE, FAILED, INFEASIBLE, RUNNING, Study, Trial
@@ -135,8 +136,6 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
     the default, gives the same metrics on every executor. ``rounds``: propose that many
     trials at a time and observe them in proposal order (the same trials for any
     ``workers``); None keeps every slot busy and observes results as they come back."""
-    from archlang.search.executors import make_executor
-
     if rounds is not None and rounds < 1:
         raise ValueError(f"rounds must be at least 1, not {rounds}")
     if direction not in ("maximize", "minimize"):
@@ -257,7 +256,7 @@ def _start_trial(run: _Run, trial: Trial) -> bool:
         if err.diagnostic.code == REQUIRE_CODE:
             trial.state = INFEASIBLE
         return _finish(run, trial, start)
-    earlier = run.evaluated.get(arch.hash)
+    earlier = run.evaluated.get(trial.hash)
     if earlier is not None:
         return _finish(run, _reuse(trial, earlier), start)
     violation = run.constraints.violation(arch) if run.constraints else None
@@ -266,10 +265,9 @@ def _start_trial(run: _Run, trial: Trial) -> bool:
         trial.metrics = {"params": arch.params, "flops": arch.flops}
         return _finish(run, trial, start)
     pending = _Pending(trial, start, arch)
-    twin = next((p for p in (*run.in_flight.values(), *run.queued)
-                 if p.trial.hash == arch.hash), None)
-    if twin is not None:  # an equal network is being evaluated: wait for its result
-        run.waiting.setdefault(arch.hash, []).append(pending)
+    if (run.in_flight or run.queued) and any(  # an equal network is being evaluated:
+            p.trial.hash == arch.hash for p in (*run.in_flight.values(), *run.queued)):
+        run.waiting.setdefault(arch.hash, []).append(pending)  # wait for its result
         return False
     if run.recorder is not None:
         trial.state = RUNNING
@@ -281,8 +279,6 @@ def _start_trial(run: _Run, trial: Trial) -> bool:
 def _collect(run: _Run) -> list[Trial]:
     """Wait for the executor; the trials that ended, each followed by those that waited
     for its network. A trial whose worker died is submitted again the first time."""
-    from archlang.search.executors import LOST, OK
-
     done = []
     for outcome in run.executor.wait():
         pending = run.in_flight.pop(outcome.ticket)
@@ -297,7 +293,8 @@ def _collect(run: _Run) -> list[Trial]:
             continue
         trial.state, trial.metrics = FAILED, {}
         if outcome.kind == OK:
-            trial.error = _take_metrics(trial, outcome.value, run.study.objectives)
+            trial.error = _take_metrics(trial, outcome.value, run.study.objectives,
+                                        clean=getattr(run.executor, "clean", False))
             trial.state = COMPLETE if trial.error is None else FAILED
         elif outcome.kind == LOST:
             trial.error = f"{outcome.value}; it had died once already, so the trial failed"
@@ -326,9 +323,14 @@ def _finish(run: _Run, trial: Trial, start: float) -> bool:
     return True
 
 
-def _take_metrics(trial: Trial, raw: Any, objectives: Sequence[Objective]) -> str | None:
-    """Store an evaluator's (normalised) metrics on `trial`; why they fail it, or None. An
-    executor sends clean metrics already; a custom one may not, so they are cleaned again."""
+def _take_metrics(trial: Trial, raw: Any, objectives: Sequence[Objective], *,
+                  clean: bool = False) -> str | None:
+    """Store an evaluator's (normalised) metrics on `trial`; why they fail it, or None. The
+    built-in executors send clean metrics (``clean``, their `Executor.clean`); a custom
+    one may not, so its metrics are cleaned here."""
+    if clean:
+        trial.metrics = raw
+        return problem(raw, objectives)
     try:
         trial.metrics = clean_metrics(raw)
     except ResultError as exc:

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from archlang.search.jsontext import dumps
 from archlang.search.study import Trial
 
 SCHEMA_VERSION = 1
@@ -99,6 +100,8 @@ CREATE TABLE IF NOT EXISTS trials (
 """
 _TRIAL_COLUMNS = ("number, state, assignment, hash, metrics, error, duplicate_of, started, "
                   "seconds, lost")
+_WRITE_TRIAL = (f"INSERT OR REPLACE INTO trials (study_id, {_TRIAL_COLUMNS}, dropped) "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")
 
 
 class StorageError(Exception):
@@ -406,7 +409,8 @@ class StudyStore:
         return 0 if top is None else top + 1
 
     def start(self, trial: Trial) -> None:
-        """Record a trial that is about to be evaluated (state ``running``)."""
+        """Record a trial that is about to be evaluated (state ``running``); committed
+        before this returns."""
         self._write(trial)
 
     def finish(self, trial: Trial) -> None:
@@ -414,11 +418,10 @@ class StudyStore:
         self._write(trial)
 
     def _write(self, t: Trial) -> None:
-        self.db.execute(
-            f"INSERT OR REPLACE INTO trials (study_id, {_TRIAL_COLUMNS}, dropped) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            (self.id, t.number, t.state, json.dumps(t.assignment), t.hash,
-             json.dumps(t.metrics), t.error, t.duplicate_of, t.started, t.seconds, t.lost))
+        # one statement in autocommit mode: the row is committed when `execute` returns
+        self.db.execute(_WRITE_TRIAL, (self.id, t.number, t.state, dumps(t.assignment), t.hash,
+                                       dumps(t.metrics), t.error, t.duplicate_of, t.started,
+                                       t.seconds, t.lost))
 
     def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int],
                 stale: Iterable[int] = ()) -> None:

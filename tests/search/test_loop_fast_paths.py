@@ -1,0 +1,76 @@
+"""The search loop's fast paths give exactly what the slow ones give: the JSON text of trial
+fields (`archlang.search.jsontext`) and the searchers' draws on a tree without conditions."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from search_spaces import SYN, make_space
+
+from archlang.search import RandomSearch, assignment_key
+from archlang.search.jsontext import dumps, sorted_dumps
+
+VALUES = [
+    {"b": [1, 2.5], "a": "x"},
+    {"é": "ü\n\"\\", "k": None, "t": True, "f": 1e300, "z": -0.0, "i": 10**30, "n": [[0, 1], []]},
+    {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")},
+    {"net.blocks": [0, 2], "net.width": 32, "net.p": 0.125, "net.act": "relu"},
+    {1: "int key", False: "bool key", 2.5: "float key"},
+    {}, [], "text", 7, 0.1, None, (1, 2), {"t": (3, 4)},
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=range(len(VALUES)))
+def test_the_encoders_write_what_json_dumps_writes(value):
+    assert dumps(value) == json.dumps(value)
+    assert sorted_dumps(value) == json.dumps(value, sort_keys=True)
+
+
+def test_the_sorted_encoder_is_assignment_key():
+    for value in VALUES:
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            assert sorted_dumps(value) == assignment_key(value)
+
+
+def test_what_json_refuses_is_refused_the_same_way():
+    for bad in ({"a": object()}, {(1,): 2}, {"s": {1, 2}}):
+        with pytest.raises(TypeError) as slow:
+            json.dumps(bad)
+        with pytest.raises(TypeError) as fast:
+            dumps(bad)
+        assert str(fast.value) == str(slow.value)
+
+
+FLAT = """network flat() (x: [4]) {
+    a = choice(relu(), tanh(), gelu())
+    h = x -> linear(choice(2, 4, 8)) -> a -> linear(int(1, 5))
+    return h -> dropout(float(0.0, 0.5)) -> linear(2)
+}"""
+SUBSET = """network pick() (x: [4]) {
+    a = x -> linear(4)
+    b = x -> linear(4)
+    c = x -> linear(4)
+    return subset(2, a, b, c) -> add() -> linear(choice(2, 3))
+}"""
+
+
+@pytest.mark.parametrize("text", [FLAT, SUBSET, SYN], ids=["flat", "subset", "conditional"])
+def test_draws_are_the_trees_own_draws(text):
+    space = make_space(text)
+    searcher = RandomSearch(seed=0)
+    searcher.setup(space)
+    assert (searcher._sampler() == space.tree.sample) == (text == SYN)  # the walk: conditions
+    fast, slow = random.Random(3), random.Random(3)
+    for _ in range(300):
+        assert searcher._sampler()(fast) == space.tree.sample(slow)
+
+
+def test_a_new_tree_gets_its_own_sampler():
+    searcher = RandomSearch(seed=0)
+    searcher.setup(make_space(FLAT))
+    first = searcher._sampler()
+    searcher.setup(make_space(SUBSET))
+    assert searcher._sampler() is not first
+    assert set(searcher._sampler()(random.Random(0))) == {d.key for d in searcher.decisions}
