@@ -22,6 +22,7 @@ Both scale by `SUFFIXES`.
 
 from __future__ import annotations
 
+import ast
 import re
 
 #: every reserved word: none of them can be a name (the grammar's NAME excludes them)
@@ -32,6 +33,10 @@ INT_PATTERN = r"(0|[1-9][0-9_]*)[KMG]?"
 FLOAT_PATTERN = r"([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+"
 #: an integer suffix and its scale
 SUFFIXES = {"K": 10**3, "M": 10**6, "G": 10**9}
+
+#: Python's own escapes: the only ones a STRING may use
+_ESCAPES = frozenset("\\\"'abfnrtvxuUN01234567")
+_ESCAPE_RE = re.compile(r"\\(.)")
 
 _INT_RE = re.compile(INT_PATTERN)
 _FLOAT_RE = re.compile(FLOAT_PATTERN)
@@ -61,3 +66,27 @@ def int_value(text: str) -> int:
 def keyword_safe(name: str) -> str:
     """`name`, with ``_`` appended when it is a reserved word (``in`` -> ``in_``)."""
     return f"{name}_" if name in KEYWORDS else name
+
+
+def string_value(text: str) -> str:
+    """The value of a STRING token (``"a\\tb"``, quotes included), decoded as Python does.
+
+    The grammar admits only "..." with backslash escapes; `ast.literal_eval` decodes them
+    without ever executing anything (it accepts literals only). An unknown escape (``\\q``)
+    is an error, so every Python version reads a string the same way.
+
+    Raises:
+        ValueError: an unknown escape (the message is the escape, ``\\q``), or one that
+            Python refuses (an empty message).
+        TypeError: text that is not a string literal (the grammar's STRING never is).
+    """
+    bad = next((m for m in _ESCAPE_RE.finditer(text) if m.group(1) not in _ESCAPES), None)
+    if bad:
+        raise ValueError(bad.group())
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise ValueError("") from None
+    if not isinstance(value, str):
+        raise TypeError(f"not a string literal: {text}")
+    return value

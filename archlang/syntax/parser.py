@@ -1,4 +1,12 @@
-"""Text -> `ast.Module`: the Lark LALR parser, its post-lexer, and syntax-error reporting.
+"""Text -> `ast.Module`: a fast hand-written parser, the Lark LALR reference, and syntax errors.
+
+`parse_source` first tries `fastparse` (a tokenizer and recursive-descent parser that builds
+the identical tree, spans included, and never reports an error itself); on anything it does
+not take it parses again on the Lark path, `parse_lark` (Lark LALR over the grammar, its
+post-lexer, `to_ast.ToAst`, and the translation of Lark's errors into located diagnostics), so
+every diagnostic comes from the reference. ``ARCHLANG_PARSER=lark`` in the environment makes
+`parse_source` use the Lark path alone (read at each parse that misses the cache).
+tests/syntax/test_fastparse.py checks that both paths build equal trees, spans included.
 
 The grammar file ships inside the package (archlang/_data/grammar, force-included from the
 repository's top-level grammar/ at build time); in a checkout it is read from grammar/.
@@ -8,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +32,8 @@ MAX_NESTING = 200
 #: parse trees deeper than this (long operator chains: `1 + 1 + ... + 1`) are refused before
 #: the recursive tree transformer, and every recursive pass after it, could overflow
 MAX_DEPTH = 300
+#: the environment variable that, set to "lark", turns the fast path off
+PARSER_ENV = "ARCHLANG_PARSER"
 
 
 class _DropNewlinesInBrackets:
@@ -85,14 +96,34 @@ def parse_source(source: Source) -> A.Module:
 
 @functools.lru_cache(maxsize=64)
 def _parse_cached(text: str, path: str) -> A.Module:
+    source = Source(text, path)
+    _check_limits(source)
+    if os.environ.get(PARSER_ENV) != "lark":
+        from archlang.syntax import fastparse
+
+        try:
+            return fastparse.parse(source)
+        except fastparse.Fallback:
+            pass
+    return _parse_with_lark(source)
+
+
+def parse_lark(source: Source) -> A.Module:
+    """`parse_source` on the Lark path alone, uncached: the reference the fast path matches.
+
+    Raises:
+        ArchSyntaxError: with the location, the offending line and a caret.
+    """
+    _check_limits(source)
+    return _parse_with_lark(source)
+
+
+def _parse_with_lark(source: Source) -> A.Module:
     from lark.exceptions import UnexpectedInput, VisitError
 
     from archlang.syntax.errors import syntax_error
-
-    source = Source(text, path)
     from archlang.syntax.to_ast import ToAst
 
-    _check_limits(source)
     _COMMENTS.tokens = []
     try:
         tree = _lark().parse(source.text)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast as pyast
-import re
 from typing import Any
 
 from lark import Token, Transformer, v_args
@@ -11,10 +9,7 @@ from lark import Token, Transformer, v_args
 from archlang.diagnostics import ArchSyntaxError
 from archlang.source import Source, Span
 from archlang.syntax import ast as A
-from archlang.syntax.lexicon import int_value
-
-_ESCAPE = re.compile(r"\\(.)")
-_ESCAPES = set("\\\"'abfnrtvxuUN01234567")  # Python's own escapes
+from archlang.syntax.lexicon import int_value, string_value
 
 
 def _tok_span(source: Source, tok: Token) -> Span:
@@ -179,23 +174,19 @@ class _Expressions(Transformer):  # type: ignore[type-arg]
         return A.TupleLit(tuple(x for x in c if x is not None), span=self._span(meta))
 
     def _string(self, tok: Token) -> str:
-        # The grammar admits only "..." with backslash escapes; literal_eval decodes them
-        # without ever executing anything (it accepts literals only). An unknown escape
-        # (`\q`) is an error, so every Python version reads a string the same way.
-        bad = next((m for m in _ESCAPE.finditer(str(tok)) if m.group(1) not in _ESCAPES), None)
-        if bad:
-            raise ArchSyntaxError(
-                f"invalid escape `{bad.group()}` in string", _tok_span(self.source, tok),
-                hint="escapes are Python's: \\\\, \\\", \\n, \\t, \\xNN, \\uNNNN, ...",
-                code="E108")
         try:
-            value = pyast.literal_eval(str(tok))
-        except (ValueError, SyntaxError):
+            return string_value(str(tok))
+        except ValueError as exc:
+            if exc.args[0]:
+                raise ArchSyntaxError(
+                    f"invalid escape `{exc.args[0]}` in string", _tok_span(self.source, tok),
+                    hint="escapes are Python's: \\\\, \\\", \\n, \\t, \\xNN, \\uNNNN, ...",
+                    code="E108") from None
             raise ArchSyntaxError("invalid escape in string", _tok_span(self.source, tok),
                                   code="E108") from None
-        if not isinstance(value, str):  # pragma: no cover - the grammar forbids it
-            raise ArchSyntaxError("invalid string", _tok_span(self.source, tok), code="E108")
-        return value
+        except TypeError:  # pragma: no cover - the grammar forbids it
+            raise ArchSyntaxError("invalid string", _tok_span(self.source, tok),
+                                  code="E108") from None
 
 
 class ToAst(_Expressions):

@@ -1,0 +1,750 @@
+"""A hand-written parser for grammar/archlang.lark: the fast path of `parser.parse_source`.
+
+One compiled regular expression tokenizes the text (the grammar's own terminals, in the order
+Lark tries them; tests/syntax/test_fastparse.py checks that they agree), and a recursive-descent
+parser with precedence climbing for the binary operators builds the very tree that the Lark
+path (`parser.parse_lark` = Lark LALR + `to_ast.ToAst`) builds, spans included: every node's
+span runs from the first to the last token of the grammar rule that made it, as Lark's
+`propagate_positions` gives it (a parenthesised expression keeps its inner span; the node
+around it starts at the parenthesis).
+
+This parser never reports an error. Whatever it does not accept exactly as the grammar does
+(a syntax error, a string with an unknown escape, a repeated keyword argument, an unknown
+parameter type, a tree that may be deeper than `parser.MAX_DEPTH`, an input deep enough to
+exhaust Python's stack...) raises `Fallback`, and `parse_source` parses the text again on the
+Lark path, so every diagnostic comes from the one reference implementation.
+
+Nodes are made without their dataclass ``__init__`` (by filling ``__dict__`` in field order,
+the same object the constructor would make): the frozen dataclasses' ``__init__`` is most of
+the time of a parse. `_maker` builds one such function per class from its fields.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from dataclasses import fields
+from itertools import accumulate, compress, repeat
+from operator import sub
+from typing import Any
+
+from archlang.source import Source, Span
+from archlang.syntax import ast as A
+from archlang.syntax.lexicon import (
+    FLOAT_PATTERN,
+    INT_PATTERN,
+    KEYWORDS,
+    int_value,
+    is_float_literal,
+    is_int_literal,
+    string_value,
+)
+from archlang.syntax.parser import MAX_DEPTH
+
+
+class Fallback(Exception):  # noqa: N818 - not an error: "parse this on the Lark path"
+    """The fast path does not take this text; the Lark path parses it (and reports)."""
+
+
+# ---------------------------------------------------------------- tokens
+
+#: the grammar's terminals, each after the blanks Lark ignores (`[\t \f]+`), in Lark's order
+#: where two can match at one place (NAME before the keywords it excludes, FLOAT before INT
+#: and `.`, COMP_OP before `=`, two-character operators before one-character ones) and the
+#: most frequent first otherwise; ERR catches what no terminal matches (a digit with the word
+#: characters after it, so that it never reads as a number: `0if`, `01`)
+TOKEN_PATTERNS = (
+    ("PUNCT", r"[\(\),{}\[\]:;%+]"),
+    ("NAME", r"[A-Za-z_][A-Za-z_0-9]*"),
+    ("NL", r"(\r?\n[\t ]*)+"),
+    ("FLOAT", FLOAT_PATTERN),
+    ("INT", INT_PATTERN + r"(?![A-Za-z_0-9])"),
+    ("COMP", r"==|!=|<=|>=|<|>"),
+    ("OP", r"->|//|\*\*|[-.=/*]"),
+    ("STRING", r'"([^"\\\n]|\\.)*"'),
+    ("COMMENT", r"#[^\n]*"),
+    ("CONT", r"\\[\t \f]*\r?\n"),
+    ("WS", r"[\t \f]+\Z"),
+    ("ERR", r"[0-9][A-Za-z_0-9]*|."),
+)
+_BLANKS = " \t\f"
+#: one pattern without capturing groups, so that `findall` returns every token's text (with
+#: the blanks before it): the texts add up to the whole source
+_TOKEN_RE = re.compile(
+    f"[{re.escape(_BLANKS)}]*(?:"
+    + "|".join(re.sub(r"(?<!\\)\((?!\?)", "(?:", p) for _, p in TOKEN_PATTERNS)
+    + ")", re.S)
+#: the kind of each fixed token: operators, keywords (COMP_OP's operators are "COMP")
+_FIXED = {**{op: op for op in "( ) , { } [ ] : ; % + -> // ** - . = / *".split()},
+          **{op: "COMP" for op in ("==", "!=", "<=", ">=", "<", ">")},
+          **{k: k for k in KEYWORDS}}
+_END = "$END"
+#: what an opening or closing ( ) [ ] adds to the nesting (the post-lexer's `depth`)
+_BRACKETS = {"(": 1, "[": 1, ")": -1, "]": -1}
+_NEWLINE = re.compile("\n")
+
+
+def _indexes(items: list[str], item: str) -> list[int]:
+    """Where `item` occurs in `items`."""
+    out: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = items.index(item, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
+
+
+def _kind(text: str) -> str:
+    """The kind of a token text that is not a fixed token."""
+    c = text[:1]
+    if c.isascii() and (c.isalpha() or c == "_"):
+        return "NAME"
+    if c.isdigit() or c == ".":
+        return "FLOAT" if is_float_literal(text) else "INT" if is_int_literal(text) else "ERR"
+    if c == '"':
+        return "STRING" if len(text) > 1 else "ERR"
+    if c == "\n" or text[:2] == "\r\n":
+        return "NL"
+    if c == "#":
+        return "COMMENT"
+    if c == "\\" and len(text) > 1:
+        return "CONT"
+    return "WS" if not text else "ERR"
+
+
+class Tokens:
+    """The tokens the parser sees, as parallel lists: `kinds`, `values` (the text), `lines`,
+    `starts` and `ends` (offsets in the source); and `comments`.
+
+    A kind is "NAME", "INT", "FLOAT", "STRING", "COMP" (COMP_OP), "NL" (a `_NL`: line breaks
+    and the indentation after them), or the keyword or operator itself. As the Lark path's
+    post-lexer does, line breaks inside ( ) and [ ] are dropped. Two `$END` tokens close the
+    lists. `line_starts[n]` is the offset where line n starts, minus 1, so that a token's
+    1-based column is its start minus that.
+
+    Raises:
+        Fallback: a character that no terminal matches.
+    """
+
+    def __init__(self, text: str) -> None:
+        # Every step is one pass in C over all tokens (the kinds come from a table of the
+        # distinct token texts); Python loops run only over line breaks and comments.
+        raw = _TOKEN_RE.findall(text)
+        values = list(map(str.lstrip, raw, repeat(_BLANKS)))
+        ends = list(accumulate(map(len, raw)))
+        starts = list(map(sub, ends, map(len, values)))
+        kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(values)}
+        present = set(kind_of.values())
+        if "ERR" in present:
+            raise Fallback
+        kinds = list(map(kind_of.__getitem__, values))
+        breaks = {v: v.count("\n") for v, k in kind_of.items() if k == "NL" or k == "CONT"}
+        lines = list(accumulate(map(breaks.get, values, repeat(0)), initial=1))
+        last_line = lines.pop()
+        self.line_starts = [0, -1] + [m.start() for m in _NEWLINE.finditer(text)]
+        dropped = []
+        if "NL" in present:
+            depth = list(accumulate(map(_BRACKETS.get, kinds, repeat(0))))
+            dropped = [i for i in _indexes(kinds, "NL") if depth[i]]
+        comments = _indexes(kinds, "COMMENT") if "COMMENT" in present else []
+        self.comments = [A.Comment(lines[i], starts[i] - self.line_starts[lines[i]],
+                                   values[i].rstrip()) for i in comments]
+        for kind in ("COMMENT", "CONT", "WS"):
+            if kind in present:
+                dropped += comments if kind == "COMMENT" else _indexes(kinds, kind)
+        if dropped:
+            keep = [True] * len(kinds)
+            for i in dropped:
+                keep[i] = False
+            kinds, values, lines, starts, ends = (
+                list(compress(x, keep)) for x in (kinds, values, lines, starts, ends))
+        self.count = len(kinds)
+        kinds += [_END, _END]
+        values += ["", ""]
+        lines += [last_line, last_line]
+        starts += [len(text), len(text)]
+        ends += [len(text), len(text)]
+        self.kinds, self.values, self.lines, self.starts, self.ends = (
+            kinds, values, lines, starts, ends)
+
+    def end(self, i: int) -> tuple[int, int]:
+        """Where token `i` ends: Lark's (end_line, end_column)."""
+        line, value = self.lines[i], self.values[i]
+        if self.kinds[i] == "NL":
+            line += value.count("\n")
+        return line, self.ends[i] - self.line_starts[line]
+
+
+# ---------------------------------------------------------------- node makers
+
+
+def _maker(cls: type) -> Any:
+    """A function taking `cls`'s fields positionally (all of them, in order) that returns the
+    object ``cls(...)`` would, without running the frozen dataclass's ``__init__``."""
+    names = [f.name for f in fields(cls)]
+    assert all(f.init for f in fields(cls)), cls  # noqa: S101 - a new kind of field
+    body = "".join(f"    d[{n!r}] = {n}\n" for n in names)
+    code = (f"def make({', '.join(names)}):\n    o = new(cls)\n    d = o.__dict__\n{body}"
+            "    return o\n")
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec(code, scope)  # noqa: S102 - generated from the dataclass's own field names
+    return scope["make"]
+
+
+_Span = _maker(Span)
+_Name = _maker(A.Name)
+_IntLit = _maker(A.IntLit)
+_FloatLit = _maker(A.FloatLit)
+_StrLit = _maker(A.StrLit)
+_BoolLit = _maker(A.BoolLit)
+_NoneLit = _maker(A.NoneLit)
+_ListLit = _maker(A.ListLit)
+_TupleLit = _maker(A.TupleLit)
+_Kwarg = _maker(A.Kwarg)
+_Call = _maker(A.Call)
+_Starred = _maker(A.Starred)
+_Repeat = _maker(A.Repeat)
+_Pipe = _maker(A.Pipe)
+_CondExpr = _maker(A.CondExpr)
+_BoolOp = _maker(A.BoolOp)
+_Not = _maker(A.Not)
+_Compare = _maker(A.Compare)
+_BinOp = _maker(A.BinOp)
+_Neg = _maker(A.Neg)
+_Index = _maker(A.Index)
+_Slice = _maker(A.Slice)
+_Attribute = _maker(A.Attribute)
+_Assign = _maker(A.Assign)
+_Unpack = _maker(A.Unpack)
+_ExprStmt = _maker(A.ExprStmt)
+_Return = _maker(A.Return)
+_For = _maker(A.For)
+_If = _maker(A.If)
+_Require = _maker(A.Require)
+_Param = _maker(A.Param)
+_Input = _maker(A.Input)
+_BlockDef = _maker(A.BlockDef)
+_NetworkDef = _maker(A.NetworkDef)
+_Import = _maker(A.Import)
+_ConstDef = _maker(A.ConstDef)
+_Module = _maker(A.Module)
+
+#: binding power of the binary operators below `->` and `if else`: or < and < (not) <
+#: comparisons < + - < * / // %; `-` and `**` are parsed by `unary`
+_BINARY = {"or": 1, "and": 2, "COMP": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6}
+_SEP = ("NL", ";")
+_PARAM_TYPES = frozenset(A.PARAM_TYPES)
+
+
+def _string(value: str) -> str:
+    if "\\" not in value and value.isprintable():
+        return value[1:-1]
+    try:
+        return string_value(value)
+    except (ValueError, TypeError):
+        raise Fallback from None
+
+
+# ---------------------------------------------------------------- the parser
+
+
+def parse(source: Source) -> A.Module:
+    """The module tree of `source`, equal to the Lark path's, spans and comments included.
+
+    Raises:
+        Fallback: the text is not one this parser takes (see the module docstring).
+    """
+    # The parse makes ~10 objects a line and no reference cycles: the cyclic garbage
+    # collector's passes over them (a third of the time) could never free anything.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _Parser(source).module()
+    except RecursionError:
+        raise Fallback from None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+_new = object.__new__
+
+
+class _Parser:
+    """One parse: the tokens and the position; one method per group of grammar rules.
+
+    Each node's span runs from token `s` (where its rule started) to the token before
+    `self.pos` (the last one its rule took)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        tokens = Tokens(source.text)
+        self.tokens = tokens
+        self.kinds, self.values, self.lines = tokens.kinds, tokens.values, tokens.lines
+        self.starts, self.ends, self.line_starts = tokens.starts, tokens.ends, tokens.line_starts
+        self.pos = 0
+
+    def span(self, s: int, e: int) -> Span:
+        """The span from the start of token `s` to the end of token `e` (neither an NL)."""
+        lines, line_starts = self.lines, self.line_starts
+        line, end_line = lines[s], lines[e]
+        o = _new(Span)
+        d = o.__dict__
+        d["source"] = self.source
+        d["line"] = line
+        d["col"] = self.starts[s] - line_starts[line]
+        d["end_line"] = end_line
+        d["end_col"] = self.ends[e] - line_starts[end_line]
+        return o
+
+    def expect(self, kind: str) -> int:
+        pos = self.pos
+        if self.kinds[pos] != kind:
+            raise Fallback
+        self.pos = pos + 1
+        return pos
+
+    def check_depth(self, depth: int, s: int) -> None:
+        """Refuse a subtree whose Lark tree may be deeper than `MAX_DEPTH`: its root at
+        `depth`, its tokens from `s` up to the current position.
+
+        Along any path down a Lark tree at most every other node holds no token of its own
+        (`expr_stmt`, and `args` or `params` of one item, whose child always holds one), so
+        a subtree of T tokens is at most 2T deep."""
+        if depth - 1 + 2 * (self.pos - s) > MAX_DEPTH:
+            raise Fallback
+
+    # ------------------------------------------------------------ module items
+
+    def module(self) -> A.Module:
+        kinds = self.kinds
+        items: list[Any] = []
+        self.skip_seps()
+        while kinds[self.pos] != _END:
+            items.append(self.item())
+            if kinds[self.pos] in _SEP:
+                self.skip_seps()
+            elif kinds[self.pos] != _END:
+                raise Fallback
+        tokens = self.tokens
+        if not tokens.count:
+            span = _Span(self.source, 0, 0, 0, 0)
+        else:
+            first = 0
+            line = tokens.lines[first]
+            end_line, end_col = tokens.end(tokens.count - 1)
+            span = _Span(self.source, line, tokens.starts[first] - tokens.line_starts[line],
+                         end_line, end_col)
+        return _Module(tuple(items), span, tuple(tokens.comments))
+
+    def skip_seps(self) -> None:
+        kinds, pos = self.kinds, self.pos
+        while kinds[pos] == "NL" or kinds[pos] == ";":
+            pos += 1
+        self.pos = pos
+
+    def item(self) -> Any:
+        kinds, s = self.kinds, self.pos
+        k = kinds[s]
+        if k == "block" or k == "network":
+            return self.block_def(k == "network")
+        if k == "import":
+            self.pos = s + 1
+            tok = self.expect("STRING")
+            return _Import(_string(self.values[tok]), self.span(s, tok))
+        if k == "require":
+            self.pos = s + 1
+            node = _Require(self.expr(), self.span(s, self.pos - 1))
+        elif k == "NAME" and kinds[s + 1] == "=":
+            self.pos = s + 2
+            node = _ConstDef(self.values[s], self.expr(), self.span(s, self.pos - 1))
+        else:
+            raise Fallback
+        self.check_depth(2, s)
+        return node
+
+    def block_def(self, network: bool) -> A.BlockDef | A.NetworkDef:
+        s = self.pos
+        self.pos = s + 1
+        name = self.values[self.expect("NAME")]
+        self.expect("(")
+        params = self.params()
+        inputs = self.inputs() if self.kinds[self.pos] == "(" else None
+        if network:
+            if inputs is None:
+                raise Fallback
+            body = self.body(4)
+            return _NetworkDef(name, params, inputs, body, self.span(s, self.pos - 1))
+        body = self.body(4)
+        return _BlockDef(name, params, inputs, body, self.span(s, self.pos - 1))
+
+    def params(self) -> tuple[A.Param, ...]:
+        """After `(`: the parameters and the closing `)`."""
+        return self.separated(")", self.param, [])
+
+    def param(self) -> A.Param:
+        kinds, values = self.kinds, self.values
+        s = self.expect("NAME")
+        type_ = default = None
+        if kinds[self.pos] == ":":
+            self.pos += 1
+            type_ = values[self.expect("NAME")]
+            if type_ not in _PARAM_TYPES:
+                raise Fallback
+        if kinds[self.pos] == "=":
+            self.pos += 1
+            default = self.expr()
+        self.check_depth(4, s)
+        return _Param(values[s], type_, default, self.span(s, self.pos - 1))
+
+    def inputs(self) -> tuple[A.Input, ...]:
+        self.pos += 1
+        if self.kinds[self.pos] == ")":
+            raise Fallback
+        return self.separated(")", self.input, [])
+
+    def input(self) -> A.Input:
+        kinds = self.kinds
+        s = self.expect("NAME")
+        shape = None
+        if kinds[self.pos] == ":":
+            self.pos += 1
+            shape = self.expr()
+        unbatched = kinds[self.pos] == "unbatched"
+        if unbatched:
+            self.pos += 1
+        self.check_depth(4, s)
+        return _Input(self.values[s], shape, self.span(s, self.pos - 1), unbatched)
+
+    def separated(self, close: str, one: Any, items: list[Any]) -> tuple[Any, ...]:
+        """`items`, then what `one` parses, separated by commas (one may end them), up to
+        the token `close`, which it takes."""
+        kinds = self.kinds
+        while kinds[self.pos] != close:
+            items.append(one())
+            if kinds[self.pos] == ",":
+                self.pos += 1
+            elif kinds[self.pos] != close:
+                raise Fallback
+        self.pos += 1
+        return tuple(items)
+
+    # ------------------------------------------------------------ statements
+
+    def body(self, depth: int) -> tuple[Any, ...]:
+        """`{ statements }`; `depth`: the Lark depth of its statements (a body inside an
+        expression passes a negative one: the enclosing statement's check covers it)."""
+        kinds = self.kinds
+        self.expect("{")
+        self.skip_seps()
+        out = []
+        stmt = self.stmt
+        while kinds[self.pos] != "}":
+            out.append(stmt(depth))
+            k = kinds[self.pos]
+            if k == "NL" or k == ";":
+                self.skip_seps()
+            elif k != "}":
+                raise Fallback
+        self.pos += 1
+        return tuple(out)
+
+    def stmt(self, depth: int) -> Any:
+        kinds, values = self.kinds, self.values
+        s = self.pos
+        k = kinds[s]
+        if k == "NAME" and kinds[s + 1] == "=":
+            self.pos = s + 2
+            node = _Assign(values[s], self.expr(), self.span(s, self.pos - 1))
+        elif k == "if":
+            return self.if_stmt(depth)
+        elif k == "for":
+            return self.for_stmt(depth)
+        elif k == "return":
+            self.pos = s + 1
+            node = _Return(self.expr(), self.span(s, self.pos - 1))
+        elif k == "require":
+            self.pos = s + 1
+            node = _Require(self.expr(), self.span(s, self.pos - 1))
+        else:
+            value = self.expr()
+            if kinds[self.pos] == "=":
+                node = self.unpack(s, value)
+            else:
+                node = _ExprStmt(value, self.span(s, self.pos - 1))
+        self.check_depth(depth, s)
+        return node
+
+    def unpack(self, s: int, targets: Any) -> A.Unpack:
+        """``(a, b) = value``, `targets` parsed as the tuple literal it reads as."""
+        if type(targets) is not A.TupleLit:
+            raise Fallback
+        span = targets.span
+        if (span.line, span.col) != (self.lines[s], self.starts[s] - self.line_starts[span.line]):
+            raise Fallback  # `((a, b)) = ...` is no unpack
+        if any(type(t) is not A.Name for t in targets.items):
+            raise Fallback
+        self.pos += 1
+        value = self.expr()
+        return _Unpack(tuple(t.id for t in targets.items), value, self.span(s, self.pos - 1))
+
+    def if_stmt(self, depth: int) -> A.If:
+        kinds = self.kinds
+        s = self.pos
+        self.pos += 1
+        test = self.expr()
+        self.check_depth(depth + 1, s + 1)
+        branches = [(test, self.body(depth + 2))]
+        while kinds[self.pos] == "elif":
+            self.pos += 1
+            t = self.pos
+            test = self.expr()
+            self.check_depth(depth + 2, t)
+            branches.append((test, self.body(depth + 3)))
+        orelse = None
+        if kinds[self.pos] == "else":
+            self.pos += 1
+            orelse = self.body(depth + 2)
+        return _If(tuple(branches), orelse, self.span(s, self.pos - 1))
+
+    def for_stmt(self, depth: int) -> A.For:
+        kinds, values = self.kinds, self.values
+        s = self.pos
+        self.pos += 1
+        if kinds[self.pos] == "(":
+            self.pos += 1
+            names = [values[self.expect("NAME")]]
+            while kinds[self.pos] == ",":
+                self.pos += 1
+                if kinds[self.pos] == ")" and len(names) > 1:
+                    break
+                names.append(values[self.expect("NAME")])
+            if len(names) < 2:
+                raise Fallback
+            self.expect(")")
+            targets = tuple(names)
+        else:
+            targets = (values[self.expect("NAME")],)
+        self.expect("in")
+        t = self.pos
+        iterable = self.expr()
+        self.check_depth(depth + 1, t)
+        body = self.body(depth + 2)
+        return _For(targets, iterable, body, self.span(s, self.pos - 1))
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self) -> Any:
+        """``pipe``: conditional expressions joined by `->` (a pipe first stage is flattened)."""
+        s = self.pos
+        left = self.binary(1)
+        kinds = self.kinds
+        k = kinds[self.pos]
+        if k == "if":
+            left = self.cond_rest(s, left)
+            k = kinds[self.pos]
+        if k != "->":
+            return left
+        stages = list(left.stages) if type(left) is A.Pipe else [left]
+        while kinds[self.pos] == "->":
+            self.pos += 1
+            stages.append(self.cond())
+        return _Pipe(tuple(stages), self.span(s, self.pos - 1))
+
+    def cond(self) -> Any:
+        s = self.pos
+        then = self.binary(1)
+        if self.kinds[self.pos] != "if":
+            return then
+        return self.cond_rest(s, then)
+
+    def cond_rest(self, s: int, then: Any) -> A.CondExpr:
+        """``then if test else orelse``, after `then`."""
+        self.pos += 1
+        test = self.binary(1)
+        self.expect("else")
+        orelse = self.cond()
+        return _CondExpr(test, then, orelse, self.span(s, self.pos - 1))
+
+    def binary(self, min_power: int) -> Any:
+        """The binary operators of `_BINARY` with power >= `min_power`, and `not`."""
+        kinds = self.kinds
+        s = self.pos
+        if kinds[s] == "not":
+            if min_power > 3:
+                raise Fallback
+            self.pos = s + 1
+            left = _Not(self.binary(3), self.span(s, self.pos - 1))
+        else:
+            left = self.primary()
+        power = _BINARY.get(kinds[self.pos])
+        if power is None or power < min_power:
+            return left
+        binary, primary = self.binary, self.primary
+        while True:
+            k = kinds[self.pos]
+            power = _BINARY.get(k)
+            if power is None or power < min_power:
+                return left
+            self.pos += 1
+            if power == 6:
+                left = _BinOp(k, left, primary(), self.span(s, self.pos - 1))
+            elif power == 5:
+                left = _BinOp(k, left, binary(6), self.span(s, self.pos - 1))
+            elif power == 4:
+                op = self.values[self.pos - 1]
+                left = _Compare(op, left, binary(5), self.span(s, self.pos - 1))
+                if kinds[self.pos] == "COMP":  # comparisons do not chain
+                    raise Fallback
+            elif power == 2:
+                left = _BoolOp("and", left, binary(3), self.span(s, self.pos - 1))
+            else:
+                left = _BoolOp("or", left, binary(2), self.span(s, self.pos - 1))
+
+    def primary(self) -> Any:
+        """``unary``: ``-x`` (a negated number literal folds into the literal), then
+        ``x ** y``, then an atom with its indexing, slicing and attributes."""
+        kinds = self.kinds
+        s = self.pos
+        k = kinds[s]
+        if k == "-":
+            self.pos = s + 1
+            operand = self.primary()
+            span = self.span(s, self.pos - 1)
+            if type(operand) is A.IntLit:
+                return _IntLit(-operand.value, span)
+            if type(operand) is A.FloatLit:
+                return _FloatLit(-operand.value, span)
+            return _Neg(operand, span)
+        if k == "NAME":
+            if kinds[s + 1] == "(":
+                node = self.call()
+            else:
+                self.pos = s + 1
+                node = _new(A.Name)
+                d = node.__dict__
+                d["id"] = self.values[s]
+                d["span"] = self.span(s, s)
+        elif k == "INT":
+            self.pos = s + 1
+            value = self.values[s]
+            try:
+                number = int(value) if value.isdigit() else int_value(value)
+            except ValueError:
+                raise Fallback from None
+            node = _IntLit(number, self.span(s, s))
+        else:
+            node = self.atom()
+        k = kinds[self.pos]
+        while k == "[" or k == ".":
+            if k == "[":
+                node = self.subscript(s, node)
+            else:
+                self.pos += 1
+                name = self.values[self.expect("NAME")]
+                node = _Attribute(node, name, self.span(s, self.pos - 1))
+            k = kinds[self.pos]
+        if k == "**":
+            self.pos += 1
+            return _BinOp("**", node, self.primary(), self.span(s, self.pos - 1))
+        return node
+
+    def subscript(self, s: int, value: Any) -> Any:
+        kinds = self.kinds
+        self.pos += 1
+        if kinds[self.pos] == ":":
+            lower = None
+        else:
+            lower = self.expr()
+            k = kinds[self.pos]
+            if k == "]":
+                self.pos += 1
+                return _Index(value, lower, self.span(s, self.pos - 1))
+            if k == ",":
+                items = [lower]
+                while kinds[self.pos] == ",":
+                    self.pos += 1
+                    if kinds[self.pos] == "]" and len(items) > 1:
+                        break
+                    items.append(self.expr())
+                self.expect("]")
+                span = self.span(s, self.pos - 1)
+                return _Index(value, _TupleLit(tuple(items), span), span)
+            if k != ":":
+                raise Fallback
+        self.pos += 1  # the colon
+        upper = None if kinds[self.pos] == "]" else self.expr()
+        self.expect("]")
+        return _Slice(value, lower, upper, self.span(s, self.pos - 1))
+
+    def atom(self) -> Any:
+        """The atoms other than names, calls and integers."""
+        kinds, values = self.kinds, self.values
+        s = self.pos
+        k = kinds[s]
+        self.pos = s + 1
+        if k == "(":
+            first = self.expr()
+            if kinds[self.pos] == ")":
+                self.pos += 1
+                return first
+            self.expect(",")
+            items = self.separated(")", self.expr, [first])
+            return _TupleLit(items, self.span(s, self.pos - 1))
+        if k == "[":
+            return _ListLit(self.separated("]", self.expr, []), self.span(s, self.pos - 1))
+        if k == "true" or k == "false":
+            return _BoolLit(k == "true", self.span(s, s))
+        if k == "FLOAT":
+            return _FloatLit(float(values[s]), self.span(s, s))
+        if k == "STRING":
+            return _StrLit(_string(values[s]), self.span(s, s))
+        if k == "none":
+            return _NoneLit(self.span(s, s))
+        if k == "repeat":
+            self.expect("(")
+            count = self.expr()
+            self.expect(")")
+            index = None
+            if kinds[self.pos] == "as":
+                self.pos += 1
+                index = values[self.expect("NAME")]
+            body = self.body(-MAX_DEPTH)
+            return _Repeat(count, body, index, self.span(s, self.pos - 1))
+        raise Fallback
+
+    def call(self) -> A.Call:
+        """``name(args)``: positional arguments, then keyword arguments, each name once."""
+        kinds, values = self.kinds, self.values
+        s = self.pos
+        self.pos = s + 2
+        positional: list[Any] = []
+        keywords: list[A.Kwarg] = []
+        expr, span = self.expr, self.span
+        while kinds[self.pos] != ")":
+            a = self.pos
+            k = kinds[a]
+            if k == "NAME" and kinds[a + 1] == "=":
+                self.pos = a + 2
+                name = values[a]
+                if keywords and any(kw.name == name for kw in keywords):
+                    raise Fallback
+                keywords.append(_Kwarg(name, expr(), span(a, self.pos - 1)))
+            else:
+                if keywords:
+                    raise Fallback
+                if k == "*":
+                    self.pos = a + 1
+                    positional.append(_Starred(expr(), span(a, self.pos - 1)))
+                else:
+                    positional.append(expr())
+            k = kinds[self.pos]
+            if k == ",":
+                self.pos += 1
+            elif k != ")":
+                raise Fallback
+        self.pos += 1
+        return _Call(values[s], tuple(positional), tuple(keywords), span(s, self.pos - 1),
+                     span(s, s))
