@@ -133,7 +133,6 @@ class Tokens:
         raw = _TOKEN_RE.findall(text)
         values = list(map(str.lstrip, raw, repeat(_BLANKS)))
         ends = list(accumulate(map(len, raw)))
-        starts = list(map(sub, ends, map(len, values)))
         kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(values)}
         present = set(kind_of.values())
         if "ERR" in present:
@@ -149,7 +148,7 @@ class Tokens:
             depth = list(accumulate(map(_BRACKETS.get, kinds, repeat(0))))
             dropped = [i for i in _indexes(kinds, "NL") if depth[i]]
         comments = _indexes(kinds, "COMMENT") if "COMMENT" in present else []
-        self.comments = [A.Comment(lines[i], starts[i] - line_starts[lines[i]],
+        self.comments = [A.Comment(lines[i], ends[i] - len(values[i]) - line_starts[lines[i]],
                                    values[i].rstrip()) for i in comments]
         for kind in ("COMMENT", "CONT", "WS"):
             if kind in present:
@@ -158,12 +157,12 @@ class Tokens:
             keep = [True] * len(kinds)
             for i in dropped:
                 keep[i] = False
-            kinds, values, lines, starts, ends = (
-                list(compress(x, keep)) for x in (kinds, values, lines, starts, ends))
+            kinds, values, lines, ends = (
+                list(compress(x, keep)) for x in (kinds, values, lines, ends))
         self.count = len(kinds)
         bases = list(map(line_starts.__getitem__, lines))
-        cols = list(map(sub, starts, bases))
         end_cols = list(map(sub, ends, bases))
+        cols = list(map(sub, end_cols, map(len, values)))
         kinds += [_END, _END]
         values += ["", ""]
         lines += [last_line, last_line]
@@ -647,17 +646,23 @@ class _Parser:
         """The name or integer at token `s` (of `kind`)."""
         self.pos = s + 1
         value = self.values[s]
+        span = _new(Span)  # self.span(s, s), inline: a third of all spans
+        d = span.__dict__
+        d["source"] = self.source
+        d["line"] = d["end_line"] = self.lines[s]
+        d["col"] = self.cols[s]
+        d["end_col"] = self.end_cols[s]
         if kind == "NAME":
             node = _new(A.Name)
             d = node.__dict__
             d["id"] = value
-            d["span"] = self.span(s, s)
+            d["span"] = span
             return node
         try:
             number = int(value) if value.isdigit() else int_value(value)
         except ValueError:
             raise Fallback from None
-        return _IntLit(number, self.span(s, s))
+        return _IntLit(number, span)
 
     def subscript(self, s: int, value: Any) -> Any:
         kinds = self.kinds
