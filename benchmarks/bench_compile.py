@@ -10,6 +10,7 @@ different runs (the machine is shared and noisy):
      archlang's time goes, and the same comparison on the `meta` device, where no weights
      are allocated or initialised, which isolates the compiler's own overhead, and the first
      build in a fresh process (imports and lark's parser included), `--cold-rounds` pairs.
+     `--models resnet18,mobilenet_v2` builds those too (the in-process ratio only).
   2. forward: latency (CPU, eval, inference mode) of compiled `resnet18` and `mobilenet_v2`
      relative to the hand-written modules, batch 1 and 32, both with the same weights.
      Each measurement runs in a fresh process: a forward pass at batch 32 allocates
@@ -28,6 +29,7 @@ glibc told to keep freed memory, which shows the compute-only ratios.
 
 Run:  python benchmarks/bench_compile.py [--build-rounds N] [--cold-rounds N] [--rounds N]
                                          [--calls N] [--only build|forward]
+                                         [--models resnet50,resnet18,mobilenet_v2]
                                          [--steady-malloc]
 """
 
@@ -102,17 +104,22 @@ def _timed(fn, faults: list[int]) -> float:
     return dt
 
 
-def bench_build(rounds: int, device: str | None = None) -> dict:
-    path = stdlib_root() / "models" / "resnet.arch"
+#: the models `--models` may name, and the stdlib file each is written in
+BUILD_FILES = {"resnet50": "resnet.arch", "resnet18": "resnet.arch",
+               "mobilenet_v2": "mobilenet_v2.arch"}
+
+
+def bench_build(rounds: int, device: str | None = None, model: str = "resnet50") -> dict:
+    path = stdlib_root() / "models" / BUILD_FILES[model]
     text = path.read_text()
 
     def ours(stages=None):
         with torch.device(device) if device else _null():
-            _build_from_arch("resnet50", text, path.parent, stages)
+            _build_from_arch(model, text, path.parent, stages)
 
     def theirs():
         with torch.device(device) if device else _null():
-            reference_models.resnet50()
+            getattr(reference_models, model)()
 
     ours()  # warm: lark tables, the op registry, torch's lazy imports
     theirs()
@@ -261,6 +268,9 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=0,
                     help="forward: timed calls per process (default 40 at batch 1, 5 at 32)")
     ap.add_argument("--only", choices=("build", "forward"), default=None)
+    ap.add_argument("--models", default="resnet50",
+                    help="build: comma-separated, of " + ", ".join(BUILD_FILES) +
+                    " (resnet50 also gets the meta-device and fresh-process rows)")
     ap.add_argument("--worker", choices=("ours", "ref"), help=argparse.SUPPRESS)
     ap.add_argument("--net", help=argparse.SUPPRESS)
     ap.add_argument("--file", help=argparse.SUPPRESS)
@@ -284,7 +294,17 @@ def main() -> None:
     print(f"malloc: {malloc or 'glibc defaults'}")
     print(f"load average (1, 5, 15 min) at start: {_load()}")
 
-    if args.only in (None, "build"):
+    for model in [m for m in args.models.split(",") if m != "resnet50"]:
+        if args.only not in (None, "build"):
+            break
+        r = bench_build(args.build_rounds, model=model)
+        a, b = r["ours"], r["ref"]
+        print(f"build {model} ({args.build_rounds} alternating rounds): archlang median "
+              f"{_ms(a)}, hand-written median {_ms(b)}; ratio of medians "
+              f"{statistics.median(a) / statistics.median(b):.2f}; archlang stages "
+              "(medians): " + ", ".join(f"{k} {v * 1e3:.1f} ms"
+                                        for k, v in r["stages"].items()))
+    if args.only in (None, "build") and "resnet50" in args.models.split(","):
         r = bench_build(args.build_rounds)
         a, b = r["ours"], r["ref"]
         print(f"build resnet50 ({args.build_rounds} alternating rounds): archlang median "

@@ -53,6 +53,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import archlang  # noqa: E402
+from archlang.testing.spaces import macro_space  # noqa: E402
 
 OPS = ["linear(16)", "relu()", "gelu()", "silu()", "tanh()", "sigmoid()", "identity()",
        "layernorm()", "hardswish()"]
@@ -71,29 +72,7 @@ def nbg_arch() -> archlang.Space:
     return archlang.parse(text).network()
 
 
-MACRO = """
-block conv_unit(w: int, k: int) {
-    conv2d(w, k, padding = k // 2)
-    relu()
-}
-
-block sep_unit(w: int, k: int) (x) {
-    return x -> conv2d(channels(x), k, padding = k // 2, groups = channels(x)) -> conv2d(w, 1)
-}
-
-block res_unit(w: int, k: int) (x) {
-    h = x -> conv2d(w, k, padding = k // 2) -> relu() -> conv2d(channels(x), 1)
-    return h + x
-}
-
-network macro() (x: [8, 8, 8]) {
-    return x -> repeat(20) {
-        choice(conv_unit(choice(16, 32, 64), choice(3, 5)),
-               sep_unit(choice(16, 32, 64), choice(3, 5, 7)),
-               res_unit(choice(16, 32, 64), choice(3, 5)))
-    }
-}
-"""
+MACRO = macro_space(20)
 
 
 def macro_arch() -> archlang.Space:

@@ -127,7 +127,9 @@ def _note(t: Trial) -> str:
 
     if t.duplicate_of is not None:
         return f"same network as #{t.duplicate_of}"
-    return error_line(t.error) if t.error and t.state != "complete" else ""
+    if t.error and t.state != "complete":
+        return error_line(t.error)
+    return "its worker died: re-queued once" if t.lost else ""
 
 
 def _shortener(store: StudyStore) -> Any:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchShapeError, ArchTypeError
+from archlang.ir import blockmemo
 from archlang.ir.graph import META_MODULE
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import (
@@ -52,6 +53,10 @@ def apply_layer(elab: Elaborator, layer: Layer, inputs: Any, scope: Scope, span:
         return elab.observer.apply(layer, inputs, stage, lambda: apply_layer(
             elab, layer, inputs, scope, span, observed=True))
     layer.applied += 1
+    if elab.memo_stack:
+        for rec in elab.memo_stack:
+            if layer.serial < rec.floor:
+                rec.tainted = True  # a layer made outside the body: its name is shared state
     # a layer value applied again is a new instance: `act`, then `act[1]`, `act[2]`
     name = layer.name if layer.applied == 1 else f"{layer.name}[{layer.applied - 1}]"
     if isinstance(layer, OpLayer):
@@ -90,7 +95,7 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
                             hint=_arity_hint(spec.inputs, n), code="E320",
                             notes=_where(elab))
     if not scope.active or any(t.node is None for t in tensors) or any(
-            is_unknown(v) for v in layer.attrs.values()):
+            type(v) not in _PLAIN and is_unknown(v) for v in layer.attrs.values()):
         return SHADOW
     shapes = [t.shape for t in tensors]
     try:
@@ -114,10 +119,16 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
     return Tensor(node, out)
 
 
+#: attribute types that are never unknown
+_PLAIN = frozenset({int, float, bool, str, type(None)})
+
+
 def _common_lead(elab: Elaborator, op: str, tensors: list[Tensor], span: Span) -> Any:
     """The first dim the inputs of a built-in op share where they are unbatched (None where
     they are batched): built-in ops see it as the batch, so it must be one and the same.
     A `parameter` (a batch of 1) broadcasts against either."""
+    if all(type(t.shape) is tuple for t in tensors):
+        return None  # no input is unbatched (only a TypedShape has a lead)
     carried = [t for t in tensors if _get_op(t.node.op) is None  # type: ignore[union-attr]
                or _get_op(t.node.op).inputs != 0]  # type: ignore[union-attr]
     leads = {lead_of(t.shape) for t in carried}  # type: ignore[arg-type]
@@ -166,12 +177,28 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
     if layer.call is not None:
         elab.record_instance(layer.origin, layer.call, child, block, scope)
     elab.add_instance(child, block.name, layer.module_name, layer.span)
-    with elab.in_block(block.name, layer.span):
-        result = elab.exec_body(block.body, child, Frame(env, current), block.span)
+    key = blockmemo.memo_key(elab, layer, tensors, child)
+    if key is not None:
+        result = blockmemo.replay(elab, key, layer, tensors, child)
+        if result is not None:
+            return result
+        before = len(elab.graph.nodes), elab.steps, len(elab.requires)
+        rec = blockmemo.start(elab)
+    try:
+        with elab.in_block(block.name, layer.span):
+            result = elab.exec_body(block.body, child, Frame(env, current), block.span)
+    except BaseException:
+        if key is not None:
+            elab.memo_stack.remove(rec)
+        raise
     if not (isinstance(result, Tensor) or isinstance(result, tuple) and result and all(
             isinstance(t, Tensor) for t in result)):
+        if key is not None:
+            elab.memo_stack.remove(rec)
         raise ArchTypeError(f"block `{block.name}` must return a tensor, but returns "
                             f"{type_name(result)}", block.span, code="E307")
+    if key is not None:
+        blockmemo.finish(elab, rec, key, layer, tensors, child, *before, result)
     return result
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError, ArchTypeError
 from archlang.humanize import show_value
+from archlang.ir import labels
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.decisions import (
     CandidateChoice,
@@ -23,6 +24,7 @@ from archlang.ir.decisions import (
     Subset,
     ValueChoice,
 )
+from archlang.ir.labels import Plan, plan_for
 from archlang.ir.scope import Scope
 from archlang.ir.values import (
     SHADOW,
@@ -33,6 +35,7 @@ from archlang.ir.values import (
     Unknown,
     type_name,
 )
+from archlang.ops.registry import generation
 from archlang.syntax import ast as A
 from archlang.syntax.literals import value_text
 
@@ -145,33 +148,79 @@ def _value_labels(typed_values: tuple[tuple[type, Any], ...]) -> tuple[str, ...]
     return tuple(value_text(v) for _, v in typed_values)
 
 
+class _ChoiceFacts:
+    """What a `choice` call's syntax says, worked out once per AST node: its candidates
+    (where no `*` or single list makes them depend on values), whether each is pure, their
+    labels, and the decision objects made for it so far (per key and condition)."""
+
+    __slots__ = ("node", "args", "pure", "inert", "all_pure", "labels", "decisions", "plans",
+                 "around")
+
+    def __init__(self, node: A.Call) -> None:
+        self.node = node
+        self.args = node.args
+        self.pure = tuple(_is_pure(a) for a in node.args)
+        #: pure, and no arithmetic or call in it: evaluating it again gives the same value
+        #: and allocates nothing (a tensor `+` allocates a label, a `sum` of tensors too)
+        self.inert = tuple(p and not any(isinstance(n, (A.BinOp, A.Call)) for n in A.walk(a))
+                           for p, a in zip(self.pure, node.args))
+        self.all_pure = all(self.pure)
+        self.labels: tuple[str, ...] | None = None
+        self.decisions: dict[tuple[str, Any], DecisionPoint] = {}
+        #: (op registry generation, each candidate's label plan): see `_chosen_candidate`
+        self.plans: tuple[int, tuple[Plan | None, ...]] | None = None
+        #: chosen index -> (the unchosen plans before it joined, those after it joined)
+        self.around: dict[int, tuple[Plan, Plan]] = {}
+
+
+def _facts(elab: Elaborator, e: A.Call) -> _ChoiceFacts | None:
+    """The facts of `e` in this walk's program (its plans resolve names there), or None
+    where its candidates depend on values. Kept per program and node; holding the node
+    keeps its id from being reused."""
+    table: dict[int, _ChoiceFacts] = elab.program.bind_caches.setdefault("choice_facts", {})
+    hit = table.get(id(e))
+    if hit is not None and hit.node is e:
+        return hit
+    if any(isinstance(a, A.Starred) for a in e.args) or (len(e.args) == 1 and _is_pure(e.args[0])):
+        return None
+    if len(table) >= _MAX_LABELS:
+        table.clear()
+    facts = table[id(e)] = _ChoiceFacts(e)
+    return facts
+
+
 def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
             label: str) -> Any:
     if e.kwargs:
         raise ArchTypeError("`choice` takes no keyword arguments", e.kwargs[0].span,
                             code="E303")
-    orig, e = e, A.Call(e.func, expand_candidates(elab, e, e.args, scope, frame), span=e.span,
-                        name_span=e.name_span)
-    if not e.args:
+    facts = _facts(elab, e)
+    if facts is not None:
+        args, all_pure, pure = facts.args, facts.all_pure, facts.pure
+    else:
+        args = expand_candidates(elab, e, e.args, scope, frame)
+        pure = tuple(_is_pure(a) for a in args)
+        all_pure = all(pure)
+    if not args:
         raise ArchTypeError("`choice` needs at least one candidate", e.span, code="E503")
-    if all(_is_pure(a) for a in e.args):
-        values = [elab.eval(a, scope, frame) for a in e.args]
+    if all_pure:
+        values = [elab.eval(a, scope, frame) for a in args]
         if all(_is_plain(v) for v in values):
-            _no_duplicates(values, e)
-            values_d = ValueChoice(key, labels=_value_labels(tuple((type(v), v) for v in values)),
-                                   values=tuple(values), cond=scope.cond, span=e.span)
+            values_d = _value_decision(facts, values, args, key, scope, e.span)
             value = decide(elab, values_d, scope)
             if not isinstance(value, Unknown):
-                elab.record(scope, orig, e.args[values_d.index_of(value)])
+                elab.record(scope, e, args[values_d.index_of(value)])
             return value
-    d = CandidateChoice(key, labels=tuple(_expr_label(a) for a in e.args),
-                        cond=scope.cond, span=e.span)
+    d = _candidate_decision(facts, args, key, scope, e.span)
     chosen = decide(elab, d, scope)
     chosen = None if isinstance(chosen, Unknown) else chosen
     if chosen is not None:
-        elab.record(scope, orig, e.args[chosen])
+        elab.record(scope, e, args[chosen])
+    if chosen is not None and not elab.space_walk:
+        return _chosen_candidate(elab, facts, args, pure, values if all_pure else None, scope,
+                                 frame, key, chosen)
     candidates = [elab.eval(a, scope.under((key, frozenset({i})), chosen == i), frame)
-                  for i, a in enumerate(e.args)]
+                  for i, a in enumerate(args)]
     kinds = {_kind(c) for c in candidates}
     if len(kinds) > 1:
         raise ArchTypeError("the candidates of a `choice` must all be values, all layers or "
@@ -187,14 +236,104 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
     return Unknown(frozenset({key}), key)
 
 
-def _no_duplicates(values: list[Any], e: A.Call) -> None:
+def _value_decision(facts: _ChoiceFacts | None, values: list[Any], args: tuple[A.Expr, ...],
+                    key: str, scope: Scope, span: Any) -> ValueChoice:
+    """The decision between plain values (refused where one is listed twice); one object
+    per key, condition and values of a node."""
+    typed = tuple((type(v), v) for v in values)
+    cached = None if facts is None else facts.decisions.get((key, scope.cond, typed))
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    _no_duplicates(values, args)
+    d = ValueChoice(key, labels=_value_labels(typed), values=tuple(values), cond=scope.cond,
+                    span=span)
+    if facts is not None:
+        if len(facts.decisions) >= 1024:
+            facts.decisions.clear()
+        facts.decisions[(key, scope.cond, typed)] = d
+    return d
+
+
+def _candidate_decision(facts: _ChoiceFacts | None, args: tuple[A.Expr, ...], key: str,
+                        scope: Scope, span: Any) -> DecisionPoint:
+    """The decision between candidates; one object per key and condition of a node."""
+    if facts is None:
+        return CandidateChoice(key, labels=tuple(_expr_label(a) for a in args),
+                               cond=scope.cond, span=span)
+    d = facts.decisions.get((key, scope.cond))
+    if d is None:
+        if facts.labels is None:
+            facts.labels = tuple(_expr_label(a) for a in args)
+        if len(facts.decisions) >= 1024:
+            facts.decisions.clear()
+        d = facts.decisions[(key, scope.cond)] = CandidateChoice(
+            key, labels=facts.labels, cond=scope.cond, span=span)
+    return d
+
+
+def _chosen_candidate(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[A.Expr, ...],
+                      pure: tuple[bool, ...], values: list[Any] | None, scope: Scope,
+                      frame: Frame, key: str, chosen: int) -> Any:
+    """A bind walk's choice: the chosen candidate evaluated, each other one only allocating
+    the labels it would (ir/labels.py), or evaluated off the chosen path where it has no plan.
+    The candidates' kinds were checked by the space walk. `values`: the candidates already
+    evaluated (all pure), so that inert ones are not evaluated again."""
+    plans = _plans(elab, facts, args, pure, frame)
+    inert = facts.inert if facts is not None and values is not None else None
+    if facts is not None and inert is None and None not in plans:
+        around = facts.around.get(chosen)
+        if around is None:  # the plans before and after `chosen`, each run as one
+            around = facts.around[chosen] = (Plan.joined(plans[:chosen]),
+                                             Plan.joined(plans[chosen + 1:]))
+        before, after = around
+        if not (before.builtins or after.builtins) or (
+                before.builtins | after.builtins).isdisjoint(frame.env.vars):
+            before.run(scope)
+            value = elab.eval(args[chosen], scope.under((key, frozenset({chosen})), True),
+                              frame)
+            after.run(scope)
+            return value
+    value = None
+    for i, a in enumerate(args):
+        if i == chosen:
+            value = values[i] if inert is not None and inert[i] else elab.eval(
+                a, scope.under((key, frozenset({i})), True), frame)
+            continue
+        if inert is not None and inert[i]:
+            continue
+        plan = plans[i]
+        if plan is None or (plan.builtins and not plan.builtins.isdisjoint(frame.env.vars)):
+            elab.eval(a, scope.under((key, frozenset({i})), False), frame)
+        else:
+            plan.run(scope)
+    return value
+
+
+def _plans(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[A.Expr, ...],
+           pure: tuple[bool, ...], frame: Frame) -> tuple[Plan | None, ...]:
+    """Each candidate's label plan (None for a pure one), kept on the node's facts while
+    the op registry is unchanged."""
+    if not labels.ENABLED:
+        return (None,) * len(args)
+    now = generation()
+    if facts is not None and facts.plans is not None and facts.plans[0] == now:
+        return facts.plans[1]
+    plans = tuple(None if p else plan_for(elab.program, a, frame.env)
+                  for a, p in zip(args, pure))
+    if facts is not None:
+        facts.plans = (now, plans)
+        facts.around.clear()
+    return plans
+
+
+def _no_duplicates(values: list[Any], args: tuple[A.Expr, ...]) -> None:
     """Refuse a candidate listed twice (equal, of the same type: `1` and `1.0` differ).
 
     Plain values are hashable, so this is one set lookup per candidate: comparing every pair
     took 36 s for a `choice` of 3,000 candidates.
     """
     seen: set[tuple[type, Any]] = set()
-    for v, a in zip(values, e.args):
+    for v, a in zip(values, args):
         key = (type(v), v)
         if key in seen:
             raise ArchSpaceError(f"`choice` lists {value_text(v)} twice", a.span, code="E508")

@@ -57,6 +57,10 @@ class Program:
         self._module_of: dict[int, LoadedModule] = {}
         #: the folder relative imports of the root resolve against (None: the cwd)
         self.base: Path | None = None
+        #: what bind walks learn about this program's syntax and keep, by table name:
+        #: label plans (ir/labels.py), choices' facts (ir/hyper.py), block applications
+        #: (ir/blockmemo.py); all keyed by AST node, none changes what a bind builds
+        self.bind_caches: dict[str, dict[Any, Any]] = {}
 
     # ------------------------------------------------------------ loading
 

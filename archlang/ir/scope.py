@@ -67,7 +67,7 @@ class Namer:
 Cond = tuple[str, frozenset[Any]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Scope:
     """One instance in the walk.
 

@@ -8,6 +8,7 @@ concrete values (and with unknowns only on branches that the assignment switches
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,12 +71,18 @@ class Tensor:
 SHADOW = Tensor(None, None)
 
 
+#: numbers layers in the order they are made (ir/blockmemo.py tells a block body's own
+#: layers from those made outside it by theirs)
+next_serial = itertools.count().__next__
+
+
 @dataclass(eq=False)
 class Layer:
     """Base of layer recipes. `name` is the instance name allocated where it was written."""
 
     span: Span
     name: str
+    serial: int = field(default_factory=next_serial, init=False, repr=False)
     #: how many times this recipe has been applied; later applications get fresh names
     applied: int = field(default=0, init=False)
     #: the module name the call gave (`name = "conv1"`): "" for none given, None for

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError
+from archlang.ir.blockmemo import Recording
 from archlang.ir.decisions import Assignment, DecisionPoint
 from archlang.ir.graph import Graph, Instance, Node
 from archlang.ir.record import Recorder
@@ -58,6 +59,8 @@ class WalkState:
         #: set by a space walk that records the network's structure (the space diagram)
         self.observer = observer
         self.steps = 0
+        #: the block applications whose effects are being gathered (ir/blockmemo.py)
+        self.memo_stack: list[Recording] = []
 
     # ------------------------------------------------------------ limits
 
@@ -70,6 +73,10 @@ class WalkState:
         if len(self.graph.nodes) > MAX_NODES:
             raise ArchLimitError(f"the network has more than {MAX_NODES:,} layers", span,
                                  code="E604")
+
+    def room_for(self, steps: int, nodes: int) -> bool:
+        """Whether this many more steps and nodes stay within the limits."""
+        return self.steps + steps <= MAX_STEPS and len(self.graph.nodes) + nodes <= MAX_NODES
 
     # ------------------------------------------------------------ decisions
 
@@ -117,6 +124,8 @@ class WalkState:
     def use(self, key: str, value: Any) -> None:
         """Note the value a bind walk took for an active decision."""
         self.used[key] = value
+        if self.memo_stack:
+            self.memo_stack[-1].reads.append((key, self.assignment[key]))  # type: ignore[index]
 
     def decision_of(self, key: str | None) -> DecisionPoint | None:
         """The registered decision `key` (None: unknown here, or no key)."""
@@ -133,7 +142,9 @@ class WalkState:
         """Note a block application (or repeat) of the bind walk at instance `scope`."""
         if scope.active and not self.space_walk:
             path = scope.path.partition(".")[2]
-            self.graph.instances[path] = Instance(block, name, span)
+            instance = self.graph.instances[path] = Instance(block, name, span)
+            if self.memo_stack:
+                self.memo_stack[-1].instances.append((path, instance))
 
     @contextmanager
     def in_block(self, name: str, span: Span) -> Iterator[None]:

@@ -235,7 +235,39 @@ class OpSpec:
         return "" if rule is None else rule(self.with_defaults(attrs), in_shapes)
 
 
-OPS: dict[str, OpSpec] = {}
+class _Ops(dict):  # type: ignore[type-arg]
+    """The registry's table; counts its changes, so that what was read from it (a label
+    plan, archlang/ir/labels.py) knows when to read again."""
+
+    changes = 0
+
+    def __setitem__(self, key: str, value: OpSpec) -> None:
+        _Ops.changes += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        _Ops.changes += 1
+        super().__delitem__(key)
+
+    def pop(self, *args: Any) -> Any:
+        _Ops.changes += 1
+        return super().pop(*args)
+
+    def clear(self) -> None:
+        _Ops.changes += 1
+        super().clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        _Ops.changes += 1
+        super().update(*args, **kwargs)
+
+
+OPS: dict[str, OpSpec] = _Ops()
+
+
+def generation() -> int:
+    """How many times the registry has changed (an op registered, replaced or removed)."""
+    return _Ops.changes
 
 
 def register(spec: OpSpec) -> OpSpec:

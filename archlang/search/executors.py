@@ -36,7 +36,11 @@ Executors:
   as its recipe (`SpaceRecipe`: the root `.arch` text, its path and the network name; imports
   are read where the actor runs, so a remote cluster needs the same files), the evaluator
   by Ray's pickling (a task's evaluator, a module-level function or a ``functools.partial``
-  of one all pickle). Ray is an optional dependency: ``pip install 'archlang[ray]'``.
+  of one all pickle). A submitted evaluation waits in the executor for the first actor that
+  is ready; an actor that dies (its process killed, its node lost) is replaced when Ray can
+  place a new one, and meanwhile its trial, re-queued by the driver, runs on the actors left,
+  so a cluster that lost a node finishes the search on the nodes it has. Ray is an optional
+  dependency: ``pip install 'archlang[ray]'``.
 """
 
 from __future__ import annotations
@@ -259,7 +263,7 @@ class SpaceRecipe:
 
 
 class RayExecutor:
-    """`workers` Ray actors, each evaluating one trial at a time."""
+    """`workers` Ray actors, each evaluating one trial at a time, started on demand."""
 
     clean = True
 
@@ -294,57 +298,105 @@ class RayExecutor:
                 from None
         self.actor_class = ray.remote(**actor_options(gpus))(_RayWorker)
         self.actors: list[Any] = [None] * workers
+        self.starting: dict[Any, int] = {}  # an actor's ready ref -> its index
+        self.idle: set[int] = set()  # started actors with nothing to run
         self.busy: dict[Any, tuple[int, int, float]] = {}  # ref -> (actor index, ticket, deadline)
+        self.queued: list[tuple[int, Assignment]] = []  # waiting for a started actor
 
     def submit(self, ticket: int, assignment: Assignment, arch: Arch) -> None:
-        used = {index for index, _, _ in self.busy.values()}
-        index = next(i for i in range(self.slots) if i not in used)
-        if self.actors[index] is None:
-            self.actors[index] = self.actor_class.remote(self.recipe, self.evaluate,
-                                                         self.threads)
-        ref = self.actors[index].run.remote(assignment)
+        self.queued.append((ticket, assignment))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Give queued evaluations to idle actors, and start an actor in every empty place
+        while some wait: a trial goes to whichever actor is ready first, so one whose actor
+        died (its node lost, say) runs on the actors left even when Ray cannot place a new
+        one. Its timeout counts from there."""
         limit = self.trial_timeout if self.trial_timeout is not None else float("inf")
-        self.busy[ref] = (index, ticket, time.monotonic() + limit)
+        while self.queued and self.idle:
+            index = min(self.idle)
+            self.idle.remove(index)
+            ticket, assignment = self.queued.pop(0)
+            ref = self.actors[index].run.remote(assignment)
+            self.busy[ref] = (index, ticket, time.monotonic() + limit)
+        if self.queued:
+            for index, actor in enumerate(self.actors):
+                if actor is None:
+                    actor = self.actors[index] = self.actor_class.remote(
+                        self.recipe, self.evaluate, self.threads)
+                    self.starting[actor.__ray_ready__.remote()] = index
 
     def wait(self) -> list[Outcome]:
         from archlang.search.isolate import timeout_message
 
-        assert self.busy, "nothing submitted"
+        assert self.busy or self.queued, "nothing submitted"
         ray = self.ray
-        soonest = min(deadline for _, _, deadline in self.busy.values())
-        left = max(0.0, soonest - time.monotonic()) if soonest != float("inf") else None
-        ready, _ = ray.wait(list(self.busy), num_returns=1, timeout=left)
-        if ready:
-            ready, _ = ray.wait(list(self.busy), num_returns=len(self.busy), timeout=0)
-        out = []
-        for ref in ready:
-            index, ticket, _ = self.busy.pop(ref)
-            try:
-                kind, value = ray.get(ref)
-            except ray.exceptions.RayActorError as exc:
-                self.actors[index] = None
-                kind, value = LOST, f"the Ray worker died ({_first_line(exc)})"
-            except ray.exceptions.RayError as exc:
-                kind, value = LOST, f"Ray lost the evaluation ({_first_line(exc)})"
-            out.append(Outcome(ticket, kind, value))
-        now = time.monotonic()
-        for ref, (index, ticket, deadline) in list(self.busy.items()):
-            if deadline <= now:
-                del self.busy[ref]
-                self._kill(index)
-                out.append(Outcome(ticket, TIMEOUT,
-                                   timeout_message(self.trial_timeout)))  # type: ignore[arg-type]
+        out: list[Outcome] = []
+        while not out:
+            soonest = min((deadline for _, _, deadline in self.busy.values()),
+                          default=float("inf"))
+            left = max(0.0, soonest - time.monotonic()) if soonest != float("inf") else None
+            refs = [*self.busy, *self.starting]
+            ready, _ = ray.wait(refs, num_returns=1, timeout=left)
+            if ready:
+                ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+            for ref in ready:
+                if ref in self.starting:
+                    out.extend(self._started(ref))
+                else:
+                    out.append(self._ended(ref))
+            now = time.monotonic()
+            for ref, (index, ticket, deadline) in list(self.busy.items()):
+                if deadline <= now:
+                    del self.busy[ref]
+                    self._kill(index)
+                    out.append(Outcome(ticket, TIMEOUT,
+                                       timeout_message(self.trial_timeout)))  # type: ignore[arg-type]
+            self._dispatch()
         return out
+
+    def _started(self, ref: Any) -> list[Outcome]:
+        """An actor finished starting: idle, or dead, which the first queued evaluation is
+        charged with as a lost worker (so an actor that can never start fails the trials
+        after their one retry instead of being restarted forever)."""
+        index = self.starting.pop(ref)
+        try:
+            self.ray.get(ref)
+        except self.ray.exceptions.RayError as exc:
+            self.actors[index] = None
+            if not self.queued:
+                return []
+            ticket, _ = self.queued.pop(0)
+            return [Outcome(ticket, LOST,
+                            f"the Ray worker died while starting ({_first_line(exc)})")]
+        self.idle.add(index)
+        return []
+
+    def _ended(self, ref: Any) -> Outcome:
+        index, ticket, _ = self.busy.pop(ref)
+        try:
+            kind, value = self.ray.get(ref)
+        except self.ray.exceptions.RayActorError as exc:
+            self._kill(index)
+            return Outcome(ticket, LOST, f"the Ray worker died ({_first_line(exc)})")
+        except self.ray.exceptions.RayError as exc:
+            self.idle.add(index)
+            return Outcome(ticket, LOST, f"Ray lost the evaluation ({_first_line(exc)})")
+        self.idle.add(index)
+        return Outcome(ticket, kind, value)
 
     def _kill(self, index: int) -> None:
         actor, self.actors[index] = self.actors[index], None
+        self.idle.discard(index)
+        for ref in [r for r, i in self.starting.items() if i == index]:
+            del self.starting[ref]
         if actor is not None:
             self.ray.kill(actor, no_restart=True)
 
     def close(self) -> None:
         for index in range(len(getattr(self, "actors", []))):
             self._kill(index)
-        self.busy = {}
+        self.busy, self.queued = {}, []
         if self.started_ray and self.ray.is_initialized():
             self.ray.shutdown()
 

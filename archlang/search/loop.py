@@ -29,7 +29,8 @@
   the trials in flight would fill the budget, binds and checks each in the driver, and
   observes results in the order they come back. A proposal whose network equals one in
   flight is not submitted: it waits and reuses that result. A trial whose worker died is
-  submitted once more, then failed with the reason. With one slot the loop is the serial
+  submitted once more (`Trial.lost` counts the deaths, and the recorder stores it at once),
+  then failed with the reason. With one slot the loop is the serial
   loop: the same trials, numbers and observations for a given seed.
 * Rounds (``rounds=R``, what `archlang search` uses): the loop proposes ``R`` trials, has
   the executor evaluate them (``executor.slots`` at a time), then tells the searcher their
@@ -89,8 +90,6 @@ class _Pending:
     trial: Trial
     start: float
     arch: Any = None
-    #: how many times a worker died under it
-    lost: int = 0
 
 
 @dataclass
@@ -284,8 +283,11 @@ def _collect(run: _Run) -> list[Trial]:
     for outcome in run.executor.wait():
         pending = run.in_flight.pop(outcome.ticket)
         trial = pending.trial
-        if outcome.kind == LOST and pending.lost == 0:
-            pending.lost += 1
+        if outcome.kind == LOST:
+            trial.lost += 1
+        if outcome.kind == LOST and trial.lost == 1:
+            if run.recorder is not None:  # on disk at once: still running, re-queued once
+                run.recorder.start(trial)
             run.in_flight[trial.number] = pending
             run.executor.submit(trial.number, trial.assignment, pending.arch)
             continue

@@ -15,11 +15,14 @@ Layout (``schema_version`` 1 in the ``meta`` table):
   command's ``settings`` and ``objectives`` (JSON) and when it was created and last run.
 * ``trials``: one row per trial, keyed by (study, number): ``state`` (running, complete,
   failed, infeasible), ``assignment`` and ``metrics`` (JSON), the network ``hash``,
-  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, and ``dropped``:
+  ``duplicate_of``, ``error``, ``started`` (epoch seconds), ``seconds``, ``lost`` (how
+  many times its worker died: 1 for a trial re-queued once), and ``dropped``:
   0 for a trial of the search, 1 (`DROPPED`) when an edit of the `.arch` file made the
   assignment invalid, 2 (`STALE`) when an edit changed the network the assignment builds,
   so the stored metrics describe another network (`archlang.search.resume`). Dropped and
   stale trials stay on disk for the record but no longer belong to the search.
+  (``lost`` came later: opening a file without it adds it, default 0, so files of every
+  archlang version read alike and stay at schema 1.)
 
 Durability: every `StudyStore.start` and `StudyStore.finish` commits at once. The database
 runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process being killed
@@ -91,13 +94,14 @@ CREATE TABLE IF NOT EXISTS trials (
     started REAL,
     seconds REAL NOT NULL DEFAULT 0,
     dropped INTEGER NOT NULL DEFAULT 0,
+    lost INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (study_id, number)
 );
 """
 _TRIAL_COLUMNS = ("number, state, assignment, hash, metrics, error, duplicate_of, started, "
-                  "seconds")
+                  "seconds, lost")
 _WRITE_TRIAL = (f"INSERT OR REPLACE INTO trials (study_id, {_TRIAL_COLUMNS}, dropped) "  # noqa: S608
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")
 
 
 class StorageError(Exception):
@@ -214,8 +218,12 @@ class Storage:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
                 self.db.executescript(_SCHEMA)
+                _add_lost_column(self.db)
             self.db.execute("PRAGMA foreign_keys=ON")
             self._check_version()
+            #: the trial columns to select (a file read-only from before ``lost``: 0)
+            self.trial_columns = _TRIAL_COLUMNS if _has_lost(self.db) else \
+                _TRIAL_COLUMNS.replace(", lost", ", 0")
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):
                 raise StorageError(_read_only(self.path)) from None
@@ -389,7 +397,7 @@ class StudyStore:
         """The study's trials in number order; with ``dropped=True`` only the dropped ones,
         with ``stale=True`` only the stale ones."""
         mark = DROPPED if dropped else STALE if stale else 0
-        rows = self.db.execute(f"SELECT {_TRIAL_COLUMNS} FROM trials "  # noqa: S608
+        rows = self.db.execute(f"SELECT {self.storage.trial_columns} FROM trials "  # noqa: S608
                                "WHERE study_id = ? AND dropped = ? ORDER BY number",
                                (self.id, mark)).fetchall()
         return [_trial(row) for row in rows]
@@ -413,7 +421,7 @@ class StudyStore:
         # one statement in autocommit mode: the row is committed when `execute` returns
         self.db.execute(_WRITE_TRIAL, (self.id, t.number, t.state, dumps(t.assignment), t.hash,
                                        dumps(t.metrics), t.error, t.duplicate_of, t.started,
-                                       t.seconds))
+                                       t.seconds, t.lost))
 
     def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int],
                 stale: Iterable[int] = ()) -> None:
@@ -430,6 +438,16 @@ class StudyStore:
 
 
 def _trial(row: tuple[Any, ...]) -> Trial:
-    number, state, assignment, hash_, metrics, error, duplicate_of, started, seconds = row
+    number, state, assignment, hash_, metrics, error, duplicate_of, started, seconds, lost = row
     return Trial(number, json.loads(assignment), hash_, state, json.loads(metrics), seconds,
-                 error, duplicate_of, started)
+                 error, duplicate_of, started, lost)
+
+
+def _has_lost(db: sqlite3.Connection) -> bool:
+    return any(row[1] == "lost" for row in db.execute("PRAGMA table_info(trials)"))
+
+
+def _add_lost_column(db: sqlite3.Connection) -> None:
+    """Give a trials table written before the ``lost`` column had it its column."""
+    if not _has_lost(db):
+        db.execute("ALTER TABLE trials ADD COLUMN lost INTEGER NOT NULL DEFAULT 0")

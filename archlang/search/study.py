@@ -35,6 +35,9 @@ class Trial:
     duplicate_of: int | None = None
     #: wall-clock time (``time.time()``) the trial started, for storage and listings
     started: float | None = None
+    #: how many times the worker evaluating it died (a killed process, a lost Ray actor or
+    #: node): 1 for a trial re-queued once, 2 for one failed on its second loss
+    lost: int = 0
 
     @property
     def ok(self) -> bool:

@@ -50,3 +50,33 @@ CONDITIONAL_SPACES: list[tuple[str, int]] = [
     # a decided network is one point
     ("network n() (x: [8]) { return x -> linear(2) }", 1),
 ]
+
+
+def macro_space(copies: int) -> str:
+    """A macro space: `copies` positions in sequence, each one of 3 block kinds with its own
+    width (16/32/64) and kernel (3/5, or 3/5/7) choices: (3*2 + 3*3 + 3*2)^copies members,
+    every decision conditional on its position's kind (benchmarks/bench_symbolic.py's
+    macro-20, and the bind tests)."""
+    return f"""
+block conv_unit(w: int, k: int) {{
+    conv2d(w, k, padding = k // 2)
+    relu()
+}}
+
+block sep_unit(w: int, k: int) (x) {{
+    return x -> conv2d(channels(x), k, padding = k // 2, groups = channels(x)) -> conv2d(w, 1)
+}}
+
+block res_unit(w: int, k: int) (x) {{
+    h = x -> conv2d(w, k, padding = k // 2) -> relu() -> conv2d(channels(x), 1)
+    return h + x
+}}
+
+network macro() (x: [8, 8, 8]) {{
+    return x -> repeat({copies}) {{
+        choice(conv_unit(choice(16, 32, 64), choice(3, 5)),
+               sep_unit(choice(16, 32, 64), choice(3, 5, 7)),
+               res_unit(choice(16, 32, 64), choice(3, 5)))
+    }}
+}}
+"""

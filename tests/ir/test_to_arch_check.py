@@ -56,3 +56,24 @@ def test_a_rewrite_that_builds_another_network_is_refused(check: str,
     other = archlang.parse(SPACE.replace("choice(4, 8)", "4")).network().bind()
     monkeypatch.setattr(S._Specializer, "module", lambda self: other.space.program.root.tree)
     assert arch.to_arch().endswith(_flat(arch))
+
+
+def test_the_node_for_node_check_says_yes_only_where_the_hash_would() -> None:
+    """`_identical` (the check's shortcut before hashing) is true for a member and its own
+    printout, false where it may differ: another attribute, a negative zero, other wiring."""
+    space = archlang.parse(SPACE).network()
+    arch = space.bind({"n.conv_bn.c": 4})
+    again = archlang.parse(arch.to_arch()).network().bind({})
+    assert S._identical(arch.graph, again.graph) and arch.hash == again.hash
+    other = space.bind({"n.conv_bn.c": 8})
+    assert not S._identical(arch.graph, other.graph)
+    text = "network n() (x: [4]) { return x -> dropout(0.0) -> linear(2) }"
+    a = archlang.parse(text).network().bind({})
+    b = archlang.parse(text.replace("0.0", "-0.0")).network().bind({})
+    assert repr(b.graph.nodes[0].attrs) != repr(a.graph.nodes[0].attrs)
+    assert not S._identical(a.graph, b.graph)
+    swapped = archlang.parse("network n() (x: [4]) { a = x -> relu()\n b = x -> tanh()\n"
+                             " return a + b }").network().bind({})
+    other = archlang.parse("network n() (x: [4]) { a = x -> relu()\n b = x -> tanh()\n"
+                           " return a + a }").network().bind({})
+    assert not S._identical(swapped.graph, other.graph)

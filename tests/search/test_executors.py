@@ -13,7 +13,7 @@ import pytest
 from search_spaces import SYN, make_space, reward
 
 from archlang.search import get_searcher, run_search
-from archlang.search.executors import OK, Outcome, make_executor
+from archlang.search.executors import LOST, OK, Outcome, make_executor
 from archlang.search.storage import Storage
 from archlang.search.study import COMPLETE, FAILED
 
@@ -147,8 +147,60 @@ def test_a_killed_worker_gets_its_trial_requeued_once_then_failed(tmp_path, alwa
     else:
         assert victim.state == COMPLETE
     assert sum(t.state == COMPLETE for t in study.trials) == 3 - always
-    stored = {t.number: t.state for t in store.trials()}
-    assert stored == {t.number: t.state for t in study.trials}
+    assert victim.lost == 1 + always
+    stored = {t.number: (t.state, t.lost) for t in store.trials()}
+    assert stored == {t.number: (t.state, t.lost) for t in study.trials}
+    assert sorted(lost for _, lost in stored.values()) == [0, 0, 1 + always]
+
+
+class NodeLost:
+    """An in-process executor with two slots whose first two evaluations are lost together,
+    as when the node running both dies; a recorder of every write it sees."""
+
+    slots = 2
+
+    def __init__(self) -> None:
+        self.running: list = []
+        self.submitted: list[int] = []
+        self.writes: list[tuple[int, str, int]] = []
+        self.killed = False
+
+    def submit(self, ticket, assignment, arch) -> None:
+        self.running.append((ticket, arch))
+        self.submitted.append(ticket)
+
+    def wait(self) -> list[Outcome]:
+        if not self.killed and len(self.running) == 2:
+            self.killed, lost, self.running = True, self.running, []
+            return [Outcome(ticket, LOST, "the Ray worker died (node lost)")
+                    for ticket, _ in lost]
+        ticket, arch = self.running.pop(0)
+        return [Outcome(ticket, OK, reward(arch))]
+
+    def close(self) -> None:
+        pass
+
+    # the recorder
+    def start(self, trial) -> None:
+        self.writes.append((trial.number, trial.state, trial.lost))
+
+    finish = start
+
+    def next_number(self) -> int:
+        return 0
+
+
+def test_every_trial_of_a_lost_node_is_requeued_once_and_stored_so():
+    runner = NodeLost()
+    study = run_search(make_space(WIDTHS), reward, get_searcher("grid"), budget=3,
+                       executor=runner, recorder=runner)
+    assert [t.state for t in study.trials] == [COMPLETE] * 3
+    assert [t.lost for t in study.trials] == [1, 1, 0]
+    assert sorted(runner.submitted) == [0, 0, 1, 1, 2]  # the two lost ones twice, no more
+    assert len(evaluated(study)) == 3
+    # each re-queue is on disk before the trial ends: running, lost once
+    assert [w for w in runner.writes if w[0] == 0] == \
+        [(0, "running", 0), (0, "running", 1), (0, COMPLETE, 1)]
 
 
 def slow_on_32(arch):

@@ -112,7 +112,7 @@ def test_trial_is_a_plain_record():
     assert t.to_dict() == {"number": 3, "assignment": {"a": 1}, "hash": "h",
                            "state": COMPLETE, "metrics": {"val_accuracy": 0.5},
                            "seconds": 0.0, "error": None, "duplicate_of": None,
-                           "started": None}
+                           "started": None, "lost": 0}
 
 
 def test_the_base_searcher_is_abstract():

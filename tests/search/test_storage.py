@@ -20,6 +20,7 @@ TRIALS = [
     Trial(3, {"n.width": 64}, "h3", INFEASIBLE, {"params": 9_000_000}, 0.01,
           "9,000,000 parameters > --max-params 2,000,000"),
     Trial(4, {"n.width": 8, "n.p": 0.125}, "h4", RUNNING, started=1.8e9),
+    Trial(5, {"n.width": 4}, "h5", COMPLETE, {"val_accuracy": 0.5}, 2.0, lost=1),
 ]
 
 
@@ -47,6 +48,21 @@ def test_finish_replaces_the_running_row(tmp_path: Path):
     t.state, t.metrics = COMPLETE, {"val_accuracy": 0.5}
     store.finish(t)
     assert store.trials() == [t]
+
+
+def test_a_file_from_before_the_lost_column_reads_it_as_zero(tmp_path: Path):
+    path = tmp_path / "old.db"
+    with Storage(path) as storage:
+        storage.open_study("net").finish(TRIALS[0])
+        storage.db.execute("ALTER TABLE trials DROP COLUMN lost")  # as archlang wrote it
+    path.chmod(0o444)
+    with Storage(path, readonly=True) as storage:  # a listing leaves the file as it is
+        assert storage.open_study("net", create=False).trials() == [TRIALS[0]]
+    path.chmod(0o644)
+    with Storage(path) as storage:  # a search adds the column
+        store = storage.open_study("net", create=False)
+        store.finish(TRIALS[5])
+        assert store.trials() == [TRIALS[0], TRIALS[5]]
 
 
 def test_file_storage_uses_wal(tmp_path: Path):

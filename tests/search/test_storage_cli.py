@@ -124,3 +124,18 @@ def test_an_edited_file_says_what_it_kept_and_dropped(tmp_path: Path):
     assert "trial   2 [2/2]" in edited.stderr and "c=5" in edited.stdout
     listed = run("trials", "--storage", db)
     assert "1 dropped after an edit" in listed.stdout
+
+
+def test_trials_notes_a_trial_whose_worker_died_under_it(tmp_path: Path):
+    from archlang.search.storage import Storage
+    from archlang.search.study import COMPLETE, Trial
+
+    db = tmp_path / "s.db"
+    with Storage(db) as storage:
+        store = storage.open_study("s")
+        store.finish(Trial(0, {"n.w": 8}, "h0", COMPLETE, {"val_accuracy": 0.5}, lost=1))
+        store.finish(Trial(1, {"n.w": 16}, "h1", COMPLETE, {"val_accuracy": 0.6}))
+    table = run("trials", "--storage", db)
+    assert table.stdout.count("its worker died: re-queued once") == 1, table.stdout
+    data = json.loads(run("trials", "--storage", db, "--json").stdout)
+    assert [t["lost"] for t in data["trials"]] == [1, 0]

@@ -1,0 +1,249 @@
+"""Block instances elaborated once: a bind walk replays what an equal application built.
+
+Applying a block runs its body: arguments bound, decisions read, ops checked, shapes
+inferred, nodes added. What that builds depends only on the block, the instance path, the
+argument values, the input shapes and the values of the decisions the body reads (a bind
+walk is deterministic). So a bind walk remembers each application it ran, per program:
+
+    key   = (block, arguments, input shapes and dtypes, nesting depth, ...)
+    entry = the decisions the body read with their values, the nodes it added (op, attributes,
+            inputs as "the i-th input" or "the j-th new node", shape, path, span), the block
+            instances it noted, its result, its step count; every key and path relative to
+            the application's own (a body cannot read where it is applied)
+
+and a later application with an equal key, in an assignment that gives every one of those
+decisions the same value, replays the entry instead of running the body: the same nodes
+(named by the graph as it stands, so names stay unique), instances, used decisions and steps.
+Where the body reads other values than those (a `require`, a `shared` block, a layer made
+outside it, a tensor that is not an input), nothing is remembered and it always runs.
+Errors are never remembered: a failing application runs again and reports as before.
+
+A macro space of 20 positions, each a choice of 3 blocks with their own widths and kernels,
+has about 60 distinct applications in all (kind, width, kernel, input channels; the position
+does not matter), so after a few binds nearly every block is replayed
+(benchmarks/bench_symbolic.py, bench_bind_scaling.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from archlang.ir.values import BlockLayer, Tensor, next_serial
+from archlang.ops import registry
+
+if TYPE_CHECKING:
+    from archlang.ir.elaborate import Elaborator
+    from archlang.ir.scope import Scope
+
+#: False: every block body runs (the reference tests/ir/test_bind_fast_paths.py compares with)
+ENABLED = True
+#: the most remembered applications per program (the table is emptied past it), and the
+#: most remembered values of the decisions one of them reads
+MAX_ENTRIES = 20_000
+MAX_VARIANTS = 256
+
+_MISSING = object()
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _value_key(v: Any) -> Any:
+    """A hashable key that tells `1`, `1.0` and `True` apart; refuses non-plain values."""
+    t = type(v)
+    if t is int or t is str or t is bool or t is float or v is None:
+        return (t, v)
+    if t is tuple:
+        return tuple(_value_key(x) for x in v)
+    raise _NotPlain
+
+
+def _shape_key(shape: Any) -> Any:
+    """A shape with what equality ignores: its lead, dtype and run-time sizes' names."""
+    if type(shape) is tuple:
+        if all(type(d) is int for d in shape):
+            return shape
+        return (tuple(shape), tuple(getattr(d, "name", None) for d in shape))
+    return (tuple(shape), getattr(shape, "lead", None), getattr(shape, "dtype", None),
+            tuple(getattr(d, "name", None) for d in shape))
+
+
+class Recording:
+    """What one application did, gathered while its body runs."""
+
+    __slots__ = ("floor", "tainted", "reads", "instances")
+
+    def __init__(self, floor: int) -> None:
+        self.floor = floor  # layers made before this serial were made outside the body
+        self.tainted = False
+        self.reads: list[tuple[str, Any]] = []
+        self.instances: list[tuple[str, Any]] = []
+
+
+class Entry:
+    __slots__ = ("keys", "values", "nodes", "instances", "used", "result", "steps")
+
+    def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...], nodes: list[Any],
+                 instances: list[tuple[str, Any]], used: list[tuple[str, Any]], result: Any,
+                 steps: int) -> None:
+        self.keys, self.values, self.nodes = keys, values, nodes
+        self.instances, self.used, self.result, self.steps = instances, used, result, steps
+
+
+def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: Scope) -> Any:
+    """The key of this application, or None where it is not remembered."""
+    if (not ENABLED or elab.space_walk or elab.recorder is not None or elab.observer is not None
+            or not child.active or layer.shared is not None):
+        return None
+    try:
+        args = tuple((k, _value_key(v)) for k, v in layer.args.items())
+    except _NotPlain:
+        return None
+    ins = tuple((_shape_key(t.shape), t.dtype) for t in tensors)
+    return (id(layer.block), child.keys is None, child.depth, child.copies, args, ins,
+            registry.generation())
+
+
+def _prefixes(child: Scope) -> tuple[str, str]:
+    """What the paths of the nodes and instances of this application start with, and what
+    its decisions' keys start with: an entry stores the rest, so that an equal application
+    at another place (the next repeat copy, another cell) replays it too."""
+    return child.path.partition(".")[2] + ".", child.key_path + "."
+
+
+def _table(elab: Elaborator) -> dict[Any, tuple[Any, dict[tuple[str, ...], dict[Any, Entry]]]]:
+    return elab.program.bind_caches.setdefault("block_memo", {})  # type: ignore[no-any-return]
+
+
+def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
+           child: Scope) -> Any:
+    """The result of a remembered application, its effects redone; None: not remembered."""
+    hit = _table(elab).get(key)
+    if hit is None or hit[0] is not layer.block:
+        return None
+    assignment = elab.assignment
+    assert assignment is not None
+    at, kp = _prefixes(child)
+    for rel_keys, by_values in hit[1].items():
+        keys = [kp + k for k in rel_keys]
+        try:
+            entry = by_values.get(tuple(assignment.get(k, _MISSING) for k in keys))
+        except TypeError:  # an unhashable value: never remembered
+            continue
+        if entry is not None and all(type(assignment[k]) is type(v)
+                                     for k, v in zip(keys, entry.values)):
+            break
+    else:
+        return None
+    if not elab.room_for(entry.steps, len(entry.nodes)):
+        return None  # run it, to stop at the limit where it is reached
+    elab.steps += entry.steps
+    graph = elab.graph
+    made: list[Any] = []
+    for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
+        inputs = [tensors[i].node if new is False else made[i] for new, i in refs]
+        node = graph.add(op, inputs, dict(attrs), shape, at + path, span, dtype)
+        if meta:
+            node.meta.update(meta)
+        made.append(node)
+    instances = [(at + path, instance) for path, instance in entry.instances]
+    graph.instances.update(instances)
+    if elab.memo_stack:
+        elab.memo_stack[-1].instances.extend(instances)
+    for k, v in entry.used:
+        elab.use(kp + k, v)
+    return _rebuild(entry.result, tensors, made)
+
+
+def _rebuild(result: Any, tensors: list[Tensor], made: list[Any]) -> Any:
+    if isinstance(result, tuple) and result and result[0] == "tuple":
+        return tuple(_rebuild(r, tensors, made) for r in result[1])
+    new, i, shape, dtype = result
+    if new is None:
+        return tensors[i]  # the block returned its input itself
+    return Tensor(made[i], shape, dtype)
+
+
+def start(elab: Elaborator) -> Recording:
+    """Begin gathering what the body about to run does."""
+    rec = Recording(next_serial())  # every layer made from here on is the body's own
+    elab.memo_stack.append(rec)
+    return rec
+
+
+def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
+           tensors: list[Tensor], child: Scope, nodes_before: int, steps_before: int,
+           requires_before: int, result: Any) -> None:
+    """Remember the application that just ran without error, where nothing outside the
+    key and the decisions it read can have changed what it built."""
+    popped = elab.memo_stack.pop()
+    assert popped is rec
+    if elab.memo_stack:  # what this body did, the application around it did too
+        outer = elab.memo_stack[-1]
+        outer.reads.extend(rec.reads)
+        outer.instances.extend(rec.instances)
+    if rec.tainted or len(elab.requires) != requires_before:
+        return
+    at, kp = _prefixes(child)
+    new = elab.graph.nodes[nodes_before:]
+    index = {id(n): j for j, n in enumerate(new)}
+    inputs = {id(t.node): i for i, t in enumerate(tensors) if t.node is not None}
+    nodes = []
+    for n in new:
+        refs = []
+        for x in n.inputs:
+            if id(x) in index:
+                refs.append((True, index[id(x)]))
+            elif id(x) in inputs:
+                refs.append((False, inputs[id(x)]))
+            else:
+                return  # reads a tensor from outside: not remembered
+        if not n.path.startswith(at):
+            return
+        nodes.append((n.op, dict(n.attrs), tuple(refs), n.shape, n.path[len(at):], n.span,
+                      n.dtype, dict(n.meta)))
+    try:
+        described = _describe(result, tensors, index)
+    except _NotPlain:
+        return
+    keys = tuple(k for k, _ in rec.reads)
+    if len(set(keys)) != len(keys):
+        seen: dict[str, Any] = {}
+        for k, v in rec.reads:
+            seen.setdefault(k, v)
+        keys = tuple(seen)
+        values = tuple(seen.values())
+    else:
+        values = tuple(v for _, v in rec.reads)
+    try:
+        hash(values)
+    except TypeError:  # a value given as a list (`subset`'s, from JSON): not remembered
+        return
+    if not all(k.startswith(kp) for k in keys) or \
+            not all(p.startswith(at) for p, _ in rec.instances):
+        return
+    used = [(k[len(kp):], elab.used[k]) for k in keys]
+    keys = tuple(k[len(kp):] for k in keys)
+    instances = [(p[len(at):], i) for p, i in rec.instances]
+    entry = Entry(keys, values, nodes, instances, used, described, elab.steps - steps_before)
+    table = _table(elab)
+    if len(table) >= MAX_ENTRIES:
+        table.clear()
+    slot = table.setdefault(key, (layer.block, {}))
+    by_values = slot[1].setdefault(keys, {})
+    if len(by_values) < MAX_VARIANTS:  # a body that reads many decisions rarely repeats
+        by_values[values] = entry
+
+
+def _describe(result: Any, tensors: list[Tensor], index: dict[int, int]) -> Any:
+    if isinstance(result, tuple):
+        return ("tuple", tuple(_describe(r, tensors, index) for r in result))
+    if not isinstance(result, Tensor) or result.node is None:
+        raise _NotPlain
+    for i, t in enumerate(tensors):
+        if result is t:
+            return (None, i, None, None)
+    if id(result.node) not in index:
+        raise _NotPlain
+    return (True, index[id(result.node)], result.shape, result.dtype)
