@@ -3,13 +3,17 @@
   1. parse a generated 10,000-line `.arch` file (lines per second). The parser caches trees
      by text, so the cache is emptied before each of `--parse-rounds` parses; lark's tables
      are built once, before timing. Reported: the median rate (and the best), and the
-     median rate per second of this process's CPU time.
+     median rate per second of this process's CPU time; then the same for the Lark path
+     alone (`parse_lark`, the reference and the parser before the fast path), in
+     `--lark-rounds` parses interleaved with as many more of the fast path, and the
+     ratio of the two medians.
   2. for 10,000 architectures of examples/digits.arch: sample an assignment, bind it, print the
      decided network back as `.arch` (microseconds each, and each stage alone). The 10,000
      are timed in `--rounds` consecutive chunks; reported: the median over chunks of the
      mean time per architecture (and the best chunk).
 
-Run:  python benchmarks/bench_frontend.py [--lines N] [--archs N] [--rounds N]
+Run:  python benchmarks/bench_frontend.py [--lines N] [--parse-rounds N] [--lark-rounds N]
+      [--archs N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import archlang  # noqa: E402
-from archlang.syntax.parser import _parse_cached, parse_text  # noqa: E402
+from archlang.source import Source  # noqa: E402
+from archlang.syntax.parser import _parse_cached, parse_lark, parse_text  # noqa: E402
 
 
 def generated_program(lines: int) -> str:
@@ -52,19 +57,35 @@ def generated_program(lines: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def bench_parse(lines: int, rounds: int) -> tuple[int, list[float], list[float]]:
-    """(lines in the file, lines per second of each parse, lines per CPU second of each)."""
+def bench_parse(lines: int, rounds: int, lark: bool = False) -> tuple[int, list[float],
+                                                                     list[float]]:
+    """(lines in the file, lines per second of each parse, lines per CPU second of each);
+    `lark`: of the Lark path alone."""
     text = generated_program(lines)
     n = text.count("\n")
-    parse_text("block warm() { relu() }")  # builds lark's tables
+    parse_lark(Source("block warm() { relu() }"))  # builds lark's tables
     rates, cpu_rates = [], []
     for _ in range(rounds):
         _parse_cached.cache_clear()
         t, c = time.perf_counter(), time.process_time()
-        parse_text(text, "gen.arch")
+        if lark:
+            parse_lark(Source(text, "gen.arch"))
+        else:
+            parse_text(text, "gen.arch")
         rates.append(n / (time.perf_counter() - t))
         cpu_rates.append(n / max(time.process_time() - c, 1e-9))
     return n, rates, cpu_rates
+
+
+def bench_parse_paths(lines: int, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
+    """The fast path and the Lark path, one parse each in turn, `rounds` times."""
+    out: dict[str, tuple[list[float], list[float]]] = {"fast": ([], []), "lark": ([], [])}
+    for _ in range(rounds):
+        for name in out:
+            _, rates, cpu_rates = bench_parse(lines, 1, lark=name == "lark")
+            out[name][0].extend(rates)
+            out[name][1].extend(cpu_rates)
+    return out
 
 
 def bench_archs(n: int, rounds: int) -> list[dict[str, float]]:
@@ -95,6 +116,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=10_000)
     ap.add_argument("--parse-rounds", type=int, default=5)
+    ap.add_argument("--lark-rounds", type=int, default=3)
     ap.add_argument("--archs", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
@@ -103,6 +125,13 @@ def main() -> None:
     print(f"parse: {statistics.median(rates):,.0f} lines/s median of {args.parse_rounds} parses "
           f"(best {max(rates):,.0f}) of a {n:,}-line file; per CPU second (what a shared "
           f"machine's load does not inflate): {statistics.median(cpu_rates):,.0f} lines/s")
+    if args.lark_rounds:
+        paths = bench_parse_paths(args.lines, args.lark_rounds)
+        med = {k: (statistics.median(r), statistics.median(c)) for k, (r, c) in paths.items()}
+        print(f"parse, interleaved {args.lark_rounds} times: fast path {med['fast'][0]:,.0f} "
+              f"lines/s, Lark path alone {med['lark'][0]:,.0f} lines/s, ratio "
+              f"{med['fast'][0] / med['lark'][0]:.1f}x; per CPU second {med['fast'][1]:,.0f} "
+              f"and {med['lark'][1]:,.0f}, ratio {med['fast'][1] / med['lark'][1]:.1f}x")
     chunks = bench_archs(args.archs, args.rounds)
     med = {k: statistics.median(c[k] for c in chunks) for k in chunks[0]}
     best = min(c["total"] for c in chunks)

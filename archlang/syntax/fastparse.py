@@ -116,13 +116,12 @@ def _kind(text: str) -> str:
 
 class Tokens:
     """The tokens the parser sees, as parallel lists: `kinds`, `values` (the text), `lines`,
-    `starts` and `ends` (offsets in the source); and `comments`.
+    `cols` and `end_cols` (1-based, the end exclusive, as Lark's); and `comments`.
 
     A kind is "NAME", "INT", "FLOAT", "STRING", "COMP" (COMP_OP), "NL" (a `_NL`: line breaks
     and the indentation after them), or the keyword or operator itself. As the Lark path's
     post-lexer does, line breaks inside ( ) and [ ] are dropped. Two `$END` tokens close the
-    lists. `line_starts[n]` is the offset where line n starts, minus 1, so that a token's
-    1-based column is its start minus that.
+    lists. An "NL" token's end column is on a later line: `end` gives it.
 
     Raises:
         Fallback: a character that no terminal matches.
@@ -134,7 +133,6 @@ class Tokens:
         raw = _TOKEN_RE.findall(text)
         values = list(map(str.lstrip, raw, repeat(_BLANKS)))
         ends = list(accumulate(map(len, raw)))
-        starts = list(map(sub, ends, map(len, values)))
         kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(values)}
         present = set(kind_of.values())
         if "ERR" in present:
@@ -143,13 +141,14 @@ class Tokens:
         breaks = {v: v.count("\n") for v, k in kind_of.items() if k == "NL" or k == "CONT"}
         lines = list(accumulate(map(breaks.get, values, repeat(0)), initial=1))
         last_line = lines.pop()
-        self.line_starts = [0, -1] + [m.start() for m in _NEWLINE.finditer(text)]
+        # where line n starts, minus 1: a token's column is its offset minus that
+        line_starts = [0, -1] + [m.start() for m in _NEWLINE.finditer(text)]
         dropped = []
         if "NL" in present:
             depth = list(accumulate(map(_BRACKETS.get, kinds, repeat(0))))
             dropped = [i for i in _indexes(kinds, "NL") if depth[i]]
         comments = _indexes(kinds, "COMMENT") if "COMMENT" in present else []
-        self.comments = [A.Comment(lines[i], starts[i] - self.line_starts[lines[i]],
+        self.comments = [A.Comment(lines[i], ends[i] - len(values[i]) - line_starts[lines[i]],
                                    values[i].rstrip()) for i in comments]
         for kind in ("COMMENT", "CONT", "WS"):
             if kind in present:
@@ -158,23 +157,26 @@ class Tokens:
             keep = [True] * len(kinds)
             for i in dropped:
                 keep[i] = False
-            kinds, values, lines, starts, ends = (
-                list(compress(x, keep)) for x in (kinds, values, lines, starts, ends))
+            kinds, values, lines, ends = (
+                list(compress(x, keep)) for x in (kinds, values, lines, ends))
         self.count = len(kinds)
+        bases = list(map(line_starts.__getitem__, lines))
+        end_cols = list(map(sub, ends, bases))
+        cols = list(map(sub, end_cols, map(len, values)))
         kinds += [_END, _END]
         values += ["", ""]
         lines += [last_line, last_line]
-        starts += [len(text), len(text)]
-        ends += [len(text), len(text)]
-        self.kinds, self.values, self.lines, self.starts, self.ends = (
-            kinds, values, lines, starts, ends)
+        cols += [0, 0]
+        end_cols += [0, 0]
+        self.kinds, self.values, self.lines, self.cols, self.end_cols = (
+            kinds, values, lines, cols, end_cols)
 
     def end(self, i: int) -> tuple[int, int]:
         """Where token `i` ends: Lark's (end_line, end_column)."""
-        line, value = self.lines[i], self.values[i]
+        value = self.values[i]
         if self.kinds[i] == "NL":
-            line += value.count("\n")
-        return line, self.ends[i] - self.line_starts[line]
+            return self.lines[i] + value.count("\n"), len(value) - value.rindex("\n")
+        return self.lines[i], self.end_cols[i]
 
 
 # ---------------------------------------------------------------- node makers
@@ -235,6 +237,8 @@ _Module = _maker(A.Module)
 #: comparisons < + - < * / // %; `-` and `**` are parsed by `unary`
 _BINARY = {"or": 1, "and": 2, "COMP": 4, "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6}
 _SEP = ("NL", ";")
+#: tokens that no expression continues with
+_ENDS = frozenset({",", ")", "]", "}", "{", ":", ";", "NL", _END})
 _PARAM_TYPES = frozenset(A.PARAM_TYPES)
 
 
@@ -283,20 +287,19 @@ class _Parser:
         tokens = Tokens(source.text)
         self.tokens = tokens
         self.kinds, self.values, self.lines = tokens.kinds, tokens.values, tokens.lines
-        self.starts, self.ends, self.line_starts = tokens.starts, tokens.ends, tokens.line_starts
+        self.cols, self.end_cols = tokens.cols, tokens.end_cols
         self.pos = 0
 
     def span(self, s: int, e: int) -> Span:
         """The span from the start of token `s` to the end of token `e` (neither an NL)."""
-        lines, line_starts = self.lines, self.line_starts
-        line, end_line = lines[s], lines[e]
+        lines = self.lines
         o = _new(Span)
         d = o.__dict__
         d["source"] = self.source
-        d["line"] = line
-        d["col"] = self.starts[s] - line_starts[line]
-        d["end_line"] = end_line
-        d["end_col"] = self.ends[e] - line_starts[end_line]
+        d["line"] = lines[s]
+        d["col"] = self.cols[s]
+        d["end_line"] = lines[e]
+        d["end_col"] = self.end_cols[e]
         return o
 
     def expect(self, kind: str) -> int:
@@ -332,11 +335,8 @@ class _Parser:
         if not tokens.count:
             span = _Span(self.source, 0, 0, 0, 0)
         else:
-            first = 0
-            line = tokens.lines[first]
             end_line, end_col = tokens.end(tokens.count - 1)
-            span = _Span(self.source, line, tokens.starts[first] - tokens.line_starts[line],
-                         end_line, end_col)
+            span = _Span(self.source, tokens.lines[0], tokens.cols[0], end_line, end_col)
         return _Module(tuple(items), span, tuple(tokens.comments))
 
     def skip_seps(self) -> None:
@@ -482,7 +482,7 @@ class _Parser:
         if type(targets) is not A.TupleLit:
             raise Fallback
         span = targets.span
-        if (span.line, span.col) != (self.lines[s], self.starts[s] - self.line_starts[span.line]):
+        if (span.line, span.col) != (self.lines[s], self.cols[s]):
             raise Fallback  # `((a, b)) = ...` is no unpack
         if any(type(t) is not A.Name for t in targets.items):
             raise Fallback
@@ -539,8 +539,12 @@ class _Parser:
     def expr(self) -> Any:
         """``pipe``: conditional expressions joined by `->` (a pipe first stage is flattened)."""
         s = self.pos
-        left = self.binary(1)
         kinds = self.kinds
+        if kinds[s + 1] in _ENDS:  # a lone name or number: no operator to look for
+            k = kinds[s]
+            if k == "NAME" or k == "INT":
+                return self.leaf(s, k)
+        left = self.binary(1)
         k = kinds[self.pos]
         if k == "if":
             left = self.cond_rest(s, left)
@@ -618,23 +622,10 @@ class _Parser:
             if type(operand) is A.FloatLit:
                 return _FloatLit(-operand.value, span)
             return _Neg(operand, span)
-        if k == "NAME":
-            if kinds[s + 1] == "(":
-                node = self.call()
-            else:
-                self.pos = s + 1
-                node = _new(A.Name)
-                d = node.__dict__
-                d["id"] = self.values[s]
-                d["span"] = self.span(s, s)
-        elif k == "INT":
-            self.pos = s + 1
-            value = self.values[s]
-            try:
-                number = int(value) if value.isdigit() else int_value(value)
-            except ValueError:
-                raise Fallback from None
-            node = _IntLit(number, self.span(s, s))
+        if k == "NAME" and kinds[s + 1] == "(":
+            node = self.call()
+        elif k == "NAME" or k == "INT":
+            node = self.leaf(s, k)
         else:
             node = self.atom()
         k = kinds[self.pos]
@@ -650,6 +641,28 @@ class _Parser:
             self.pos += 1
             return _BinOp("**", node, self.primary(), self.span(s, self.pos - 1))
         return node
+
+    def leaf(self, s: int, kind: str) -> A.Name | A.IntLit:
+        """The name or integer at token `s` (of `kind`)."""
+        self.pos = s + 1
+        value = self.values[s]
+        span = _new(Span)  # self.span(s, s), inline: a third of all spans
+        d = span.__dict__
+        d["source"] = self.source
+        d["line"] = d["end_line"] = self.lines[s]
+        d["col"] = self.cols[s]
+        d["end_col"] = self.end_cols[s]
+        if kind == "NAME":
+            node = _new(A.Name)
+            d = node.__dict__
+            d["id"] = value
+            d["span"] = span
+            return node
+        try:
+            number = int(value) if value.isdigit() else int_value(value)
+        except ValueError:
+            raise Fallback from None
+        return _IntLit(number, span)
 
     def subscript(self, s: int, value: Any) -> Any:
         kinds = self.kinds
