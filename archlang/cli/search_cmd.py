@@ -12,7 +12,10 @@ none (the trials live in memory only). The study is ``--study NAME``, by default
 ``<file stem>.<network>``. Rerunning the same command resumes the study.
 
 Executors (`archlang.search.executors`): each trial trains with torch on ``--threads``
-intra-op threads (1 by default, on every executor). ``--workers N`` trials at once, in
+intra-op threads, on every executor: ``auto``, the default, is 1, or the cores each worker
+has to itself where the space's networks are large (`executors.auto_threads`: the median of
+8 seeded members at 100 M multiply-accumulates per example or more; with a worker per core
+it is 1). ``--workers N`` trials at once, in
 forked processes (``--executor pool``, the default for N > 1) or on Ray (``--executor ray
 [--address ADDR]``); ``--workers auto``, the default, is one per core this process may use,
 at most `ROUND`. The loop proposes `ROUND` trials at a time and tells the searcher their
@@ -137,9 +140,10 @@ def _count_option(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--workers", default="auto", show_default=True, metavar="N|auto",
               help="Trials to evaluate at once (more than 1 implies --executor pool); auto "
                    f"is one per core, at most {ROUND}. The trials do not depend on it.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
-              help="torch intra-op threads per trial (more than 1 only pays for large "
-                   "networks on idle cores).")
+@click.option("--threads", "threads_text", default="auto", show_default=True, metavar="N|auto",
+              help="torch intra-op threads per trial; auto is 1, or the cores each worker "
+                   "has to itself where the space's networks are large (100 M "
+                   "multiply-accumulates per example or more).")
 @click.option("--executor", type=click.Choice(["inprocess", "pool", "ray"]), default=None,
               help="Where trials run: this process, a pool of forked processes, or Ray "
                    "[default: pool with --workers > 1 or a MODULE:FUNCTION task (its "
@@ -160,7 +164,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
            out: Path | None, objective_texts: tuple[str, ...],
            max_params: int | None, max_flops: int | None, storage_path: Path | None,
            study_name: str | None, trial_timeout: float | None, weight_sharing: str | None,
-           retrain_top: int, shared_steps: int, workers: str, threads: int,
+           retrain_top: int, shared_steps: int, workers: str, threads_text: str,
            executor: str | None, address: str | None, device_spec: str, amp: bool,
            quiet: bool) -> None:
     """Search the architectures of FILE on a task and report the best ones."""
@@ -172,6 +176,7 @@ def search(file: Path, network: str | None, task_name: str, algorithm: str, budg
     err = Console(stderr=True)
     task = get_task(task_name)
     count = _workers(workers, executor)
+    threads = _threads(threads_text, count, executor, file, network)
     executor = _executor(executor, count, address, task.isolate)
     device = _device(device_spec, amp, remote=executor == "ray" and address is not None)
     placing = {"device": device, **({"amp": True} if amp else {})}
@@ -313,18 +318,51 @@ def _workers(text: str, executor: str | None) -> int:
     """``--workers``: a count, or auto (one per usable core, at most `ROUND`; one for
     ``--executor inprocess``)."""
     if text == "auto":
-        if executor == "inprocess":
-            return 1
-        return max(1, min(ROUND, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                          else os.cpu_count() or 1))
+        return 1 if executor == "inprocess" else max(1, min(ROUND, _cores()))
+    return _count(text, "--workers")
+
+
+def _cores() -> int:
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _count(text: str, option: str) -> int:
+    """A whole number of at least 1 given to `option`; else a usage error naming it."""
     try:
         count = int(text)
     except ValueError:
         count = 0
     if count < 1:
         raise click.BadParameter(f"expected a whole number of at least 1 or 'auto', "
-                                 f"not {text!r}", param_hint="--workers")
+                                 f"not {text!r}", param_hint=option)
     return count
+
+
+def _threads(text: str, workers: int, executor: str | None, file: Path,
+             network: str | None) -> int:
+    """``--threads``: a count, or auto (`executors.auto_threads` of the median size of 8
+    seeded members; one on Ray, whose machines this process does not see)."""
+    from archlang.search.executors import auto_threads
+
+    if text != "auto":
+        return _count(text, "--threads")
+    cores = _cores()
+    if executor == "ray" or cores // workers <= 1:
+        return 1  # the common case decides without loading the space
+    try:
+        space = _load_space(file, network)
+    except ArchError:
+        return 1  # the search reports it, located
+    macs = []
+    for seed in range(8):
+        try:
+            macs.append(space.sample(seed).flops)
+        except ArchError:
+            continue  # a member that does not bind is the search's to report
+    return auto_threads(macs, workers, cores)
 
 
 def _executor(name: str | None, workers: int, address: str | None, isolate: bool) -> str:

@@ -66,6 +66,21 @@ OK, ERROR, TIMEOUT, LOST = "ok", "error", "timeout", "lost"
 #: network does not spin-wait on a second thread when the cores are shared (figures:
 #: benchmarks/README.md, "Threads per trial")
 THREADS = 1
+#: multiply-accumulates per example from which a network trains faster on two threads than
+#: on one on this project's 2-core VM (a 3-conv net at 32x32, batch 32: 20 M even, 305 M
+#: 1.6-1.8x faster; benchmarks/README.md, "Threads per trial")
+LARGE_MACS = 100_000_000
+
+
+def auto_threads(macs: list[int], workers: int, cores: int) -> int:
+    """Threads per trial for ``--threads auto``: the cores each worker has to itself, where
+    the space's networks are large (the median of `macs`, some members' multiply-accumulates
+    per example, at least `LARGE_MACS`); else one. With a worker per core it is always one."""
+    spare = cores // max(1, workers)
+    if spare <= 1 or not macs:
+        return 1
+    median = sorted(macs)[len(macs) // 2]
+    return spare if median >= LARGE_MACS else 1
 
 
 class ExecutorError(Exception):
