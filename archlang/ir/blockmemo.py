@@ -207,15 +207,10 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
         described = _describe(result, tensors, index)
     except _NotPlain:
         return
-    keys = tuple(k for k, _ in rec.reads)
-    if len(set(keys)) != len(keys):
-        seen: dict[str, Any] = {}
-        for k, v in rec.reads:
-            seen.setdefault(k, v)
-        keys = tuple(seen)
-        values = tuple(seen.values())
-    else:
-        values = tuple(v for _, v in rec.reads)
+    first: dict[str, Any] = {}  # each decision once, with the value it was first read at
+    for k, v in rec.reads:
+        first.setdefault(k, v)
+    keys, values = tuple(first), tuple(first.values())
     try:
         hash(values)
     except TypeError:  # a value given as a list (`subset`'s, from JSON): not remembered

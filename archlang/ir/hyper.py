@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchSpaceError, ArchTypeError
 from archlang.humanize import show_value
-from archlang.ir import labels
+from archlang.ir import labels as _labels
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.decisions import (
     CandidateChoice,
@@ -313,7 +313,7 @@ def _plans(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[A.Expr, ...
            pure: tuple[bool, ...], frame: Frame) -> tuple[Plan | None, ...]:
     """Each candidate's label plan (None for a pure one), kept on the node's facts while
     the op registry is unchanged."""
-    if not labels.ENABLED:
+    if not _labels.ENABLED:
         return (None,) * len(args)
     now = generation()
     if facts is not None and facts.plans is not None and facts.plans[0] == now:

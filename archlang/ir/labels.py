@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from archlang.ir.scope import Env, Scope
 
 #: False: every unchosen candidate is evaluated, as before plans existed (the reference
-#: that tests/ir/test_bind_fast_paths.py compares the plans with)
+#: that tests/ir/test_bind_fast_paths.py compares the plans with; read by ir/hyper.py)
 ENABLED = True
 
 #: one label to allocate: a base name, or (index of an earlier label of the plan, parameter)
@@ -84,8 +84,6 @@ def plan_for(program: Program, expr: A.Expr, env: Env) -> Plan | None:
 
     Cached per program and AST node, and valid while the op registry is unchanged (a plan
     reads which names are ops, and their parameters)."""
-    if not ENABLED:
-        return None
     cache: dict[int, tuple[A.Expr, int, Plan | None]] = program.bind_caches.setdefault(
         "label_plans", {})
     hit = cache.get(id(expr))

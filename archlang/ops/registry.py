@@ -261,6 +261,18 @@ class _Ops(dict):  # type: ignore[type-arg]
         _Ops.changes += 1
         super().update(*args, **kwargs)
 
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        _Ops.changes += 1
+        return super().setdefault(key, default)
+
+    def popitem(self) -> Any:
+        _Ops.changes += 1
+        return super().popitem()
+
+    def __ior__(self, other: Any) -> Any:
+        _Ops.changes += 1
+        return super().__ior__(other)
+
 
 OPS: dict[str, OpSpec] = _Ops()
 
