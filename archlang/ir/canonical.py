@@ -300,15 +300,15 @@ def _live_forward(graph: Graph) -> tuple[list[Node], list[_Info], list[list[int]
     a transparent node with no input), which `_live` then handles."""
     inputs, gnodes = graph.inputs, graph.nodes
     k = len(inputs)
-    pos = {id(n): i for i, n in enumerate(inputs)}
-    pos.update((id(n), i) for i, n in enumerate(gnodes, k))
-    infos: list[Any] = [_info(n) for n in inputs]
-    res = list(range(k + len(gnodes)))  # each position, looked through transparent nodes
+    every_node = inputs + gnodes
+    pos = dict(zip(map(id, every_node), range(len(every_node))))
+    infos: list[Any] = list(map(_info, every_node))
+    res = list(range(len(every_node)))  # each position, looked through transparent nodes
     reads: list[Any] = [()] * len(res)
     try:
-        for i, n in enumerate(gnodes, k):
-            infos.append(info := _info(n))
-            xs = n.inputs
+        for i in range(k, len(every_node)):
+            info = infos[i]
+            xs = every_node[i].inputs
             if info.transparent:
                 if not xs:
                     return None
