@@ -14,6 +14,7 @@ orphans every stored study):
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator
@@ -33,18 +34,16 @@ FILES = ["examples/01_decided_cnn.arch", "examples/dag_inputs.arch", "examples/d
 SEEDS = {"darts": 3, "enas_macro": 6}
 DEFAULT_SEEDS = 12
 
-GRAPH4_OPS = ["linear(16)", "relu()", "tanh()", "gelu()", "sigmoid()", "silu()",
-              "layernorm()", "relu6()", "identity()"]
-#: benchmarks/bench_search_overhead.py's space
-GRAPH4 = f"""network graph4() (x: [16]) {{
-    h0 = x -> linear(16)
-    h1 = choice(h0) -> choice({", ".join(GRAPH4_OPS)})
-    h2 = choice(h0, h1) -> choice({", ".join(GRAPH4_OPS)})
-    h3 = choice(h0, h1, h2) -> choice({", ".join(GRAPH4_OPS)})
-    h4 = choice(h0, h1, h2, h3) -> choice({", ".join(GRAPH4_OPS)})
-    return h4 -> linear(4)
-}}
-"""
+
+
+def _graph4() -> str:
+    """benchmarks/bench_search_overhead.py's space (the search-overhead benchmark's)."""
+    path = ROOT / "benchmarks" / "bench_search_overhead.py"
+    spec = importlib.util.spec_from_file_location("bench_search_overhead", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SPACE
 
 
 def _net(body: str, inputs: str = "x: [8]") -> str:
@@ -99,7 +98,7 @@ def cases() -> Iterator[tuple[str, str]]:
                 continue
             for seed in range(SEEDS.get(net.name, DEFAULT_SEEDS)):
                 yield f"{file}:{net.name}:seed={seed}", space.sample(seed=seed).hash
-    graph4 = archlang.parse(GRAPH4).network()
+    graph4 = archlang.parse(_graph4()).network()
     for seed in range(40):
         yield f"graph4:seed={seed}", graph4.sample(seed=seed).hash
     for name, text in GRAPHS.items():
