@@ -93,6 +93,15 @@ class _Op(NamedTuple):
     commutative: bool
     associative: bool
     zeros: bool
+    #: what it was read from, to tell when a spec was changed in place (`_stale`)
+    read: tuple[Any, ...]
+
+
+def _spec_fields(spec: Any) -> tuple[Any, ...]:
+    if spec is None:
+        return ()
+    return (spec.commutative, spec.associative, spec.zeros, spec.origin, spec.transparent,
+            spec.params, spec.name)
 
 
 class _Info(NamedTuple):
@@ -157,8 +166,20 @@ def _op(name: str) -> _Op:
         entry = _OPS[name] = _Op(spec, identity, json.dumps(identity),
                                  spec is not None and spec.commutative,
                                  spec is not None and spec.associative,
-                                 spec is not None and spec.zeros)
+                                 spec is not None and spec.zeros, _spec_fields(spec))
     return entry
+
+
+def _stale(infos: list[_Info]) -> bool:
+    """Whether an op these infos were read from is no longer what the registry holds (a
+    spec changed in place, `object.__setattr__` on the frozen dataclass: tests do it)."""
+    ops = {id(info.op): info.op for info in infos}
+    for op in ops.values():
+        spec = op.spec
+        if spec is not OPS.get(spec.name if spec is not None else op.identity) or \
+                _spec_fields(spec) != op.read:
+            return True
+    return False
 
 
 def _info(node: Node) -> _Info:
@@ -224,6 +245,10 @@ def _canonical(graph: Graph) -> tuple[list[Node], list[_Info], list[int], list[l
         return [], [], [], [], -1
     k = len(graph.inputs)
     nodes, infos, args, out = _live_forward(graph) or _live(graph)
+    if _stale(infos):  # read again, from the registry as it is now
+        _GENERATION[0] = -1
+        _fresh_caches()
+        nodes, infos, args, out = _live_forward(graph) or _live(graph)
     if not nodes:
         return nodes, infos, [], [], next(i for i, n in enumerate(graph.inputs) if n is out)
     down = _down_digests(graph, infos, args)
