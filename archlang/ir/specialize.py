@@ -78,6 +78,7 @@ def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
     try:
         tree = None if os.environ.get("ARCHLANG_VERIFY") == "1" else module
         program = Program.from_source(source, tree=tree)
+        _share_caches(arch.space.program, program, arch.name)
         net = program.network(arch.name)
         elab = Elaborator(program, {})
         elab.run(net.network_def, program.env_of(net.network_def), net.params)
@@ -85,6 +86,41 @@ def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
                                   or elab.graph.hash() == arch.hash)
     except ArchError:
         return False
+
+
+#: the most printed programs whose bind caches a program keeps for its checks
+_MAX_CHECKS = 64
+
+
+def _share_caches(owner: Any, program: Any, name: str) -> None:
+    """Give `program` (a printed one, about to be bound as the check) the bind caches of an
+    earlier printed program of `owner` made of the very same items, but for network `name`.
+
+    The caches (block applications, label plans, choices' facts: `Program.bind_caches`) are
+    keyed by AST node, each entry holding its node, and what an entry says depends only on
+    that node and the names its module resolves, through the definitions of the program's
+    modules. Two printed programs whose modules hold the same item objects, in the same
+    modules, save the network `name` (a fresh tree each print), resolve every name the same
+    way: to the same objects, or to a network (an error wherever a block body reads it:
+    errors are never remembered, so no entry depends on that network's body). So an entry
+    one program made says the same in the other, and the check of the next member of a space
+    replays the blocks the last one applied instead of running each body again. The table
+    holds the items, so their ids cannot be reused while an entry stands.
+    """
+    net = program.root.visible.get(name)
+    held = tuple((path, tuple(i for i in mod.tree.items if i is not net))
+                 for path, mod in program.modules.items())
+    key = (name, tuple((path, tuple(map(id, items))) for path, items in held))
+    table = owner.bind_caches.setdefault("print_checks", {})
+    hit = table.get(key)
+    if hit is not None and len(hit[0]) == len(held) and all(
+            p == q and len(a) == len(b) and all(x is y for x, y in zip(a, b))
+            for (p, a), (q, b) in zip(hit[0], held)):
+        program.bind_caches = hit[1]
+        return
+    if len(table) >= _MAX_CHECKS:
+        table.clear()
+    table[key] = (held, program.bind_caches)
 
 
 def _identical(a: Any, b: Any) -> bool:
