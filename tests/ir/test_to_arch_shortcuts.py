@@ -89,15 +89,6 @@ def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlan
     assert fast == slow
 
 
-@pytest.fixture(params=["tree", "text"])
-def check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "text":
-        monkeypatch.setenv("ARCHLANG_VERIFY", "1")
-    else:
-        monkeypatch.delenv("ARCHLANG_VERIFY", raising=False)
-    return str(request.param)
-
-
 def _flat(arch: Any) -> str:
     return F.format_module(A.Module((S.decided_network(arch),)))
 
