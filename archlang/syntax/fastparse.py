@@ -501,7 +501,8 @@ class _Parser:
                 node = self.unpack(s, value)
             else:
                 node = _ExprStmt(value, self.span(s, self.pos - 1))
-        self.check_depth(depth, s)
+        if depth - 1 + 2 * (self.pos - s) > MAX_DEPTH:  # self.check_depth(depth, s), inline
+            raise Fallback
         return node
 
     def unpack(self, s: int, targets: Any) -> A.Unpack:
@@ -762,6 +763,7 @@ class _Parser:
         self.pos = s + 2
         positional: list[Any] = []
         keywords: list[A.Kwarg] = []
+        names: list[str] = []  # the keywords' names
         expr, span = self.expr, self.span
         while kinds[self.pos] != ")":
             a = self.pos
@@ -769,8 +771,9 @@ class _Parser:
             if k == "NAME" and kinds[a + 1] == "=":
                 self.pos = a + 2
                 name = values[a]
-                if keywords and any(kw.name == name for kw in keywords):
+                if name in names:
                     raise Fallback
+                names.append(name)
                 keywords.append(_Kwarg(name, expr(), span(a, self.pos - 1)))
             else:
                 if keywords:
