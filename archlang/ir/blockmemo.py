@@ -22,6 +22,11 @@ A macro space of 20 positions, each a choice of 3 blocks with their own widths a
 has about 60 distinct applications in all (kind, width, kernel, input channels; the position
 does not matter), so after a few binds nearly every block is replayed
 (benchmarks/bench_symbolic.py, bench_bind_scaling.py).
+
+ir/stmtmemo.py remembers statements the same way, with this module's `lookup`, `redo`,
+`capture` and `store`. A key holds what code can read of a tensor (`sources_key`): its shape,
+dtype, which other input shares its node (``blk(x, x)`` is not ``blk(x, y)``) and whether
+that node is a `parameter` (a built-in op's unbatched check treats those apart).
 """
 
 from __future__ import annotations
@@ -100,9 +105,8 @@ def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: 
         args = tuple((k, _value_key(v)) for k, v in layer.args.items())
     except _NotPlain:
         return None
-    ins = tuple((_shape_key(t.shape), t.dtype) for t in tensors)
-    return (id(layer.block), child.keys is None, child.depth, child.copies, args, ins,
-            registry.generation())
+    return (id(layer.block), child.keys is None, child.depth, child.copies, args,
+            sources_key(tensors), registry.generation())
 
 
 def _prefixes(child: Scope) -> tuple[str, str]:
@@ -122,10 +126,23 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
     hit = _table(elab).get(key)
     if hit is None or hit[0] is not layer.block:
         return None
+    at, kp = _prefixes(child)
+    entry = lookup(elab, hit[1], kp)
+    if entry is None:
+        return None
+    made = redo(elab, entry, tensors, at, kp)
+    if made is None:
+        return None
+    return _rebuild(entry.result, tensors, made)
+
+
+def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
+           kp: str) -> Entry | None:
+    """The entry whose decisions (keys relative to `kp`) this walk's assignment gives the
+    values it was remembered with (of the same types: `1` is not `True`)."""
     assignment = elab.assignment
     assert assignment is not None
-    at, kp = _prefixes(child)
-    for rel_keys, by_values in hit[1].items():
+    for rel_keys, by_values in by_keys.items():
         keys = [kp + k for k in rel_keys]
         try:
             entry = by_values.get(tuple(assignment.get(k, _MISSING) for k in keys))
@@ -133,16 +150,22 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
             continue
         if entry is not None and all(type(assignment[k]) is type(v)
                                      for k, v in zip(keys, entry.values)):
-            break
-    else:
-        return None
+            return entry
+    return None
+
+
+def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
+         kp: str) -> list[Any] | None:
+    """Redo what `entry` remembers: its steps, nodes (reading `sources` where it read its
+    own), instances and used decisions; the nodes made, or None where that would pass the
+    walk's limits (then the caller runs the code, to stop where the limit is reached)."""
     if not elab.room_for(entry.steps, len(entry.nodes)):
-        return None  # run it, to stop at the limit where it is reached
+        return None
     elab.steps += entry.steps
     graph = elab.graph
     made: list[Any] = []
     for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
-        inputs = [tensors[i].node if new is False else made[i] for new, i in refs]
+        inputs = [sources[i].node if new is False else made[i] for new, i in refs]
         node = graph.add(op, inputs, dict(attrs), shape, at + path, span, dtype)
         if meta:
             node.meta.update(meta)
@@ -153,7 +176,7 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
         elab.memo_stack[-1].instances.extend(instances)
     for k, v in entry.used:
         elab.use(kp + k, v)
-    return _rebuild(entry.result, tensors, made)
+    return made
 
 
 def _rebuild(result: Any, tensors: list[Tensor], made: list[Any]) -> Any:
@@ -177,18 +200,43 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
            requires_before: int, result: Any) -> None:
     """Remember the application that just ran without error, where nothing outside the
     key and the decisions it read can have changed what it built."""
-    popped = elab.memo_stack.pop()
-    assert popped is rec
-    if elab.memo_stack:  # what this body did, the application around it did too
-        outer = elab.memo_stack[-1]
-        outer.reads.extend(rec.reads)
-        outer.instances.extend(rec.instances)
+    pop(elab, rec)
     if rec.tainted or len(elab.requires) != requires_before:
         return
     at, kp = _prefixes(child)
+    captured = capture(elab, tensors, nodes_before, at)
+    if captured is None:
+        return
+    nodes, index = captured
+    try:
+        described = _describe(result, tensors, index)
+    except _NotPlain:
+        return
+    store(elab, _table(elab), key, layer.block, rec, kp, at, nodes, described,
+          elab.steps - steps_before)
+
+
+def pop(elab: Elaborator, rec: Recording) -> None:
+    """End gathering for `rec`: what it saw, the recording around it saw too."""
+    popped = elab.memo_stack.pop()
+    assert popped is rec
+    if elab.memo_stack:
+        outer = elab.memo_stack[-1]
+        outer.reads.extend(rec.reads)
+        outer.instances.extend(rec.instances)
+
+
+def capture(elab: Elaborator, sources: list[Tensor], nodes_before: int,
+            at: str) -> tuple[list[Any], dict[int, int]] | None:
+    """The nodes added since `nodes_before`, each input as "the i-th source" or "the j-th
+    new node", paths relative to `at`; with the index of the new nodes. None where a node
+    reads a tensor that is neither, or lies outside `at`."""
     new = elab.graph.nodes[nodes_before:]
     index = {id(n): j for j, n in enumerate(new)}
-    inputs = {id(t.node): i for i, t in enumerate(tensors) if t.node is not None}
+    inputs: dict[int, int] = {}
+    for i, t in enumerate(sources):
+        if t.node is not None:
+            inputs.setdefault(id(t.node), i)  # the first source of a node: see `aliases`
     nodes = []
     for n in new:
         refs = []
@@ -198,15 +246,36 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
             elif id(x) in inputs:
                 refs.append((False, inputs[id(x)]))
             else:
-                return  # reads a tensor from outside: not remembered
+                return None  # reads a tensor from outside: not remembered
         if not n.path.startswith(at):
-            return
+            return None
         nodes.append((n.op, dict(n.attrs), tuple(refs), n.shape, n.path[len(at):], n.span,
                       n.dtype, dict(n.meta)))
-    try:
-        described = _describe(result, tensors, index)
-    except _NotPlain:
-        return
+    return nodes, index
+
+
+def sources_key(tensors: list[Tensor]) -> tuple[Any, ...]:
+    """What code reading these tensors can see of them: each one's shape and dtype, the
+    first of them with its node (an entry reads "the i-th source" for a node that several
+    share: ``blk(x, x)`` is not ``blk(x, y)``), and whether its node is a constant (an op
+    of no inputs, such as `parameter`: a built-in op's unbatched-lead check leaves those
+    out, ir/apply.py `_common_lead`). Nothing else of a node is read while it is used."""
+    first: dict[int, int] = {}
+    return tuple((source_key(t), first.setdefault(id(t.node), i))
+                 for i, t in enumerate(tensors))
+
+
+def source_key(t: Tensor) -> Any:
+    """One tensor's part of `sources_key`, which node it shares with another aside."""
+    spec = registry.OPS.get(t.node.op) if t.node is not None else None
+    return (_shape_key(t.shape), t.dtype, spec is not None and spec.inputs == 0)
+
+
+def store(elab: Elaborator, table: dict[Any, Any], key: Any, owner: Any, rec: Recording,
+          kp: str, at: str, nodes: list[Any], result: Any, steps: int) -> None:
+    """Remember an entry under `key` (kept with `owner`, whose identity a hit checks) for
+    the values of the decisions `rec` read first; nothing where one of them is unhashable
+    or lies outside `kp`, or an instance outside `at`."""
     first: dict[str, Any] = {}  # each decision once, with the value it was first read at
     for k, v in rec.reads:
         first.setdefault(k, v)
@@ -221,13 +290,12 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
     used = [(k[len(kp):], elab.used[k]) for k in keys]
     keys = tuple(k[len(kp):] for k in keys)
     instances = [(p[len(at):], i) for p, i in rec.instances]
-    entry = Entry(keys, values, nodes, instances, used, described, elab.steps - steps_before)
-    table = _table(elab)
+    entry = Entry(keys, values, nodes, instances, used, result, steps)
     if len(table) >= MAX_ENTRIES:
         table.clear()
-    slot = table.setdefault(key, (layer.block, {}))
+    slot = table.setdefault(key, (owner, {}))
     by_values = slot[1].setdefault(keys, {})
-    if len(by_values) < MAX_VARIANTS:  # a body that reads many decisions rarely repeats
+    if len(by_values) < MAX_VARIANTS:  # code that reads many decisions rarely repeats
         by_values[values] = entry
 
 
