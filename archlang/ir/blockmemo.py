@@ -87,12 +87,13 @@ class Recording:
 
 
 class Entry:
-    __slots__ = ("keys", "values", "nodes", "instances", "used", "result", "steps")
+    __slots__ = ("keys", "values", "types", "nodes", "instances", "used", "result", "steps")
 
     def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...], nodes: list[Any],
                  instances: list[tuple[str, Any]], used: list[tuple[str, Any]], result: Any,
                  steps: int) -> None:
         self.keys, self.values, self.nodes = keys, values, nodes
+        self.types = tuple(map(type, values))
         self.instances, self.used, self.result, self.steps = instances, used, result, steps
 
 
@@ -142,16 +143,30 @@ def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
     values it was remembered with (of the same types: `1` is not `True`)."""
     assignment = elab.assignment
     assert assignment is not None
+    get = assignment.get
     for rel_keys, by_values in by_keys.items():
-        keys = [kp + k for k in rel_keys]
+        keys = _absolute(kp, rel_keys)
+        values = tuple([get(k, _MISSING) for k in keys])
         try:
-            entry = by_values.get(tuple(assignment.get(k, _MISSING) for k in keys))
+            entry = by_values.get(values)
         except TypeError:  # an unhashable value: never remembered
             continue
-        if entry is not None and all(type(assignment[k]) is type(v)
-                                     for k, v in zip(keys, entry.values)):
+        if entry is not None and tuple(map(type, values)) == entry.types:
             return entry
     return None
+
+
+#: (prefix, relative keys) -> the keys: made once, not on every lookup
+_ABSOLUTE: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _absolute(kp: str, rel_keys: tuple[str, ...]) -> tuple[str, ...]:
+    keys = _ABSOLUTE.get((kp, rel_keys))
+    if keys is None:
+        if len(_ABSOLUTE) >= MAX_ENTRIES:
+            _ABSOLUTE.clear()
+        keys = _ABSOLUTE[(kp, rel_keys)] = tuple(kp + k for k in rel_keys)
+    return keys
 
 
 def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,

@@ -35,11 +35,12 @@ class Statements(WalkState):
     def exec_body(self, body: tuple[A.Stmt, ...], scope: Scope, frame: Frame,
                   span: Span) -> Any:
         """Run statements; the result is the `return` value, else the current tensor."""
-        memo = (_stmtmemo.ENABLED and not self.space_walk and self.recorder is None
-                and self.observer is None and scope.active and scope.dynamic_if is None)
+        memo = _stmtmemo.context(scope) if (
+            _stmtmemo.ENABLED and not self.space_walk and self.recorder is None
+            and self.observer is None and scope.active and scope.dynamic_if is None) else None
         for stmt in body:
-            if memo and type(stmt) in _REMEMBERED:
-                _stmtmemo.run(self, stmt, scope, frame)  # type: ignore[arg-type]
+            if memo is not None and type(stmt) in _REMEMBERED:
+                _stmtmemo.run(self, stmt, scope, frame, memo)  # type: ignore[arg-type]
                 continue
             result = self.exec_stmt(stmt, scope, frame)
             if result is not None:

@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 ENABLED = True
 
 _PLAIN = (int, str, bool, float, type(None))
-_MISSING = object()
 
 
 class _NotPlain(Exception):
@@ -75,7 +74,10 @@ class _Syntax:
 
 
 def _syntax(elab: Elaborator, stmt: A.Stmt) -> _Syntax:
-    table: dict[int, _Syntax] = elab.program.bind_caches.setdefault("stmt_syntax", {})
+    caches = elab.program.bind_caches
+    table: dict[int, _Syntax] | None = caches.get("stmt_syntax")
+    if table is None:
+        table = caches["stmt_syntax"] = {}
     hit = table.get(id(stmt))
     if hit is None or hit.node is not stmt:
         if len(table) >= blockmemo.MAX_ENTRIES:
@@ -115,62 +117,72 @@ class _Reader:
         raise _NotPlain
 
 
-def _lookup(frame: Frame, name: str) -> Any:
-    env = frame.env
-    while env is not None:
-        vars = env.vars
-        if name in vars:
-            return vars[name]
-        env = env.parent
-    return _MISSING
-
-
-def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope,
-             frame: Frame) -> tuple[Any, list[Tensor]] | None:
+def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
+             where: Any) -> tuple[Any, list[Tensor]] | None:
     """The key of this run of `stmt` and the tensors it reads, or None: not remembered."""
     syntax = _syntax(elab, stmt)
     if not syntax.ok:
         return None
     reader = _Reader(elab.source_parts)
+    parts, sources, first = reader.parts, reader.sources, reader.first
+    names = []
     try:
-        # a name no variable holds is a global: the same on every run of the statement
-        names = tuple(None if (v := _lookup(frame, n)) is _MISSING else reader.encode(v)
-                      for n in syntax.names)
+        for n in syntax.names:  # each looked up as `Env.lookup` does, without its KeyError
+            env = frame.env
+            while env is not None and n not in env.vars:
+                env = env.parent
+            if env is None:  # no variable holds it: a global, the same on every run
+                names.append(None)
+                continue
+            v = env.vars[n]
+            hit = parts.get(id(v))
+            if hit is not None and hit[0] is v:  # a tensor seen before (`_Reader.encode`)
+                names.append((hit[1], first.setdefault(id(v.node), len(sources))))
+                sources.append(v)
+            else:
+                names.append(reader.encode(v))
         current = reader.encode(frame.current) if syntax.feeds else None
     except _NotPlain:
         return None
     inner = frame.env.vars
-    key = (id(stmt), scope.keys is None, scope.depth, scope.copies, scope.cond,
-           tuple(scope.namer.counts.items()), names, current,
-           tuple(b in inner for b in syntax.builtins) if syntax.builtins else (),
-           registry.generation())
+    key = (id(stmt), where, tuple(scope.namer.counts.items()), tuple(names), current,
+           tuple(b in inner for b in syntax.builtins) if syntax.builtins else ())
     return key, reader.sources
 
 
-def _prefixes(scope: Scope) -> tuple[str, str]:
+def context(scope: Scope) -> tuple[Any, str, str]:
+    """What every statement of one body shares: the instance's part of their keys, and
+    the prefixes their paths and decision keys are stored relative to."""
     at = scope.path.partition(".")[2]
-    return (at + "." if at else ""), scope.key_path + "."
+    return ((scope.keys is None, scope.depth, scope.copies, scope.cond, registry.generation()),
+            at + "." if at else "", scope.key_path + ".")
 
 
 def _table(elab: Elaborator) -> dict[Any, Any]:
-    return elab.program.bind_caches.setdefault("stmt_memo", {})  # type: ignore[no-any-return]
+    caches = elab.program.bind_caches
+    table = caches.get("stmt_memo")
+    if table is None:
+        table = caches["stmt_memo"] = {}
+    return table  # type: ignore[no-any-return]
 
 
-def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame) -> None:
-    """Run an assignment or expression statement of an active bind walk, or replay it."""
-    found = memo_key(elab, stmt, scope, frame)
+def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
+        ctx: tuple[Any, str, str]) -> None:
+    """Run an assignment or expression statement of an active bind walk, or replay it;
+    `ctx` is `context(scope)`."""
+    where, at, kp = ctx
+    found = memo_key(elab, stmt, scope, frame, where)
     if found is None:
         elab.exec_stmt(stmt, scope, frame)
         return
     key, sources = found
-    at, kp = _prefixes(scope)
     hit = _table(elab).get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
         if entry is not None:
             made = blockmemo.redo(elab, entry, sources, at, kp)
             if made is not None:
-                _apply(entry.result, stmt, scope, frame, sources, made)
+                _apply(elab, entry.result, stmt, scope, frame, sources, made)
                 return
     counts = dict(scope.namer.counts)
     nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
@@ -211,27 +223,30 @@ def _describe(v: Any, sources: list[Tensor], index: dict[int, int]) -> Any:
             if v is s:
                 return ("source", i)
         j = index.get(id(v.node))
-        if j is not None:
-            return ("new", j, v.shape, v.dtype)
+        if j is not None:  # with its part of the keys of the statements that read it
+            return ("new", j, v.shape, v.dtype, blockmemo.source_key(v))
     raise _NotPlain
 
 
-def _rebuild(d: Any, sources: list[Tensor], made: list[Any]) -> Any:
+def _rebuild(d: Any, sources: list[Tensor], made: list[Any],
+             parts: dict[int, tuple[Tensor, Any]]) -> Any:
     kind = d[0]
     if kind == "value":
         return d[1]
     if kind == "tuple":
-        return tuple(_rebuild(x, sources, made) for x in d[1])
+        return tuple(_rebuild(x, sources, made, parts) for x in d[1])
     if kind == "source":
         return sources[d[1]]
-    return Tensor(made[d[1]], d[2], d[3])
+    t = Tensor(made[d[1]], d[2], d[3])
+    parts[id(t)] = (t, d[4])
+    return t
 
 
-def _apply(result: Any, stmt: A.Stmt, scope: Scope, frame: Frame, sources: list[Tensor],
-           made: list[Any]) -> None:
+def _apply(elab: Elaborator, result: Any, stmt: A.Stmt, scope: Scope, frame: Frame,
+           sources: list[Tensor], made: list[Any]) -> None:
     """What the statement left behind: its variable (or current tensor) and label counts."""
     described, moved = result
-    value = _rebuild(described, sources, made)
+    value = _rebuild(described, sources, made, elab.source_parts)
     if isinstance(stmt, A.Assign):
         frame.env.vars[stmt.name] = value
         if isinstance(value, Tensor):
