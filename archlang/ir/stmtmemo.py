@@ -73,17 +73,33 @@ class _Syntax:
         self.feeds = isinstance(stmt, A.ExprStmt)  # reads the current tensor
 
 
-def _syntax(elab: Elaborator, stmt: A.Stmt) -> _Syntax:
+def _syntax(elab: Elaborator, stmt: A.Stmt) -> _Syntax | None:
+    """The statement's syntax facts; None the first time a program runs it. A statement
+    run once (a network bound once, `to_arch`'s check of a new program) is not worth
+    remembering, and reading its syntax costs more than running it: it starts being
+    remembered on its second run (the next bind, or the next repeat copy)."""
     caches = elab.program.bind_caches
-    table: dict[int, _Syntax] | None = caches.get("stmt_syntax")
+    table: dict[int, Any] | None = caches.get("stmt_syntax")
     if table is None:
         table = caches["stmt_syntax"] = {}
     hit = table.get(id(stmt))
     if hit is None or hit.node is not stmt:
         if len(table) >= blockmemo.MAX_ENTRIES:
             table.clear()
+        table[id(stmt)] = _Seen(stmt)
+        return None
+    if type(hit) is _Seen:
         hit = table[id(stmt)] = _Syntax(stmt)
-    return hit
+    return hit  # type: ignore[no-any-return]
+
+
+class _Seen:
+    """A statement run once (`_syntax`); holding it keeps its id from being reused."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, stmt: A.Stmt) -> None:
+        self.node = stmt
 
 
 class _Reader:
@@ -121,7 +137,7 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
              where: Any) -> tuple[Any, list[Tensor]] | None:
     """The key of this run of `stmt` and the tensors it reads, or None: not remembered."""
     syntax = _syntax(elab, stmt)
-    if not syntax.ok:
+    if syntax is None or not syntax.ok:
         return None
     reader = _Reader(elab.source_parts)
     parts, sources, first = reader.parts, reader.sources, reader.first
