@@ -18,6 +18,14 @@ Where the body reads other values than those (a `require`, a `shared` block, a l
 outside it, a tensor that is not an input), nothing is remembered and it always runs.
 Errors are never remembered: a failing application runs again and reports as before.
 
+A walk that records (`Arch.to_arch`'s, ir/record.py) replays an entry only where the body
+recorded nothing when it ran (no decision, no block instance, no loop or branch: every
+recorder event goes through `Recorder.add`, which counts them). The walk is the same with or
+without a recorder (it only observes), so such an entry, replayed, gives the recording walk
+all it would have seen: the events of the application itself (its instance) are made before
+the memo is asked. Entries made by walks that do not record do not know, and are not
+replayed there; the recording walk runs the body once and remembers it with what it saw.
+
 A macro space of 20 positions, each a choice of 3 blocks with their own widths and kernels,
 has about 60 distinct applications in all (kind, width, kernel, input channels; the position
 does not matter), so after a few binds nearly every block is replayed
@@ -77,29 +85,33 @@ def _shape_key(shape: Any) -> Any:
 class Recording:
     """What one application did, gathered while its body runs."""
 
-    __slots__ = ("floor", "tainted", "reads", "instances")
+    __slots__ = ("floor", "tainted", "reads", "instances", "events")
 
-    def __init__(self, floor: int) -> None:
+    def __init__(self, floor: int, events: int) -> None:
         self.floor = floor  # layers made before this serial were made outside the body
         self.tainted = False
+        self.events = events  # the recorder's event count when the body began (-1: none)
         self.reads: list[tuple[str, Any]] = []
         self.instances: list[tuple[str, Any]] = []
 
 
 class Entry:
-    __slots__ = ("keys", "values", "types", "nodes", "instances", "used", "result", "steps")
+    __slots__ = ("keys", "values", "types", "nodes", "instances", "used", "result", "steps",
+                 "quiet")
 
     def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...], nodes: list[Any],
                  instances: list[tuple[str, Any]], used: list[tuple[str, Any]], result: Any,
-                 steps: int) -> None:
+                 steps: int, quiet: bool) -> None:
         self.keys, self.values, self.nodes = keys, values, nodes
         self.types = tuple(map(type, values))
         self.instances, self.used, self.result, self.steps = instances, used, result, steps
+        #: made by a walk that records, whose recorder the body left alone
+        self.quiet = quiet
 
 
 def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: Scope) -> Any:
     """The key of this application, or None where it is not remembered."""
-    if (not ENABLED or elab.space_walk or elab.recorder is not None or elab.observer is not None
+    if (not ENABLED or elab.space_walk or elab.observer is not None
             or not child.active or layer.shared is not None):
         return None
     try:
@@ -129,8 +141,8 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
         return None
     at, kp = _prefixes(child)
     entry = lookup(elab, hit[1], kp)
-    if entry is None:
-        return None
+    if entry is None or (elab.recorder is not None and not entry.quiet):
+        return None  # (not quiet: run it, for the recorder to see what it does)
     made = redo(elab, entry, tensors, at, kp)
     if made is None:
         return None
@@ -205,7 +217,9 @@ def _rebuild(result: Any, tensors: list[Tensor], made: list[Any]) -> Any:
 
 def start(elab: Elaborator) -> Recording:
     """Begin gathering what the body about to run does."""
-    rec = Recording(next_serial())  # every layer made from here on is the body's own
+    recorder = elab.recorder
+    # every layer made from here on is the body's own
+    rec = Recording(next_serial(), -1 if recorder is None else recorder.count)
     elab.memo_stack.append(rec)
     return rec
 
@@ -305,12 +319,14 @@ def store(elab: Elaborator, table: dict[Any, Any], key: Any, owner: Any, rec: Re
     used = [(k[len(kp):], elab.used[k]) for k in keys]
     keys = tuple(k[len(kp):] for k in keys)
     instances = [(p[len(at):], i) for p, i in rec.instances]
-    entry = Entry(keys, values, nodes, instances, used, result, steps)
+    quiet = elab.recorder is not None and elab.recorder.count == rec.events
+    entry = Entry(keys, values, nodes, instances, used, result, steps, quiet)
     if len(table) >= MAX_ENTRIES:
         table.clear()
     slot = table.setdefault(key, (owner, {}))
     by_values = slot[1].setdefault(keys, {})
-    if len(by_values) < MAX_VARIANTS:  # code that reads many decisions rarely repeats
+    if len(by_values) < MAX_VARIANTS or values in by_values:  # (code that reads many
+        # decisions rarely repeats; a recording walk's entry replaces an equal one)
         by_values[values] = entry
 
 

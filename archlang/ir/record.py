@@ -20,8 +20,11 @@ class Recorder:
         #: instance path -> the block it instantiates
         self.instances: dict[str, Any] = {}
         self.loop_ctx: LoopCtx = ()
+        #: how many events were added (the block memo asks whether a body added any)
+        self.count = 0
 
     def add(self, path: str, node: Any, value: Any, ctx: LoopCtx | None = None) -> None:
+        self.count += 1
         self.events[(path, id(node))].append((self.loop_ctx if ctx is None else ctx, value))
 
     def values(self, path: str, node: Any, pattern: dict[int, int | None]) -> list[Any]:

@@ -78,6 +78,7 @@ def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
     try:
         tree = None if os.environ.get("ARCHLANG_VERIFY") == "1" else module
         program = Program.from_source(source, tree=tree)
+        _share_caches(arch.space.program, program, arch.name)
         net = program.network(arch.name)
         elab = Elaborator(program, {})
         elab.run(net.network_def, program.env_of(net.network_def), net.params)
@@ -85,6 +86,41 @@ def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
                                   or elab.graph.hash() == arch.hash)
     except ArchError:
         return False
+
+
+#: the most printed programs whose bind caches a program keeps for its checks
+_MAX_CHECKS = 64
+
+
+def _share_caches(owner: Any, program: Any, name: str) -> None:
+    """Give `program` (a printed one, about to be bound as the check) the bind caches of an
+    earlier printed program of `owner` made of the very same items, but for network `name`.
+
+    The caches (block applications, label plans, choices' facts: `Program.bind_caches`) are
+    keyed by AST node, each entry holding its node, and what an entry says depends only on
+    that node and the names its module resolves, through the definitions of the program's
+    modules. Two printed programs whose modules hold the same item objects, in the same
+    modules, save the network `name` (a fresh tree each print), resolve every name the same
+    way: to the same objects, or to a network (an error wherever a block body reads it:
+    errors are never remembered, so no entry depends on that network's body). So an entry
+    one program made says the same in the other, and the check of the next member of a space
+    replays the blocks the last one applied instead of running each body again. The table
+    holds the items, so their ids cannot be reused while an entry stands.
+    """
+    net = program.root.visible.get(name)
+    held = tuple((path, tuple(i for i in mod.tree.items if i is not net))
+                 for path, mod in program.modules.items())
+    key = (name, tuple((path, tuple(map(id, items))) for path, items in held))
+    table = owner.bind_caches.setdefault("print_checks", {})
+    hit = table.get(key)
+    if hit is not None and len(hit[0]) == len(held) and all(
+            p == q and len(a) == len(b) and all(x is y for x, y in zip(a, b))
+            for (p, a), (q, b) in zip(hit[0], held)):
+        program.bind_caches = hit[1]
+        return
+    if len(table) >= _MAX_CHECKS:
+        table.clear()
+    table[key] = (held, program.bind_caches)
 
 
 def _identical(a: Any, b: Any) -> bool:
@@ -135,6 +171,11 @@ class _Specializer:
         self.variants: dict[str, list[tuple[A.BlockDef, str]]] = {}
         self.order: list[A.BlockDef] = []
         self.taken = set(self.root.visible)
+        #: instance path -> the ids of the nodes that recorded something there
+        self.noted: dict[str, set[int]] = {}
+        for path, node_id in self.rec.events:
+            self.noted.setdefault(path, set()).add(node_id)
+        self.facts: dict[int, _Facts] = self.program.bind_caches.setdefault("print_facts", {})
 
     def module(self) -> A.Module:
         net = self._network()
@@ -199,6 +240,8 @@ class _Specializer:
         return tuple(out)
 
     def _stmt(self, s: A.Stmt, path: str, pat: dict[int, int | None]) -> list[A.Stmt]:
+        if self._settled(s, path):
+            return [s]
         if isinstance(s, A.For):
             return self._for(s, path, pat)
         if isinstance(s, A.If):
@@ -229,6 +272,36 @@ class _Specializer:
         return out
 
     # ------------------------------------------------------------ expressions
+
+    def _settled(self, node: Any, path: str) -> bool:
+        """Whether the rewrite of `node` at instance `path` is `node` itself, known without
+        walking it: its subtree holds no decision, no `repeat`, no `shared(...)` and no call
+        of a block that has decisions (the syntax, `_Facts`), and none of its calls recorded
+        a block instance at `path` (the recording). Those are the only places `_expr`,
+        `_stmt` and `_for` change anything or raise; everywhere else `_Rewrite` rebuilds a
+        node only where a child came back as another object, so the walk would return
+        `node` unchanged, whatever the loop pattern."""
+        facts = self._facts(node)
+        if facts.active:
+            return False
+        noted = self.noted.get(path)
+        return not noted or noted.isdisjoint(facts.calls)
+
+    def _facts(self, node: Any) -> _Facts:
+        hit = self.facts.get(id(node))
+        if hit is not None and hit.node is node:
+            return hit
+        active = isinstance(node, A.Repeat) or isinstance(node, A.Call) and (
+            node.func in A.HYPER_NAMES or node.func == SHARED or self._is_open_block_call(node))
+        calls: list[int] = [id(node)] if isinstance(node, A.Call) else []
+        for child in A.iter_child_nodes(node):
+            sub = self._facts(child)
+            active = active or sub.active
+            calls.extend(sub.calls)
+        if len(self.facts) >= _MAX_FACTS:
+            self.facts.clear()
+        facts = self.facts[id(node)] = _Facts(node, active, frozenset(calls))
+        return facts
 
     def _expr(self, e: Any, path: str, pat: dict[int, int | None]) -> Any:
         if isinstance(e, A.Call) and e.func == SHARED and len(e.args) == 2:
@@ -287,6 +360,21 @@ class _Specializer:
         return isinstance(target, A.BlockDef) and _has_hyper(target)
 
 
+#: the most syntax facts kept per program (the table is emptied past it)
+_MAX_FACTS = 100_000
+
+
+class _Facts:
+    """What the rewrite needs to know of a subtree's syntax, kept per program (the table
+    holds the node, so its id cannot be reused while the entry stands): whether it holds a
+    node `_expr` rewrites whatever was recorded (`active`), and the ids of its calls."""
+
+    __slots__ = ("node", "active", "calls")
+
+    def __init__(self, node: Any, active: bool, calls: frozenset[int]) -> None:
+        self.node, self.active, self.calls = node, active, calls
+
+
 class _Rewrite(A.NodeTransformer):
     """Rewrites the expressions below one node through `_Specializer._expr`."""
 
@@ -296,7 +384,7 @@ class _Rewrite(A.NodeTransformer):
     def visit(self, node: Any) -> Any:
         if isinstance(node, A.Kwarg):
             return self.generic_visit(node)
-        if isinstance(node, (A.Param, A.Input)):
+        if isinstance(node, (A.Param, A.Input)) or self.owner._settled(node, self.path):
             return node
         new = self.owner._expr(node, self.path, self.pat)
         # an equal rewrite keeps the original, whose spans keep the source's spelling (`1K`)

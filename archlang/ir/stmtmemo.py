@@ -203,7 +203,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     counts = dict(scope.namer.counts)
     nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
                                                    len(elab.requires))
-    rec = Recording(next_serial())
+    rec = Recording(next_serial(), -1)  # (a walk without a recorder)
     elab.memo_stack.append(rec)
     try:
         elab.exec_stmt(stmt, scope, frame)

@@ -22,10 +22,38 @@ def format_module(module: A.Module) -> str:
     pool = CommentPool(module.comments, _module_source(module))
     printer = _Printer(pool)
     region = ((0, 0), (1 << 62, 0))
-    _, entries, closing = gather(pool, module.items, region, lambda it: printer.item(it, ""))
+    render = printer.item if pool.items else _item_text(printer)
+    _, entries, closing = gather(pool, module.items, region, lambda it: render(it, ""))
     closing = sorted(closing + pool.rest(), key=lambda c: (c.line, c.col))
     text = emit(entries, closing, "", "", "items")
     return text + "\n" if text else ""
+
+
+#: id(item) -> (item, WIDTH, INDENT, its text): module items printed without comments
+_ITEM_TEXTS: dict[int, tuple[Any, int, str, str]] = {}
+_MAX_ITEM_TEXTS = 4096
+
+
+def _item_text(printer: _Printer) -> Any:
+    """`printer.item`, remembered per item object, for a module without comments.
+
+    With no comment in the pool the printer takes none and finds no bracket (it scans the
+    source only for comments), so an item's text depends on the item alone: its nodes,
+    their spans (blank lines, a literal's spelling `1K`, read from the span's source text,
+    which a `Source` never changes) and the layout constants. The entry holds the item,
+    so its id cannot be reused while the entry stands. `Arch.to_arch` prints the blocks of a
+    space again and again (every member keeps the ones without decisions as they are).
+    """
+    def render(item: Any, ind: str) -> str:
+        hit = _ITEM_TEXTS.get(id(item))
+        if hit is not None and hit[0] is item and hit[1] == WIDTH and hit[2] == INDENT:
+            return hit[3]
+        text = printer.item(item, ind)
+        if len(_ITEM_TEXTS) >= _MAX_ITEM_TEXTS:
+            _ITEM_TEXTS.clear()
+        _ITEM_TEXTS[id(item)] = (item, WIDTH, INDENT, text)
+        return text
+    return render
 
 
 def format_item(item: A.Item) -> str:

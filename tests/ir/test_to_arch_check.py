@@ -27,15 +27,6 @@ def _flat(arch: archlang.Arch) -> str:
     return format_module(A.Module((S.decided_network(arch),)))
 
 
-@pytest.fixture(params=["tree", "text"])
-def check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "text":
-        monkeypatch.setenv("ARCHLANG_VERIFY", "1")
-    else:
-        monkeypatch.delenv("ARCHLANG_VERIFY", raising=False)
-    return str(request.param)
-
-
 def test_a_faithful_rewrite_keeps_its_blocks(check: str) -> None:
     arch = archlang.parse(SPACE).network().bind({"n.conv_bn.c": 8})
     text = arch.to_arch()

@@ -1,0 +1,163 @@
+"""`to_arch`'s shortcuts print what the full walks print, and its check still refuses.
+
+The shortcuts (archlang/ir/specialize.py, blockmemo.py, syntax/format.py): the rewrite skips
+subtrees it would return unchanged (`_settled`); the recording walk replays the block
+applications that recorded nothing (`Entry.quiet`); the check of a printed program shares the
+bind caches of the earlier printed programs made of the same items (`_share_caches`); a module
+without comments prints each item once (`_item_text`). Each is compared here with the walk it
+stands for, on members of many spaces, with the caches cold and warm; and a wrong rewrite is
+refused with every cache warm.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import archlang
+from archlang.ir import blockmemo
+from archlang.ir import specialize as S
+from archlang.source import Source
+from archlang.syntax import ast as A
+from archlang.syntax import format as F
+from archlang.syntax.parser import parse_source
+from archlang.testing.spaces import CONDITIONAL_SPACES, macro_space
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NESTED = """
+block unit(w: int) { linear(w * choice(1, 2)) -> choice(relu(), gelu()) }
+block pair() { unit(4) -> unit(choice(4, 8)) }
+block plain(w: int) { linear(w) -> relu() }
+network n() (x: [3]) {
+    h = x -> pair() -> plain(8) -> repeat(int(1, 3)) { unit(2) -> plain(choice(2, 4)) }
+    for c in [4, 8] {
+        h = h -> plain(c) -> linear(c * choice(1, 2))
+    }
+    return h -> choice(pair(), plain(2)) -> repeat(2) { plain(6) }
+}
+"""
+
+
+def _spaces() -> list[tuple[str, archlang.Space]]:
+    out = [(f"conditional{i}", archlang.parse(text).network())
+           for i, (text, _) in enumerate(CONDITIONAL_SPACES)]
+    out.append(("macro6", archlang.parse(macro_space(6)).network()))
+    out.append(("nested", archlang.parse(NESTED).network()))
+    for path, network in [("examples/digits.arch", None), ("examples/nb201_cell.arch", None),
+                          ("examples/dag_inputs.arch", None), ("examples/darts.arch", None),
+                          ("examples/transformer.arch", "token_transformer"),
+                          ("examples/enas_macro.arch", None)]:
+        out.append((f"{path}:{network}", archlang.load(ROOT / path).network(network)))
+    return out
+
+
+SPACES = _spaces()
+
+
+def _members(space: archlang.Space, n: int) -> list[Any]:
+    return [space.sample(seed) for seed in range(n)]
+
+
+def _events(arch: Any) -> tuple[dict[Any, Any], dict[str, Any]]:
+    rec = S._Specializer(arch).rec
+    return dict(rec.events), dict(rec.instances)
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_a_recording_walk_that_replays_blocks_records_what_one_that_runs_them_does(
+        name: str, space: archlang.Space, monkeypatch: pytest.MonkeyPatch) -> None:
+    archs = _members(space, 6)
+    replayed = [_events(a) for a in archs + archs]  # the second round finds every block
+    monkeypatch.setattr(blockmemo, "ENABLED", False)
+    ran = [_events(a) for a in archs + archs]
+    assert replayed == ran
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlang.Space,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    archs = _members(space, 6)
+    fast = [a.to_arch() for a in archs + archs]
+    monkeypatch.setattr(S._Specializer, "_settled", lambda self, node, path: False)
+    monkeypatch.setattr(S, "_share_caches", lambda owner, program, name: None)
+    monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
+    monkeypatch.setattr(blockmemo, "ENABLED", False)
+    slow = [a.to_arch() for a in archs + archs]
+    assert fast == slow
+
+
+def _flat(arch: Any) -> str:
+    return F.format_module(A.Module((S.decided_network(arch),)))
+
+
+def test_a_wrong_width_is_refused_with_every_cache_warm(check: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewrite that prints each chosen width one more than chosen: the check (its block
+    memo warm from the faithful prints before) binds other blocks and refuses the print."""
+    space = archlang.parse(macro_space(4)).network()
+    archs = _members(space, 4)
+    faithful = [a.to_arch() for a in archs + archs]
+    assert all("block conv_unit" in t for t in faithful)
+    one = S._Specializer._one
+
+    def off_by_one(self: Any, path: str, node: Any, pat: Any) -> Any:
+        value = one(self, path, node, pat)
+        return A.IntLit(value.value + 1) if isinstance(value, A.IntLit) and \
+            value.value >= 16 else value
+
+    monkeypatch.setattr(S._Specializer, "_one", off_by_one)
+    for a in archs:
+        assert a.to_arch().endswith(_flat(a))
+
+
+def test_a_wrong_printer_is_refused_where_the_check_reads_the_text(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``ARCHLANG_VERIFY=1`` the check parses the printed text: a printer that writes
+    another width than its tree says (its item texts remembered or not) is refused."""
+    monkeypatch.setenv("ARCHLANG_VERIFY", "1")
+    space = archlang.parse(macro_space(4)).network()
+    archs = _members(space, 3)
+    for a in archs:
+        a.to_arch()  # the item texts and check caches warm
+    real = F.format_module
+
+    def wrong(module: A.Module) -> str:
+        return real(module).replace("conv2d(w, 1)", "conv2d(w + 1, 1)")
+
+    monkeypatch.setattr(F, "format_module", wrong)
+    for a in archs:
+        text = a.to_arch()
+        assert "block sep_unit" not in text  # the straight-line form, not the rewrite
+
+
+def test_printed_programs_of_the_same_items_share_one_set_of_caches() -> None:
+    space = archlang.parse(macro_space(3)).network()
+    for a in _members(space, 5):
+        a.to_arch()
+    table = space.program.bind_caches["print_checks"]
+    assert len(table) == 1  # every member keeps the three blocks as written
+    (held, caches), = table.values()
+    assert caches["block_memo"]
+    variants = archlang.parse("""
+block unit() { linear(choice(4, 8)) }
+network n() (x: [3]) { return x -> unit() -> unit() }
+""").network()
+    texts = {variants.bind({"n.unit.linear.out": a, "n.unit_1.linear.out": b}).to_arch()
+             for a in (4, 8) for b in (4, 8)}
+    assert len(texts) == 4
+    # each printed program has its own variant blocks, fresh objects: no two share caches
+    assert len(variants.program.bind_caches["print_checks"]) == 4
+
+
+def test_item_texts_are_kept_only_for_modules_without_comments() -> None:
+    text = "# a comment\nblock b() { relu() }  # trails\nnetwork n() (x: [3]) { return x -> b() }\n"
+    module = parse_source(Source(text))
+    F._ITEM_TEXTS.clear()
+    assert F.format_module(module) == F.format_module(module)
+    assert "# trails" in F.format_module(module) and not F._ITEM_TEXTS
+    bare = A.Module(module.items)
+    assert F.format_module(bare) == F.format_module(bare)
+    assert len(F._ITEM_TEXTS) == 2
