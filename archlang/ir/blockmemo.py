@@ -83,13 +83,15 @@ def _shape_key(shape: Any) -> Any:
 
 
 class Recording:
-    """What one application did, gathered while its body runs."""
+    """What one application (or statement, ir/stmtmemo.py) did, gathered while it runs."""
 
-    __slots__ = ("floor", "tainted", "reads", "instances", "events")
+    __slots__ = ("floor", "tainted", "reads", "instances", "events", "block")
 
-    def __init__(self, floor: int, events: int) -> None:
+    def __init__(self, floor: int, events: int, block: bool = True) -> None:
         self.floor = floor  # layers made before this serial were made outside the body
         self.tainted = False
+        #: a block body's: the statements in it are not remembered one by one (stmtmemo)
+        self.block = block
         self.events = events  # the recorder's event count when the body began (-1: none)
         self.reads: list[tuple[str, Any]] = []
         self.instances: list[tuple[str, Any]] = []

@@ -20,6 +20,12 @@ and one `Graph.add` per node. A statement that reads a value the key cannot hold
 a run-time size, a `shared` block), makes a node reading a tensor from elsewhere, adds a
 `require`, or fails, is never remembered: it always runs.
 
+When it is worth it: a statement is remembered from its second run in a program (reading
+its syntax costs more than running it once, and a program bound once, as `to_arch`'s check
+binds one, gains nothing), never where it adds more than `MAX_NODES` nodes, and not in a
+block body that the block memo is gathering (it remembers the body whole; remembering each
+statement too made a first bind of mobilenet_v2 a fifth slower).
+
 Why the key is enough: an expression reads its names (`Name`s through the environment),
 calls through the module's globals, the builtins (unless the innermost variables rebind
 one), the op registry and hyper calls (static per program and registry generation), the
@@ -48,6 +54,10 @@ if TYPE_CHECKING:
 
 #: False: every statement is evaluated (the reference tests/ir/test_bind_fast_paths.py uses)
 ENABLED = True
+#: a statement that adds more nodes is not remembered: copying them costs more than a
+#: replay saves, and one that builds a whole stage (``h = x -> repeat(16) { ... }``) rarely
+#: comes again equal; the blocks and statements inside it are remembered on their own
+MAX_NODES = 32
 
 _PLAIN = (int, str, bool, float, type(None))
 
@@ -203,7 +213,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     counts = dict(scope.namer.counts)
     nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
                                                    len(elab.requires))
-    rec = Recording(next_serial(), -1)  # (a walk without a recorder)
+    rec = Recording(next_serial(), -1, block=False)  # (a walk without a recorder)
     elab.memo_stack.append(rec)
     try:
         elab.exec_stmt(stmt, scope, frame)
@@ -211,7 +221,8 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
         elab.memo_stack.remove(rec)
         raise
     blockmemo.pop(elab, rec)
-    if rec.tainted or len(elab.requires) != requires_before:
+    if rec.tainted or len(elab.requires) != requires_before or \
+            len(elab.graph.nodes) - nodes_before > MAX_NODES:
         return
     captured = blockmemo.capture(elab, sources, nodes_before, at)
     if captured is None:
