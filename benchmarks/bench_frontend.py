@@ -1,12 +1,16 @@
 """Front-end benchmarks: parser throughput and sample + bind + print per architecture.
 
-  1. parse a generated 10,000-line `.arch` file (lines per second). The parser caches trees
-     by text, so the cache is emptied before each of `--parse-rounds` parses; lark's tables
-     are built once, before timing. Reported: the median rate (and the best), and the
-     median rate per second of this process's CPU time; then the same for the Lark path
-     alone (`parse_lark`, the reference and the parser before the fast path), in
-     `--lark-rounds` parses interleaved with as many more of the fast path, and the
-     ratio of the two medians.
+  1. parse a generated 10,000-line `.arch` file (lines per second). A parse is the public
+     `parse_text`: text -> `ast.Module` (the archlang AST, spans and comments included):
+     the size and nesting limits, the fast path's tokenizer and recursive descent (which
+     builds the AST directly: no Lark tree, no `ToAst`), and the young-generation garbage
+     collection of the new nodes as the parse turns the collector back on. The parser
+     caches trees by text, so the cache is emptied before each of `--parse-rounds` parses;
+     lark's tables are built once, before timing. Reported: the median rate (and the best),
+     and the median rate per second of this process's CPU time; then the same for the Lark
+     path alone (`parse_lark`: Lark LALR's tree, then `ToAst`; the reference and the parser
+     before the fast path), in `--lark-rounds` parses interleaved with as many more of the
+     fast path, and the ratio of the two medians.
   2. for 10,000 architectures of examples/digits.arch: sample an assignment, bind it, print the
      decided network back as `.arch` (microseconds each, and each stage alone). The 10,000
      are timed in `--rounds` consecutive chunks; reported: the median over chunks of the

@@ -304,6 +304,8 @@ class _Specializer:
         return facts
 
     def _expr(self, e: Any, path: str, pat: dict[int, int | None]) -> Any:
+        if self._settled(e, path):
+            return e  # a chosen candidate or value without decisions: as it is
         if isinstance(e, A.Call) and e.func == SHARED and len(e.args) == 2:
             return self._expr(e.args[1], path, pat)  # a decided block shares nothing
         if isinstance(e, A.Call) and e.func in A.HYPER_NAMES:
@@ -384,7 +386,7 @@ class _Rewrite(A.NodeTransformer):
     def visit(self, node: Any) -> Any:
         if isinstance(node, A.Kwarg):
             return self.generic_visit(node)
-        if isinstance(node, (A.Param, A.Input)) or self.owner._settled(node, self.path):
+        if isinstance(node, (A.Param, A.Input)):
             return node
         new = self.owner._expr(node, self.path, self.pat)
         # an equal rewrite keeps the original, whose spans keep the source's spelling (`1K`)

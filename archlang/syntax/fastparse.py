@@ -10,9 +10,10 @@ around it starts at the parenthesis).
 
 This parser never reports an error. Whatever it does not accept exactly as the grammar does
 (a syntax error, a string with an unknown escape, a repeated keyword argument, an unknown
-parameter type, a tree that may be deeper than `parser.MAX_DEPTH`, an input deep enough to
-exhaust Python's stack...) raises `Fallback`, and `parse_source` parses the text again on the
-Lark path, so every diagnostic comes from the one reference implementation.
+parameter type, a tree that may be deeper than `parser.MAX_DEPTH`, brackets nested deeper
+than `parser.MAX_NESTING`, an input deep enough to exhaust Python's stack...) raises
+`Fallback`, and `parse_source` parses the text again on the Lark path, so every diagnostic
+comes from the one reference implementation.
 
 Nodes are made without their dataclass ``__init__`` (by filling ``__dict__`` in field order,
 the same object the constructor would make): the frozen dataclasses' ``__init__`` is most of
@@ -39,7 +40,7 @@ from archlang.syntax.lexicon import (
     is_int_literal,
     string_value,
 )
-from archlang.syntax.parser import MAX_DEPTH
+from archlang.syntax.parser import MAX_DEPTH, MAX_NESTING, max_nesting
 
 
 class Fallback(Exception):  # noqa: N818 - not an error: "parse this on the Lark path"
@@ -51,8 +52,10 @@ class Fallback(Exception):  # noqa: N818 - not an error: "parse this on the Lark
 #: the grammar's terminals, each after the blanks Lark ignores (`[\t \f]+`), in Lark's order
 #: where two can match at one place (NAME before the keywords it excludes, FLOAT before INT
 #: and `.`, COMP_OP before `=`, two-character operators before one-character ones) and the
-#: most frequent first otherwise; ERR catches what no terminal matches (a digit with the word
-#: characters after it, so that it never reads as a number: `0if`, `01`)
+#: most frequent first otherwise; COMMENT_NL is a comment and the NL after it in one token
+#: (`Tokens` takes the comment out: then it is the NL, and nothing needs dropping); ERR
+#: catches what no terminal matches (a digit with the word characters after it, so that it
+#: never reads as a number: `0if`, `01`)
 TOKEN_PATTERNS = (
     ("PUNCT", r"[\(\),{}\[\]:;%+]"),
     ("NAME", r"[A-Za-z_][A-Za-z_0-9]*"),
@@ -62,6 +65,7 @@ TOKEN_PATTERNS = (
     ("COMP", r"==|!=|<=|>=|<|>"),
     ("OP", r"->|//|\*\*|[-.=/*]"),
     ("STRING", r'"([^"\\\n]|\\.)*"'),
+    ("COMMENT_NL", r"#[^\n]*(\r?\n[\t ]*)+"),
     ("COMMENT", r"#[^\n]*"),
     ("CONT", r"\\[\t \f]*\r?\n"),
     ("WS", r"[\t \f]+\Z"),
@@ -81,6 +85,8 @@ _FIXED = {**{op: op for op in "( ) , { } [ ] : ; % + -> // ** - . = / *".split()
 _END = "$END"
 #: what an opening or closing ( ) [ ] adds to the nesting (the post-lexer's `depth`)
 _BRACKETS = {"(": 1, "[": 1, ")": -1, "]": -1}
+#: ... and what any bracket adds to the nesting that `parser._check_limits` measures
+_NESTING = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 _NEWLINE = re.compile("\n")
 
 
@@ -108,7 +114,7 @@ def _kind(text: str) -> str:
     if c == "\n" or text[:2] == "\r\n":
         return "NL"
     if c == "#":
-        return "COMMENT"
+        return "COMMENT_NL" if "\n" in text else "COMMENT"
     if c == "\\" and len(text) > 1:
         return "CONT"
     return "WS" if not text else "ERR"
@@ -124,7 +130,10 @@ class Tokens:
     lists. An "NL" token's end column is on a later line: `end` gives it.
 
     Raises:
-        Fallback: a character that no terminal matches.
+        Fallback: a character that no terminal matches; brackets that nest deeper than
+            `parser._check_limits` takes (measured on the tokens, outside strings and
+            comments, as it measures them: the same where no string holds a backslash,
+            and by `parser.max_nesting` where one does).
     """
 
     def __init__(self, text: str) -> None:
@@ -138,18 +147,36 @@ class Tokens:
         if "ERR" in present:
             raise Fallback
         kinds = list(map(kind_of.__getitem__, values))
-        breaks = {v: v.count("\n") for v, k in kind_of.items() if k == "NL" or k == "CONT"}
+        breaks = {v: v.count("\n") for v, k in kind_of.items()
+                  if k == "NL" or k == "CONT" or k == "COMMENT_NL"}
         lines = list(accumulate(map(breaks.get, values, repeat(0)), initial=1))
         last_line = lines.pop()
         # where line n starts, minus 1: a token's column is its offset minus that
         line_starts = [0, -1] + [m.start() for m in _NEWLINE.finditer(text)]
+        comments = []
+        if "COMMENT_NL" in present or "COMMENT" in present:
+            comments = sorted(_indexes(kinds, "COMMENT_NL") + _indexes(kinds, "COMMENT"))
+            self.comments = [
+                A.Comment(lines[i], ends[i] - len(values[i]) - line_starts[lines[i]],
+                          values[i].split("\n", 1)[0].rstrip()) for i in comments]
+            if "COMMENT_NL" in present:
+                present.add("NL")
+                for i in comments:
+                    if kinds[i] == "COMMENT_NL":  # its NL from the line break on
+                        value = values[i]
+                        kinds[i], values[i] = "NL", value[value.index("\n"):]
+                comments = [i for i in comments if kinds[i] == "COMMENT"]
+        else:
+            self.comments = []
         dropped = []
         if "NL" in present:
             depth = list(accumulate(map(_BRACKETS.get, kinds, repeat(0))))
             dropped = [i for i in _indexes(kinds, "NL") if depth[i]]
-        comments = _indexes(kinds, "COMMENT") if "COMMENT" in present else []
-        self.comments = [A.Comment(lines[i], ends[i] - len(values[i]) - line_starts[lines[i]],
-                                   values[i].rstrip()) for i in comments]
+        if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
+            if max(accumulate(map(_NESTING.get, kinds, repeat(0)))) > MAX_NESTING or (
+                    "STRING" in present and "\\" in text
+                    and max_nesting(text) > MAX_NESTING):
+                raise Fallback  # `parser._check_limits` refuses it
         for kind in ("COMMENT", "CONT", "WS"):
             if kind in present:
                 dropped += comments if kind == "COMMENT" else _indexes(kinds, kind)
@@ -474,7 +501,8 @@ class _Parser:
                 node = self.unpack(s, value)
             else:
                 node = _ExprStmt(value, self.span(s, self.pos - 1))
-        self.check_depth(depth, s)
+        if depth - 1 + 2 * (self.pos - s) > MAX_DEPTH:  # self.check_depth(depth, s), inline
+            raise Fallback
         return node
 
     def unpack(self, s: int, targets: Any) -> A.Unpack:
@@ -735,6 +763,7 @@ class _Parser:
         self.pos = s + 2
         positional: list[Any] = []
         keywords: list[A.Kwarg] = []
+        names: list[str] = []  # the keywords' names
         expr, span = self.expr, self.span
         while kinds[self.pos] != ")":
             a = self.pos
@@ -742,8 +771,9 @@ class _Parser:
             if k == "NAME" and kinds[a + 1] == "=":
                 self.pos = a + 2
                 name = values[a]
-                if keywords and any(kw.name == name for kw in keywords):
+                if name in names:
                     raise Fallback
+                names.append(name)
                 keywords.append(_Kwarg(name, expr(), span(a, self.pos - 1)))
             else:
                 if keywords:

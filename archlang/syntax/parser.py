@@ -17,8 +17,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
+from itertools import accumulate, repeat
+from operator import sub
 from typing import Any
 
 from archlang import resources
@@ -97,14 +100,18 @@ def parse_source(source: Source) -> A.Module:
 @functools.lru_cache(maxsize=64)
 def _parse_cached(text: str, path: str) -> A.Module:
     source = Source(text, path)
-    _check_limits(source)
+    if len(text) > MAX_SOURCE_CHARS:
+        raise too_large(source, f"{len(text):,} characters")
     if os.environ.get(PARSER_ENV) != "lark":
         from archlang.syntax import fastparse
 
+        # the fast path falls back on whatever `_check_limits` refuses (nesting too deep),
+        # and measures the nesting on its own tokens, at a fraction of the cost
         try:
             return fastparse.parse(source)
         except fastparse.Fallback:
             pass
+    _check_limits(source)
     return _parse_with_lark(source)
 
 
@@ -152,6 +159,20 @@ def _check_limits(source: Source) -> None:
         raise too_large(source, f"{len(text):,} characters")
     if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
         return
+    if max_nesting(text) <= MAX_NESTING:
+        return
+    line, col = _too_deep_at(text, MAX_NESTING)  # type: ignore[misc]
+    raise ArchLimitError(
+        f"nesting is too deep (more than {MAX_NESTING} levels of brackets)",
+        Span(source, line, col, line, col + 1),
+        hint="split the expression with named intermediate values", code="E602")
+
+
+def _too_deep_at(text: str, limit: int) -> tuple[int, int] | None:
+    """Where (line, column) the brackets of `text` first nest deeper than `limit`, if they
+    do: outside strings (from a quote to the next, or to the line's end: every quote opens
+    or closes one, escaped or not) and comments; a closing bracket never takes the depth
+    below 0. One character at a time: `max_nesting` is the quick measure of the same."""
     depth = 0
     line, col = 1, 0
     in_comment = in_string = False
@@ -169,13 +190,26 @@ def _check_limits(source: Source) -> None:
             in_comment = True
         elif ch in "([{":
             depth += 1
-            if depth > MAX_NESTING:
-                raise ArchLimitError(
-                    f"nesting is too deep (more than {MAX_NESTING} levels of brackets)",
-                    Span(source, line, col, line, col + 1),
-                    hint="split the expression with named intermediate values", code="E602")
+            if depth > limit:
+                return line, col
         elif ch in ")]}":
             depth = max(0, depth - 1)
+    return None
+
+
+#: what `max_nesting` sees: a comment (to the line's end), a string (to its next quote, or up
+#: to the line's end), or a bracket; the regular expression skips all else
+_NESTING_RE = re.compile(r'#[^\n]*|"[^"\n]*"?|[()\[\]{}]')
+_NESTING_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+
+
+def max_nesting(text: str) -> int:
+    """The deepest nesting of brackets that `_too_deep_at` counts in `text`, in passes that
+    run in C: where the depth d counted without the floor at 0 has fallen to its lowest m so
+    far (m <= 0), the depth with the floor is d - m."""
+    steps = map(_NESTING_STEP.get, _NESTING_RE.findall(text), repeat(0))
+    depths = list(accumulate(steps, initial=0))
+    return max(map(sub, depths, accumulate(depths, min)))
 
 
 def _check_depth(source: Source, tree: Any) -> None:

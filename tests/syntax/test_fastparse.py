@@ -23,9 +23,12 @@ from archlang.syntax.errors import EXAMPLES
 from archlang.syntax.format import format_module
 from archlang.syntax.parser import (
     MAX_DEPTH,
+    MAX_NESTING,
     PARSER_ENV,
     _lark,
     _parse_cached,
+    _too_deep_at,
+    max_nesting,
     parse_lark,
     parse_text,
 )
@@ -186,6 +189,45 @@ def test_near_the_depth_limit_both_paths_agree(n: int, template: str) -> None:
         assert _outcome(text, fast=True) == _outcome(text, fast=False)
 
 
+def _nested(n: int, inner: str = "1", kind: str = "[") -> str:
+    """A program whose brackets nest `n` deep (around `inner`)."""
+    if kind == "[":
+        return "x = " + "[" * n + inner + "]" * n + "\n"
+    if kind == "(":
+        return "x = " + "f(" * n + inner + ")" * n + "\n"
+    return "x = " + "repeat(1) { " * n + inner + " }" * n + "\n"
+
+
+@pytest.mark.parametrize("kind", ["[", "(", "{"])
+@pytest.mark.parametrize("n", [MAX_NESTING - 1, MAX_NESTING, MAX_NESTING + 1])
+@pytest.mark.parametrize("inner", [
+    "1", '"((("', '"\\"(("', "a # ((((\n", 'f("]]", "\\\\", ")(")', '"#" ((((',
+])
+def test_near_the_nesting_limit_both_paths_agree(n: int, kind: str, inner: str) -> None:
+    # the fast path measures the nesting on its tokens; where a string holds a backslash
+    # (`_check_limits` reads `\"` as the end of a string) it measures it as that does
+    text = _nested(n, inner, kind)
+    fast, lark = _outcome(text, fast=True), _outcome(text, fast=False)
+    assert fast == lark
+    too_deep = _too_deep_at(text, MAX_NESTING) is not None
+    assert too_deep == ("error[E602]" in lark)
+    if too_deep:
+        assert check_both(text) == "fallback"
+
+
+def test_a_string_read_as_the_nesting_check_reads_it_is_measured_so() -> None:
+    text = _nested(MAX_NESTING - 1, '"\\"(("')  # `"\"` then `((`: 201 deep for the check
+    assert _too_deep_at(text, MAX_NESTING) is not None
+    assert check_both(text) == "fallback"
+    assert "error[E602]" in _outcome(text, fast=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='([{}])"#\\\n a', max_size=60), st.integers(0, 6))
+def test_the_quick_nesting_measure_is_the_character_loop_s(text: str, limit: int) -> None:
+    assert (max_nesting(text) > limit) == (_too_deep_at(text, limit) is not None)
+
+
 def test_deep_input_falls_back_instead_of_overflowing() -> None:
     text = "x = " + "not " * 5000 + "a\n"
     assert check_both(text) == "fallback"
@@ -253,6 +295,7 @@ def test_the_token_patterns_are_the_grammar_s() -> None:
             for name, p in fastparse.TOKEN_PATTERNS}
     assert mine["NL"] == grammar["_NL"]
     assert mine["COMMENT"] == grammar["COMMENT"]
+    assert mine["COMMENT_NL"] == grammar["COMMENT"] + grammar["_NL"]
     assert mine["STRING"] == grammar["STRING"]
     assert mine["FLOAT"] == grammar["FLOAT"]
     assert mine["INT"] == grammar["INT"]
