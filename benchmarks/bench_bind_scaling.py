@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import archlang  # noqa: E402
-from archlang.ir import blockmemo, labels  # noqa: E402
+from archlang.ir import blockmemo, labels, stmtmemo  # noqa: E402
 
 
 def value_space(n: int) -> str:
@@ -70,7 +70,7 @@ def nested_space(depth: int, positions: int = 64) -> str:
 
 
 def set_fast(on: bool) -> None:
-    labels.ENABLED = blockmemo.ENABLED = on
+    labels.ENABLED = blockmemo.ENABLED = stmtmemo.ENABLED = on
 
 
 def per_bind(space: archlang.Space, members: list[dict]) -> float:

@@ -30,6 +30,11 @@ A macro space of 20 positions, each a choice of 3 blocks with their own widths a
 has about 60 distinct applications in all (kind, width, kernel, input channels; the position
 does not matter), so after a few binds nearly every block is replayed
 (benchmarks/bench_symbolic.py, bench_bind_scaling.py).
+
+ir/stmtmemo.py remembers statements the same way, with this module's `lookup`, `redo`,
+`capture` and `store`. A key holds what code can read of a tensor (`sources_key`): its shape,
+dtype, which other input shares its node (``blk(x, x)`` is not ``blk(x, y)``) and whether
+that node is a `parameter` (a built-in op's unbatched check treats those apart).
 """
 
 from __future__ import annotations
@@ -78,25 +83,29 @@ def _shape_key(shape: Any) -> Any:
 
 
 class Recording:
-    """What one application did, gathered while its body runs."""
+    """What one application (or statement, ir/stmtmemo.py) did, gathered while it runs."""
 
-    __slots__ = ("floor", "tainted", "reads", "instances", "events")
+    __slots__ = ("floor", "tainted", "reads", "instances", "events", "block")
 
-    def __init__(self, floor: int, events: int) -> None:
+    def __init__(self, floor: int, events: int, block: bool = True) -> None:
         self.floor = floor  # layers made before this serial were made outside the body
         self.tainted = False
+        #: a block body's: the statements in it are not remembered one by one (stmtmemo)
+        self.block = block
         self.events = events  # the recorder's event count when the body began (-1: none)
         self.reads: list[tuple[str, Any]] = []
         self.instances: list[tuple[str, Any]] = []
 
 
 class Entry:
-    __slots__ = ("keys", "values", "nodes", "instances", "used", "result", "steps", "quiet")
+    __slots__ = ("keys", "values", "types", "nodes", "instances", "used", "result", "steps",
+                 "quiet")
 
     def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...], nodes: list[Any],
                  instances: list[tuple[str, Any]], used: list[tuple[str, Any]], result: Any,
                  steps: int, quiet: bool) -> None:
         self.keys, self.values, self.nodes = keys, values, nodes
+        self.types = tuple(map(type, values))
         self.instances, self.used, self.result, self.steps = instances, used, result, steps
         #: made by a walk that records, whose recorder the body left alone
         self.quiet = quiet
@@ -111,9 +120,8 @@ def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: 
         args = tuple((k, _value_key(v)) for k, v in layer.args.items())
     except _NotPlain:
         return None
-    ins = tuple((_shape_key(t.shape), t.dtype) for t in tensors)
-    return (id(layer.block), child.keys is None, child.depth, child.copies, args, ins,
-            registry.generation())
+    return (id(layer.block), child.keys is None, child.depth, child.copies, args,
+            sources_key(tensors), registry.generation())
 
 
 def _prefixes(child: Scope) -> tuple[str, str]:
@@ -133,29 +141,60 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
     hit = _table(elab).get(key)
     if hit is None or hit[0] is not layer.block:
         return None
+    at, kp = _prefixes(child)
+    entry = lookup(elab, hit[1], kp)
+    if entry is None or (elab.recorder is not None and not entry.quiet):
+        return None  # (not quiet: run it, for the recorder to see what it does)
+    made = redo(elab, entry, tensors, at, kp)
+    if made is None:
+        return None
+    return _rebuild(entry.result, tensors, made)
+
+
+def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
+           kp: str) -> Entry | None:
+    """The entry whose decisions (keys relative to `kp`) this walk's assignment gives the
+    values it was remembered with (of the same types: `1` is not `True`)."""
     assignment = elab.assignment
     assert assignment is not None
-    at, kp = _prefixes(child)
-    for rel_keys, by_values in hit[1].items():
-        keys = [kp + k for k in rel_keys]
+    get = assignment.get
+    for rel_keys, by_values in by_keys.items():
+        keys = _absolute(kp, rel_keys)
+        values = tuple([get(k, _MISSING) for k in keys])
         try:
-            entry = by_values.get(tuple(assignment.get(k, _MISSING) for k in keys))
+            entry = by_values.get(values)
         except TypeError:  # an unhashable value: never remembered
             continue
-        if entry is not None and all(type(assignment[k]) is type(v)
-                                     for k, v in zip(keys, entry.values)):
-            break
-    else:
-        return None
-    if elab.recorder is not None and not entry.quiet:
-        return None  # run it, for the recorder to see what it does
+        if entry is not None and tuple(map(type, values)) == entry.types:
+            return entry
+    return None
+
+
+#: (prefix, relative keys) -> the keys: made once, not on every lookup
+_ABSOLUTE: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def _absolute(kp: str, rel_keys: tuple[str, ...]) -> tuple[str, ...]:
+    keys = _ABSOLUTE.get((kp, rel_keys))
+    if keys is None:
+        if len(_ABSOLUTE) >= MAX_ENTRIES:
+            _ABSOLUTE.clear()
+        keys = _ABSOLUTE[(kp, rel_keys)] = tuple(kp + k for k in rel_keys)
+    return keys
+
+
+def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
+         kp: str) -> list[Any] | None:
+    """Redo what `entry` remembers: its steps, nodes (reading `sources` where it read its
+    own), instances and used decisions; the nodes made, or None where that would pass the
+    walk's limits (then the caller runs the code, to stop where the limit is reached)."""
     if not elab.room_for(entry.steps, len(entry.nodes)):
-        return None  # run it, to stop at the limit where it is reached
+        return None
     elab.steps += entry.steps
     graph = elab.graph
     made: list[Any] = []
     for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
-        inputs = [tensors[i].node if new is False else made[i] for new, i in refs]
+        inputs = [sources[i].node if new is False else made[i] for new, i in refs]
         node = graph.add(op, inputs, dict(attrs), shape, at + path, span, dtype)
         if meta:
             node.meta.update(meta)
@@ -166,7 +205,7 @@ def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor],
         elab.memo_stack[-1].instances.extend(instances)
     for k, v in entry.used:
         elab.use(kp + k, v)
-    return _rebuild(entry.result, tensors, made)
+    return made
 
 
 def _rebuild(result: Any, tensors: list[Tensor], made: list[Any]) -> Any:
@@ -192,18 +231,43 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
            requires_before: int, result: Any) -> None:
     """Remember the application that just ran without error, where nothing outside the
     key and the decisions it read can have changed what it built."""
-    popped = elab.memo_stack.pop()
-    assert popped is rec
-    if elab.memo_stack:  # what this body did, the application around it did too
-        outer = elab.memo_stack[-1]
-        outer.reads.extend(rec.reads)
-        outer.instances.extend(rec.instances)
+    pop(elab, rec)
     if rec.tainted or len(elab.requires) != requires_before:
         return
     at, kp = _prefixes(child)
+    captured = capture(elab, tensors, nodes_before, at)
+    if captured is None:
+        return
+    nodes, index = captured
+    try:
+        described = _describe(result, tensors, index)
+    except _NotPlain:
+        return
+    store(elab, _table(elab), key, layer.block, rec, kp, at, nodes, described,
+          elab.steps - steps_before)
+
+
+def pop(elab: Elaborator, rec: Recording) -> None:
+    """End gathering for `rec`: what it saw, the recording around it saw too."""
+    popped = elab.memo_stack.pop()
+    assert popped is rec
+    if elab.memo_stack:
+        outer = elab.memo_stack[-1]
+        outer.reads.extend(rec.reads)
+        outer.instances.extend(rec.instances)
+
+
+def capture(elab: Elaborator, sources: list[Tensor], nodes_before: int,
+            at: str) -> tuple[list[Any], dict[int, int]] | None:
+    """The nodes added since `nodes_before`, each input as "the i-th source" or "the j-th
+    new node", paths relative to `at`; with the index of the new nodes. None where a node
+    reads a tensor that is neither, or lies outside `at`."""
     new = elab.graph.nodes[nodes_before:]
     index = {id(n): j for j, n in enumerate(new)}
-    inputs = {id(t.node): i for i, t in enumerate(tensors) if t.node is not None}
+    inputs: dict[int, int] = {}
+    for i, t in enumerate(sources):
+        if t.node is not None:
+            inputs.setdefault(id(t.node), i)  # the first source of a node: see `aliases`
     nodes = []
     for n in new:
         refs = []
@@ -213,15 +277,36 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
             elif id(x) in inputs:
                 refs.append((False, inputs[id(x)]))
             else:
-                return  # reads a tensor from outside: not remembered
+                return None  # reads a tensor from outside: not remembered
         if not n.path.startswith(at):
-            return
+            return None
         nodes.append((n.op, dict(n.attrs), tuple(refs), n.shape, n.path[len(at):], n.span,
                       n.dtype, dict(n.meta)))
-    try:
-        described = _describe(result, tensors, index)
-    except _NotPlain:
-        return
+    return nodes, index
+
+
+def sources_key(tensors: list[Tensor]) -> tuple[Any, ...]:
+    """What code reading these tensors can see of them: each one's shape and dtype, the
+    first of them with its node (an entry reads "the i-th source" for a node that several
+    share: ``blk(x, x)`` is not ``blk(x, y)``), and whether its node is a constant (an op
+    of no inputs, such as `parameter`: a built-in op's unbatched-lead check leaves those
+    out, ir/apply.py `_common_lead`). Nothing else of a node is read while it is used."""
+    first: dict[int, int] = {}
+    return tuple((source_key(t), first.setdefault(id(t.node), i))
+                 for i, t in enumerate(tensors))
+
+
+def source_key(t: Tensor) -> Any:
+    """One tensor's part of `sources_key`, which node it shares with another aside."""
+    spec = registry.OPS.get(t.node.op) if t.node is not None else None
+    return (_shape_key(t.shape), t.dtype, spec is not None and spec.inputs == 0)
+
+
+def store(elab: Elaborator, table: dict[Any, Any], key: Any, owner: Any, rec: Recording,
+          kp: str, at: str, nodes: list[Any], result: Any, steps: int) -> None:
+    """Remember an entry under `key` (kept with `owner`, whose identity a hit checks) for
+    the values of the decisions `rec` read first; nothing where one of them is unhashable
+    or lies outside `kp`, or an instance outside `at`."""
     first: dict[str, Any] = {}  # each decision once, with the value it was first read at
     for k, v in rec.reads:
         first.setdefault(k, v)
@@ -237,14 +322,12 @@ def finish(elab: Elaborator, rec: Recording, key: Any, layer: BlockLayer,
     keys = tuple(k[len(kp):] for k in keys)
     instances = [(p[len(at):], i) for p, i in rec.instances]
     quiet = elab.recorder is not None and elab.recorder.count == rec.events
-    entry = Entry(keys, values, nodes, instances, used, described, elab.steps - steps_before,
-                  quiet)
-    table = _table(elab)
+    entry = Entry(keys, values, nodes, instances, used, result, steps, quiet)
     if len(table) >= MAX_ENTRIES:
         table.clear()
-    slot = table.setdefault(key, (layer.block, {}))
+    slot = table.setdefault(key, (owner, {}))
     by_values = slot[1].setdefault(keys, {})
-    if len(by_values) < MAX_VARIANTS or values in by_values:  # (a body that reads many
+    if len(by_values) < MAX_VARIANTS or values in by_values:  # (code that reads many
         # decisions rarely repeats; a recording walk's entry replaces an equal one)
         by_values[values] = entry
 

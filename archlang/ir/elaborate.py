@@ -69,6 +69,25 @@ class Elaborator(Statements, Expressions):
 
     def _network_input(self, inp: A.Input, scope: Scope, frame: Frame,
                        dims: dict[str, Dim]) -> Tensor:
+        cache = self.program.bind_caches.setdefault("input_shapes", {})
+        hit = cache.get(id(inp))
+        if hit is not None and hit[0] is inp and hit[1] is not None:
+            shape, dtype = hit[1], hit[2]  # a shape of literals, worked out before
+        else:
+            shape, dtype = self._input_shape(inp, scope, frame, dims)
+            if hit is None or hit[0] is not inp:  # holding `inp` keeps its id from reuse
+                static = not inp.unbatched and all(
+                    isinstance(n, (A.ListLit, A.TupleLit, A.IntLit))
+                    for n in A.walk(_shape_part(inp.shape)))  # type: ignore[arg-type]
+                cache[id(inp)] = (inp, shape if static else None, dtype)
+        if self.space_walk:
+            return Tensor(None, shape, dtype)
+        node = self.add_node("input", [], {}, shape, inp.name, inp.span, dtype)
+        return Tensor(node, shape, dtype)
+
+    def _input_shape(self, inp: A.Input, scope: Scope, frame: Frame,
+                     dims: dict[str, Dim]) -> tuple[Any, str]:
+        """The shape of a network input (batch excluded) and its dtype."""
         if inp.shape is None:
             raise ArchTypeError(f"network input `{inp.name}` needs a shape", inp.span,
                                 hint=f"write `{inp.name}: [C, H, W]` (no batch dimension) or "
@@ -92,13 +111,8 @@ class Elaborator(Statements, Expressions):
                 f"the shape of `{inp.name}` must be a list of positive integers, but got "
                 f"{describe(shape)}", inp.shape.span, code="E308")
         if inp.unbatched:
-            shape = typed(shape[1:], lead=shape[0], dtype=dtype)
-        else:
-            shape = typed(shape, dtype=dtype)
-        if self.space_walk:
-            return Tensor(None, shape, dtype)
-        node = self.add_node("input", [], {}, shape, inp.name, inp.span, dtype)
-        return Tensor(node, shape, dtype)
+            return typed(shape[1:], lead=shape[0], dtype=dtype), dtype
+        return typed(shape, dtype=dtype), dtype
 
     def _dim(self, expr: A.Expr, scope: Scope, frame: Frame, dims: dict[str, Dim]) -> Any:
         """One dimension of an unbatched input: a name that nothing defines is a run-time
@@ -124,6 +138,14 @@ class Elaborator(Statements, Expressions):
         names = {n: substitute(frame.env.vars[n]) for n in free_names(expr)
                  if n in frame.env.vars}
         return self.eval(expr, scope, Frame(Env(frame.env.parent, names)))
+
+
+
+def _shape_part(shape: A.Expr) -> A.Expr:
+    """The dims of an input's shape, without its type (``long[8]`` -> ``[8]``)."""
+    if isinstance(shape, A.Index) and isinstance(shape.value, A.Name):
+        return shape.index
+    return shape
 
 
 __all__ = ["ArchError", "Elaborator"]

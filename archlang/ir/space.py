@@ -175,19 +175,21 @@ class Space:
                 decision left without a value.
             ArchError: any error the fixed network has (a shape mismatch, ...), located.
         """
-        for key in assignment or {}:
-            self.decision(key)  # an unknown key is reported before anything else
-            if key in self.fixed and assignment[key] != self.fixed[key]:  # type: ignore[index]
-                raise ArchSpaceError(
-                    f"decision `{key}` is fixed to {self.fixed[key]!r} in this space",
-                    self.decision(key).span, hint="bind it on the unfixed space, or drop it",
-                    code="E516")
-        full = {**self.fixed, **(assignment or {})}
+        tree, given = self.full_tree, assignment or {}
+        if self.fixed or not given.keys() <= tree.by_key.keys():  # else every key is known
+            for key in given:
+                self.decision(key)  # an unknown key is reported before anything else
+                if key in self.fixed and given[key] != self.fixed[key]:
+                    raise ArchSpaceError(
+                        f"decision `{key}` is fixed to {self.fixed[key]!r} in this space",
+                        self.decision(key).span,
+                        hint="bind it on the unfixed space, or drop it", code="E516")
+        full = {**self.fixed, **given}
         elab = Elaborator(self.program, full)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
-        self._check_unused(assignment or {}, elab.used)
-        ordered = {d.key: elab.used[d.key] for d in self.full_tree.decisions
-                   if d.key in elab.used}
+        self._check_unused(given, elab.used)
+        used = elab.used
+        ordered = {k: used[k] for k in tree.by_key if k in used}  # declaration order
         return self.arch_type(self, ordered, elab.graph)
 
     def _check_unused(self, given: Assignment, used: Assignment) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchSpaceError, ArchTypeError
 from archlang.ir import apply as _apply
+from archlang.ir import stmtmemo as _stmtmemo
 from archlang.ir.scope import Env, Frame
 from archlang.ir.values import (
     SHADOW,
@@ -34,7 +35,16 @@ class Statements(WalkState):
     def exec_body(self, body: tuple[A.Stmt, ...], scope: Scope, frame: Frame,
                   span: Span) -> Any:
         """Run statements; the result is the `return` value, else the current tensor."""
+        # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
+        # not in a block body the block memo is gathering: it remembers the body whole
+        memo = _stmtmemo.context(scope) if (
+            _stmtmemo.ENABLED and not self.space_walk and self.recorder is None
+            and self.observer is None and scope.active and scope.dynamic_if is None
+            and not (self.memo_stack and self.memo_stack[-1].block)) else None
         for stmt in body:
+            if memo is not None and type(stmt) in _REMEMBERED:
+                _stmtmemo.run(self, stmt, scope, frame, memo)  # type: ignore[arg-type]
+                continue
             result = self.exec_stmt(stmt, scope, frame)
             if result is not None:
                 return result[0]
@@ -240,6 +250,10 @@ class Statements(WalkState):
 
 
 _FIGURES = frozenset({"params", "flops"})
+
+
+#: the statements ir/stmtmemo.py remembers (the others read or write more than one value)
+_REMEMBERED = (A.Assign, A.ExprStmt)
 
 
 def free_names(e: Any) -> set[str]:

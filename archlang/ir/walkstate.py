@@ -61,6 +61,9 @@ class WalkState:
         self.steps = 0
         #: the block applications whose effects are being gathered (ir/blockmemo.py)
         self.memo_stack: list[Recording] = []
+        #: id(tensor) -> (tensor, what a remembered statement's key holds of it)
+        #: (ir/stmtmemo.py), made once per walk
+        self.source_parts: dict[int, tuple[Any, Any]] = {}
 
     # ------------------------------------------------------------ limits
 

@@ -1,11 +1,11 @@
 """Bind's fast paths build exactly what the plain walk builds.
 
-Two shortcuts make a bind walk cheaper (issue 16): an unchosen candidate of a choice only
-allocates its labels (ir/labels.py), and a block application equal to one already run
-replays it (ir/blockmemo.py). Both must be invisible: the same nodes, names, paths, shapes,
-attributes, module names, block instances, used decisions and hash as the walk that
-evaluates every candidate and runs every body. The reference here is that walk, with both
-switched off.
+Three shortcuts make a bind walk cheaper (issue 16): an unchosen candidate of a choice only
+allocates its labels (ir/labels.py), and a block application (ir/blockmemo.py) or a
+statement (ir/stmtmemo.py) equal to one already run is replayed. All must be invisible: the
+same nodes, names, paths, shapes, attributes, module names, block instances, used decisions
+and hash as the walk that evaluates every candidate, runs every body and every statement.
+The reference here is that walk, with the three switched off.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 
 import archlang
 from archlang.diagnostics import ArchError
-from archlang.ir import blockmemo, labels
+from archlang.ir import blockmemo, labels, stmtmemo
 from archlang.ir.decisions import iter_assignments
 from archlang.testing.fuzz import mutated
 from archlang.testing.spaces import CONDITIONAL_SPACES, macro_space
@@ -46,12 +46,12 @@ network n() (x: [4, 8, 8]) {
 
 @contextmanager
 def plain_walk():
-    saved = labels.ENABLED, blockmemo.ENABLED
-    labels.ENABLED = blockmemo.ENABLED = False
+    saved = labels.ENABLED, blockmemo.ENABLED, stmtmemo.ENABLED
+    labels.ENABLED = blockmemo.ENABLED = stmtmemo.ENABLED = False
     try:
         yield
     finally:
-        labels.ENABLED, blockmemo.ENABLED = saved
+        labels.ENABLED, blockmemo.ENABLED, stmtmemo.ENABLED = saved
 
 
 def built(space: archlang.Space, assignment: dict) -> object:
@@ -196,3 +196,106 @@ def test_mutated_programs_bind_as_the_plain_walk(text: str) -> None:
         return
     for s in spaces:
         check_space(s, 4)
+
+
+#: NAS-Bench-Graph's cell: each node reads one of the tensors before it through one of a
+#: few ops; every statement is replayed once its inputs and decisions were seen
+CELL = """
+network cell() (x: [16]) {
+    n1 = choice(x) -> choice(linear(16), relu(), identity())
+    n2 = choice(x, n1) -> choice(linear(16), relu(), identity())
+    n3 = choice(x, n1, n2) -> choice(linear(16), relu(), identity())
+    return n3
+}
+"""
+
+
+def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None:
+    """Once every member was bound, binding them again evaluates no assignment: each one
+    is replayed (ir/stmtmemo.py), and builds what the plain walk builds."""
+    from archlang.ir.statements import Statements
+
+    space = archlang.parse(CELL).network()
+    members = list(iter_assignments(space.tree))
+    first = [built(space, a) for a in members]
+    ran = []
+    real = Statements.exec_stmt
+
+    def counted(self, stmt, scope, frame):
+        ran.append(type(stmt).__name__)
+        return real(self, stmt, scope, frame)
+
+    monkeypatch.setattr(Statements, "exec_stmt", counted)
+    again = [built(space, a) for a in members]
+    assert set(ran) == {"Return"}  # every assignment statement was replayed
+    with plain_walk():
+        plain = [built(space, a) for a in members]
+    assert first == again == plain
+
+
+
+
+def test_a_name_that_holds_another_names_node_is_part_of_the_key() -> None:
+    """``x + y`` where `y` is `x` reads one node twice; where `y` is `z` (the same shape),
+    two nodes: a replay must not wire the one like the other (statements and blocks)."""
+    text = """
+    block pair() (a, b) { return a + b }
+    network n() (x: [8]) {
+        z = x -> relu()
+        y = choice(x, z)
+        h = x + y
+        return ((x, y) -> pair()) + h
+    }
+    """
+    space = archlang.parse(text).network()
+    key = space.decisions[0].key
+    for order in ([0, 1], [1, 0]):
+        for v in order:
+            arch = space.bind({key: v})
+            adds = [n for n in arch.graph.nodes if n.op == "add"]
+            reads = {tuple(i.name for i in n.inputs) for n in adds[:2]}
+            want = {("x", "x")} if v == 0 else {("x", "relu")}
+            assert reads == want, (v, reads)
+    assert check_space(space, 8) > 0
+
+
+def test_a_statement_that_reads_a_layer_or_a_shared_block_always_runs() -> None:
+    """A layer value (its application count names the next use) and `shared` (its decisions
+    are shared state) are not in a statement's key: those statements are never remembered."""
+    text = """
+    block cell(w: int = choice(4, 8)) (x) { return x -> linear(w) }
+    network n() (x: [4]) {
+        act = relu()
+        h = x -> act
+        h = h -> act
+        a = h -> shared("c", cell())
+        b = a -> shared("c", cell())
+        return b
+    }
+    """
+    space = archlang.parse(text).network()
+    assert check_space(space, 6) > 0
+    arch = space.bind(space.sample_assignment(0))
+    assert [n.path for n in arch.graph.nodes][:2] == ["relu", "relu[1]"]
+
+
+def test_a_constant_tensor_is_told_from_a_computed_one_of_its_shape() -> None:
+    """A built-in op lets a `parameter` meet an unbatched tensor but not a computed batched
+    one of the same shape: a replayed statement (or block) must fail where running it does."""
+    text = """
+    block plus() (a, b) { return a + b }
+    network n() (x: [N, 8] unbatched) {
+        p = parameter([8])
+        q = p -> relu()
+        y = choice(p, q)
+        h = x + y
+        g = (x, y) -> plus()
+        return h + g
+    }
+    """
+    space = archlang.parse(text).network()
+    key = space.decisions[0].key
+    for _ in range(2):
+        assert space.bind({key: 0}).output_shape == (8,)
+        with pytest.raises(ArchError, match="one first dimension"):
+            space.bind({key: 1})

@@ -1,0 +1,283 @@
+"""Statements elaborated once: a bind walk replays what an equal statement built.
+
+The statement-sized sibling of ir/blockmemo.py. A statement ``n3 = choice(x, n1, n2) ->
+choice(relu(), conv2d(16, 3))`` builds what its syntax, the values of the names it reads,
+the labels its instance has handed out so far and the decisions it reads make of it: a bind
+walk is deterministic. So a bind walk remembers each assignment or expression statement it
+ran, per program:
+
+    key   = (statement, the values of the names it reads (a tensor by its shape, dtype, which
+            other name holds the same node and whether that node is a constant), the
+            instance's label counts, its depth, copies and condition, the op registry)
+    entry = the decisions it read with their values, the nodes it added, the instances it
+            noted, the value it assigned (or the current tensor it left), the label counts
+            it moved, its step count; keys and paths relative to the instance's own
+
+and a later run of the statement with an equal key, in an assignment that gives those
+decisions the same values, replays the entry instead of evaluating it. Every statement of a
+network whose candidates are ops (NAS-Bench-Graph's cells) is then a few dictionary lookups
+and one `Graph.add` per node. A statement that reads a value the key cannot hold (a layer,
+a run-time size, a `shared` block), makes a node reading a tensor from elsewhere, adds a
+`require`, or fails, is never remembered: it always runs.
+
+When it is worth it: a statement is remembered from its second run in a program (reading
+its syntax costs more than running it once, and a program bound once, as `to_arch`'s check
+binds one, gains nothing), never where it adds more than `MAX_NODES` nodes, and not in a
+block body that the block memo is gathering (it remembers the body whole; remembering each
+statement too made a first bind of mobilenet_v2 a fifth slower).
+
+Why the key is enough: an expression reads its names (`Name`s through the environment),
+calls through the module's globals, the builtins (unless the innermost variables rebind
+one), the op registry and hyper calls (static per program and registry generation), the
+decisions (through `WalkState.use`, gathered), and the instance's namer (`Scope.label`,
+whose counts are in the key; the namer of a block or repeat copy made inside is new each
+time). Of a tensor the walk reads its shape and dtype, and of its node only whether it is
+an op of no inputs (ir/apply.py `_common_lead`); nodes are named by the graph as it stands
+at replay, exactly as running the statement would name them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from archlang.ir import blockmemo
+from archlang.ir.blockmemo import Recording
+from archlang.ir.builtins import BUILTINS
+from archlang.ir.sharing import SHARED
+from archlang.ir.values import Tensor, next_serial
+from archlang.ops import registry
+from archlang.syntax import ast as A
+
+if TYPE_CHECKING:
+    from archlang.ir.elaborate import Elaborator
+    from archlang.ir.scope import Frame, Scope
+
+#: False: every statement is evaluated (the reference tests/ir/test_bind_fast_paths.py uses)
+ENABLED = True
+#: a statement that adds more nodes is not remembered: copying them costs more than a
+#: replay saves, and one that builds a whole stage (``h = x -> repeat(16) { ... }``) rarely
+#: comes again equal; the blocks and statements inside it are remembered on their own
+MAX_NODES = 32
+
+_PLAIN = (int, str, bool, float, type(None))
+
+
+class _NotPlain(Exception):
+    pass
+
+
+class _Syntax:
+    """What a statement's syntax says, once per node: the names it reads, the builtins it
+    calls (a variable of the same name in the innermost frame would be called instead),
+    and whether it can be remembered at all."""
+
+    __slots__ = ("node", "names", "builtins", "ok", "feeds")
+
+    def __init__(self, stmt: A.Stmt) -> None:
+        self.node = stmt
+        nodes = list(A.walk(stmt.value if isinstance(stmt, A.Assign) else stmt.expr))
+        self.names = tuple(sorted({n.id for n in nodes if isinstance(n, A.Name)}))
+        calls = {n.func for n in nodes if isinstance(n, A.Call)}
+        self.builtins = tuple(sorted(calls & set(BUILTINS)))
+        self.ok = SHARED not in calls
+        self.feeds = isinstance(stmt, A.ExprStmt)  # reads the current tensor
+
+
+def _syntax(elab: Elaborator, stmt: A.Stmt) -> _Syntax | None:
+    """The statement's syntax facts; None the first time a program runs it. A statement
+    run once (a network bound once, `to_arch`'s check of a new program) is not worth
+    remembering, and reading its syntax costs more than running it: it starts being
+    remembered on its second run (the next bind, or the next repeat copy)."""
+    caches = elab.program.bind_caches
+    table: dict[int, Any] | None = caches.get("stmt_syntax")
+    if table is None:
+        table = caches["stmt_syntax"] = {}
+    hit = table.get(id(stmt))
+    if hit is None or hit.node is not stmt:
+        if len(table) >= blockmemo.MAX_ENTRIES:
+            table.clear()
+        table[id(stmt)] = _Seen(stmt)
+        return None
+    if type(hit) is _Seen:
+        hit = table[id(stmt)] = _Syntax(stmt)
+    return hit  # type: ignore[no-any-return]
+
+
+class _Seen:
+    """A statement run once (`_syntax`); holding it keeps its id from being reused."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, stmt: A.Stmt) -> None:
+        self.node = stmt
+
+
+class _Reader:
+    """Encodes the values one statement reads into a key; its tensors become `sources`.
+    A tensor's part of the key (`blockmemo.source_key`) is made once per walk."""
+
+    __slots__ = ("sources", "first", "parts")
+
+    def __init__(self, parts: dict[int, tuple[Tensor, Any]]) -> None:
+        self.sources: list[Tensor] = []
+        self.first: dict[int, int] = {}
+        self.parts = parts
+
+    def encode(self, v: Any) -> Any:
+        t = type(v)
+        if t in _PLAIN:
+            return (t, v)
+        if t is Tensor:
+            if v.node is None:
+                raise _NotPlain
+            hit = self.parts.get(id(v))
+            if hit is None or hit[0] is not v:
+                hit = self.parts[id(v)] = (v, blockmemo.source_key(v))
+            i = len(self.sources)
+            self.sources.append(v)
+            return (hit[1], self.first.setdefault(id(v.node), i))
+        if t is tuple:
+            return tuple(self.encode(x) for x in v)
+        if isinstance(v, (A.BlockDef, A.NetworkDef)):
+            return id(v)
+        raise _NotPlain
+
+
+def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
+             where: Any) -> tuple[Any, list[Tensor]] | None:
+    """The key of this run of `stmt` and the tensors it reads, or None: not remembered."""
+    syntax = _syntax(elab, stmt)
+    if syntax is None or not syntax.ok:
+        return None
+    reader = _Reader(elab.source_parts)
+    parts, sources, first = reader.parts, reader.sources, reader.first
+    names = []
+    try:
+        for n in syntax.names:  # each looked up as `Env.lookup` does, without its KeyError
+            env = frame.env
+            while env is not None and n not in env.vars:
+                env = env.parent
+            if env is None:  # no variable holds it: a global, the same on every run
+                names.append(None)
+                continue
+            v = env.vars[n]
+            hit = parts.get(id(v))
+            if hit is not None and hit[0] is v:  # a tensor seen before (`_Reader.encode`)
+                names.append((hit[1], first.setdefault(id(v.node), len(sources))))
+                sources.append(v)
+            else:
+                names.append(reader.encode(v))
+        current = reader.encode(frame.current) if syntax.feeds else None
+    except _NotPlain:
+        return None
+    inner = frame.env.vars
+    key = (id(stmt), where, tuple(scope.namer.counts.items()), tuple(names), current,
+           tuple(b in inner for b in syntax.builtins) if syntax.builtins else ())
+    return key, reader.sources
+
+
+def context(scope: Scope) -> tuple[Any, str, str]:
+    """What every statement of one body shares: the instance's part of their keys, and
+    the prefixes their paths and decision keys are stored relative to."""
+    at = scope.path.partition(".")[2]
+    return ((scope.keys is None, scope.depth, scope.copies, scope.cond, registry.generation()),
+            at + "." if at else "", scope.key_path + ".")
+
+
+def _table(elab: Elaborator) -> dict[Any, Any]:
+    caches = elab.program.bind_caches
+    table = caches.get("stmt_memo")
+    if table is None:
+        table = caches["stmt_memo"] = {}
+    return table  # type: ignore[no-any-return]
+
+
+def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
+        ctx: tuple[Any, str, str]) -> None:
+    """Run an assignment or expression statement of an active bind walk, or replay it;
+    `ctx` is `context(scope)`."""
+    where, at, kp = ctx
+    found = memo_key(elab, stmt, scope, frame, where)
+    if found is None:
+        elab.exec_stmt(stmt, scope, frame)
+        return
+    key, sources = found
+    hit = _table(elab).get(key)
+    if hit is not None and hit[0] is stmt:
+        entry = blockmemo.lookup(elab, hit[1], kp)
+        if entry is not None:
+            made = blockmemo.redo(elab, entry, sources, at, kp)
+            if made is not None:
+                _apply(elab, entry.result, stmt, scope, frame, sources, made)
+                return
+    counts = dict(scope.namer.counts)
+    nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
+                                                   len(elab.requires))
+    rec = Recording(next_serial(), -1, block=False)  # (a walk without a recorder)
+    elab.memo_stack.append(rec)
+    try:
+        elab.exec_stmt(stmt, scope, frame)
+    except BaseException:
+        elab.memo_stack.remove(rec)
+        raise
+    blockmemo.pop(elab, rec)
+    if rec.tainted or len(elab.requires) != requires_before or \
+            len(elab.graph.nodes) - nodes_before > MAX_NODES:
+        return
+    captured = blockmemo.capture(elab, sources, nodes_before, at)
+    if captured is None:
+        return
+    nodes, index = captured
+    try:
+        value = _describe(frame.env.vars[stmt.name] if isinstance(stmt, A.Assign)
+                          else frame.current, sources, index)
+    except _NotPlain:
+        return
+    moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
+    blockmemo.store(elab, _table(elab), key, stmt, rec, kp, at, nodes, (value, moved),
+                    elab.steps - steps_before)
+
+
+def _describe(v: Any, sources: list[Tensor], index: dict[int, int]) -> Any:
+    """How to make `v` again: from the sources, the new nodes and plain values."""
+    t = type(v)
+    if t in _PLAIN:
+        return ("value", v)
+    if t is tuple:
+        return ("tuple", tuple(_describe(x, sources, index) for x in v))
+    if t is Tensor and v.node is not None:
+        for i, s in enumerate(sources):
+            if v is s:
+                return ("source", i)
+        j = index.get(id(v.node))
+        if j is not None:  # with its part of the keys of the statements that read it
+            return ("new", j, v.shape, v.dtype, blockmemo.source_key(v))
+    raise _NotPlain
+
+
+def _rebuild(d: Any, sources: list[Tensor], made: list[Any],
+             parts: dict[int, tuple[Tensor, Any]]) -> Any:
+    kind = d[0]
+    if kind == "value":
+        return d[1]
+    if kind == "tuple":
+        return tuple(_rebuild(x, sources, made, parts) for x in d[1])
+    if kind == "source":
+        return sources[d[1]]
+    t = Tensor(made[d[1]], d[2], d[3])
+    parts[id(t)] = (t, d[4])
+    return t
+
+
+def _apply(elab: Elaborator, result: Any, stmt: A.Stmt, scope: Scope, frame: Frame,
+           sources: list[Tensor], made: list[Any]) -> None:
+    """What the statement left behind: its variable (or current tensor) and label counts."""
+    described, moved = result
+    value = _rebuild(described, sources, made, elab.source_parts)
+    if isinstance(stmt, A.Assign):
+        frame.env.vars[stmt.name] = value
+        if isinstance(value, Tensor):
+            frame.current = value
+    else:
+        frame.current = value
+    scope.namer.counts.update(moved)
