@@ -1,18 +1,29 @@
 """Cost of `Arch.hash` (the canonical form + SHA-256) on a few networks, µs per hash.
 
-    python benchmarks/bench_hash.py
+    python benchmarks/bench_hash.py               # this tree
+    python benchmarks/bench_hash.py --base main   # beside archlang/ir/canonical.py at main
 
 Each figure is the minimum over 7 repeats of the mean of 200 hashes of one already-bound
 graph (the cached property is bypassed: `arch.graph.hash()` is timed), so other jobs on a
-shared machine inflate it least. To compare two versions, run the script at both commits
-one after the other; benchmarks/README.md lists the last figures.
+shared machine inflate it least. ``--base REV`` loads the canonical form of revision REV
+(``git show REV:archlang/ir/canonical.py``, hashed as that revision's `Graph.hash` did:
+SHA-256 of the form's JSON) into this process and times it beside this tree's, repeat by
+repeat, so both see the same load; it also checks that both give every graph the same hash.
+benchmarks/README.md lists the last figures.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
+import hashlib
+import json
 import os
+import subprocess
 import sys
 import timeit
+import types
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,10 +37,28 @@ CASES = [  # (file, network, seed or None for a decided network)
     ("examples/digits.arch", None, 0),
     ("examples/digits.arch", None, 3),
     ("examples/nasbench_graph.arch", None, 1),
+    ("examples/nasbench_graph.arch", None, 2),
 ]
 
 
+def base_hash(rev: str) -> Callable[..., str]:
+    """`Graph.hash` as revision `rev` computed it (its archlang/ir/canonical.py)."""
+    text = subprocess.run(["git", "show", f"{rev}:archlang/ir/canonical.py"], cwd=ROOT,
+                          check=True, capture_output=True, text=True).stdout
+    module = types.ModuleType("canonical_at_base")
+    exec(compile(text, f"{rev}:archlang/ir/canonical.py", "exec"), module.__dict__)
+
+    def hash_(graph) -> str:
+        form = json.dumps(module.canonical_form(graph), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(form.encode()).hexdigest()
+    return hash_
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", help="a git revision to time beside this tree")
+    args = parser.parse_args()
+    old = base_hash(args.base) if args.base else None
     print(f"load average {os.getloadavg()[0]:.1f}")
     for file, network, seed in CASES:
         if not (ROOT / file).exists():
@@ -37,9 +66,19 @@ def main() -> None:
         space = archlang.load(ROOT / file).network(network)
         arch = space.bind() if seed is None else space.sample(seed=seed)
         graph = arch.graph
-        best = min(timeit.repeat(graph.hash, number=200, repeat=7)) / 200
         label = f"{file} {network or ''} {'' if seed is None else f'seed={seed}'}"
-        print(f"{label:<50} {len(graph.nodes):>4} nodes  {best * 1e6:8.0f} us/hash")
+        if old is None:
+            best = min(timeit.repeat(graph.hash, number=200, repeat=7)) / 200
+            print(f"{label:<50} {len(graph.nodes):>4} nodes  {best * 1e6:8.0f} us/hash")
+            continue
+        assert old(graph) == graph.hash(), f"{label}: the hash changed"
+        times: dict[str, list[float]] = {"base": [], "head": []}
+        for _ in range(7):  # interleaved: both see the same load
+            times["base"].append(timeit.timeit(functools.partial(old, graph), number=200) / 200)
+            times["head"].append(timeit.timeit(graph.hash, number=200) / 200)
+        b, h = min(times["base"]), min(times["head"])
+        print(f"{label:<50} {len(graph.nodes):>4} nodes  {args.base} {b * 1e6:6.0f} us  "
+              f"head {h * 1e6:6.0f} us  {b / h:4.1f}x")
 
 
 if __name__ == "__main__":

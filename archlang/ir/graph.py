@@ -16,13 +16,12 @@ from __future__ import annotations
 import builtins
 import functools
 import hashlib
-import json
 import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from archlang.ir.canonical import canonical_form
+from archlang.ir.canonical import canonical_form, canonical_text
 from archlang.source import NO_SPAN, Span
 
 #: names the generated module binds at its top level: the imports and `build`
@@ -128,8 +127,9 @@ class Graph:
 
     def hash(self) -> str:
         """SHA-256 of the canonical form: stable across processes and machines."""
-        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        # the text is json.dumps(self.canonical(), sort_keys=True, separators=(",", ":")),
+        # built without the form (archlang/ir/canonical.py): the hash runs on every trial
+        return hashlib.sha256(canonical_text(self).encode()).hexdigest()
 
     def __str__(self) -> str:
         from archlang.ops.dims import shape_text
