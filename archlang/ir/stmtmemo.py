@@ -41,7 +41,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir import blockmemo
-from archlang.ir.blockmemo import Recording
+from archlang.ir.blockmemo import Recording, _NotPlain
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.sharing import SHARED
 from archlang.ir.values import Tensor, next_serial
@@ -60,10 +60,6 @@ ENABLED = True
 MAX_NODES = 32
 
 _PLAIN = (int, str, bool, float, type(None))
-
-
-class _NotPlain(Exception):
-    pass
 
 
 class _Syntax:
