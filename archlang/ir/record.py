@@ -3,12 +3,28 @@
 Each event is keyed by the instance path and the AST node (by identity) that produced it,
 and carries the loop context (which iteration of which `for` loops) it happened in, so a
 printer can tell whether one line of source took one value everywhere or several.
+
+A remembered statement (ir/stmtmemo.py) keeps the events its run added, so that a
+recording walk can replay it too (`tap`, `untap`, `replay`): a statement whose events all
+lie at its own instance path and loop context (no block instance, no repeat, no loop of
+its own) adds the same events whenever it is replayed, as it adds the same nodes: the walk
+is deterministic and the recorder only observes it. A bind walk that does not record taps
+too, with a recorder of its own for the statement's run, where the statement's syntax calls
+no block (`tappable`; with a recorder a block body is replayed only when it recorded
+nothing), so that `to_arch`'s recording walk replays what the bind before it remembered.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from archlang.ir.builtins import BUILTINS
+from archlang.ops import registry
+from archlang.syntax import ast as A
+
+if TYPE_CHECKING:
+    from archlang.ir.elaborate import Elaborator
 
 #: ((id of a `for` node, iteration), ...) from the outermost loop in
 LoopCtx = tuple[tuple[int, int], ...]
@@ -22,10 +38,14 @@ class Recorder:
         self.loop_ctx: LoopCtx = ()
         #: how many events were added (the block memo asks whether a body added any)
         self.count = 0
+        #: every event in the order it came: (path, node, loop context, value)
+        self.trail: list[tuple[str, Any, LoopCtx, Any]] = []
 
     def add(self, path: str, node: Any, value: Any, ctx: LoopCtx | None = None) -> None:
         self.count += 1
-        self.events[(path, id(node))].append((self.loop_ctx if ctx is None else ctx, value))
+        ctx = self.loop_ctx if ctx is None else ctx
+        self.events[(path, id(node))].append((ctx, value))
+        self.trail.append((path, node, ctx, value))
 
     def values(self, path: str, node: Any, pattern: dict[int, int | None]) -> list[Any]:
         """The values recorded for `node` in `path` whose loop context fits `pattern`
@@ -35,3 +55,71 @@ class Recorder:
             if all(pattern.get(loop) in (None, it) for loop, it in ctx):
                 out.append(value)
         return out
+
+
+#: a statement's run being tapped: (the recorder, its trail's and instances' lengths
+#: before, whether the recorder is the tap's own)
+Tap = tuple[Recorder, int, int, bool]
+
+_HYPER = frozenset(A.HYPER_NAMES)
+
+
+def tappable(elab: Elaborator, stmt: A.Stmt) -> bool:
+    """Whether `stmt`'s events are worth gathering: its syntax calls only ops, hyper
+    primitives and builtins and holds no `repeat` (whose events name its copies' paths;
+    and a block applied under a tap in a walk without a recorder would run its body where
+    it could replay it). Kept per statement (the entry holds it)."""
+    table = elab.program.bind_caches.setdefault("record_tappable", {})
+    hit = table.get(id(stmt))
+    if hit is not None and hit[0] is stmt and hit[1] == registry.generation():
+        return hit[2]  # type: ignore[no-any-return]
+    ok = True
+    for n in A.walk(stmt):
+        if isinstance(n, A.Repeat) or isinstance(n, A.Call) and not (
+                n.func in _HYPER or n.func in BUILTINS or n.func in registry.OPS):
+            ok = False
+            break
+    if len(table) >= 20_000:
+        table.clear()
+    table[id(stmt)] = (stmt, registry.generation(), ok)
+    return ok
+
+
+def tap(elab: Elaborator, stmt: A.Stmt) -> Tap | None:
+    """Begin gathering the events of `stmt`, about to run: with the walk's recorder, or
+    with one of the tap's own in a walk without one; None: not `tappable`, not tapped."""
+    if not tappable(elab, stmt):
+        return None
+    rec = elab.recorder
+    if rec is None:
+        rec = elab.recorder = Recorder()
+        return (rec, 0, 0, True)
+    return (rec, len(rec.trail), len(rec.instances), False)
+
+
+def untap(elab: Elaborator, tapped: Tap | None, path: str) -> tuple[tuple[Any, Any], ...] | None:
+    """End the tap: the statement's events as (node, value) pairs, or None where one of
+    them lies elsewhere than at `path` in the current loop context, or it noted an instance
+    (then a recording walk runs the statement instead of replaying it)."""
+    if tapped is None:
+        return None
+    rec, start, instances, own = tapped
+    if own:
+        elab.recorder = None
+    if len(rec.instances) != instances:
+        return None
+    ctx = rec.loop_ctx
+    out = []
+    for p, node, c, value in rec.trail[start:]:
+        if p != path or c != ctx:
+            return None
+        out.append((node, value))
+    return tuple(out)
+
+
+def replay(elab: Elaborator, path: str, events: tuple[tuple[Any, Any], ...]) -> None:
+    """Add the events a remembered statement added when it ran (`untap`) again."""
+    rec = elab.recorder
+    assert rec is not None
+    for node, value in events:
+        rec.add(path, node, value)

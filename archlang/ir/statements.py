@@ -38,8 +38,8 @@ class Statements(WalkState):
         # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
         # not in a block body the block memo is gathering: it remembers the body whole
         memo = _stmtmemo.context(scope) if (
-            _stmtmemo.ENABLED and not self.space_walk and self.recorder is None
-            and self.observer is None and scope.active and scope.dynamic_if is None
+            _stmtmemo.ENABLED and not self.space_walk and self.observer is None
+            and scope.active and scope.dynamic_if is None
             and not (self.memo_stack and self.memo_stack[-1].block)) else None
         for stmt in body:
             if memo is not None and type(stmt) in _REMEMBERED:

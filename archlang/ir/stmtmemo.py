@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from archlang.ir import blockmemo
+from archlang.ir import blockmemo, record
 from archlang.ir.blockmemo import Recording, _NotPlain
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.sharing import SHARED
@@ -193,7 +193,9 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     """Run an assignment or expression statement of an active bind walk, or replay it;
     `ctx` is `context(scope)`."""
     where, at, kp = ctx
-    found = memo_key(elab, stmt, scope, frame, where)
+    recording = elab.recorder is not None  # (`to_arch`'s walk: replay with the events)
+    found = None if recording and not record.tappable(elab, stmt) else \
+        memo_key(elab, stmt, scope, frame, where)
     if found is None:
         elab.exec_stmt(stmt, scope, frame)
         return
@@ -201,21 +203,26 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     hit = _table(elab).get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
-        if entry is not None:
+        if entry is not None and (not recording or len(entry.result) > 2):
             made = blockmemo.redo(elab, entry, sources, at, kp)
             if made is not None:
                 _apply(elab, entry.result, stmt, scope, frame, sources, made)
+                if recording:
+                    record.replay(elab, scope.path, entry.result[2])
                 return
     counts = dict(scope.namer.counts)
     nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
                                                    len(elab.requires))
     rec = Recording(next_serial(), -1, block=False)  # (a walk without a recorder)
     elab.memo_stack.append(rec)
+    tapped = record.tap(elab, stmt)
     try:
         elab.exec_stmt(stmt, scope, frame)
     except BaseException:
         elab.memo_stack.remove(rec)
+        record.untap(elab, tapped, scope.path)
         raise
+    events = record.untap(elab, tapped, scope.path)
     blockmemo.pop(elab, rec)
     if rec.tainted or len(elab.requires) != requires_before or \
             len(elab.graph.nodes) - nodes_before > MAX_NODES:
@@ -230,7 +237,8 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     except _NotPlain:
         return
     moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
-    blockmemo.store(elab, _table(elab), key, stmt, rec, kp, at, nodes, (value, moved),
+    result = (value, moved) if events is None else (value, moved, events)
+    blockmemo.store(elab, _table(elab), key, stmt, rec, kp, at, nodes, result,
                     elab.steps - steps_before)
 
 
@@ -268,7 +276,7 @@ def _rebuild(d: Any, sources: list[Tensor], made: list[Any],
 def _apply(elab: Elaborator, result: Any, stmt: A.Stmt, scope: Scope, frame: Frame,
            sources: list[Tensor], made: list[Any]) -> None:
     """What the statement left behind: its variable (or current tensor) and label counts."""
-    described, moved = result
+    described, moved = result[0], result[1]  # (result[2]: its events, ir/record.py)
     value = _rebuild(described, sources, made, elab.source_parts)
     if isinstance(stmt, A.Assign):
         frame.env.vars[stmt.name] = value

@@ -1,8 +1,9 @@
 """`to_arch`'s shortcuts print what the full walks print, and its check still refuses.
 
-The shortcuts (archlang/ir/specialize.py, blockmemo.py, syntax/format.py): the rewrite skips
-subtrees it would return unchanged (`_settled`); the recording walk replays the block
-applications that recorded nothing (`Entry.quiet`); the check of a printed program shares the
+The shortcuts (archlang/ir/specialize.py, blockmemo.py, stmtmemo.py, record.py,
+syntax/format.py): the rewrite skips subtrees it would return unchanged (`_settled`); the
+recording walk replays the block applications that recorded nothing (`Entry.quiet`) and the
+statements remembered with their events (`record.tap`, by bind walks too); the check of a printed program shares the
 bind caches of the earlier printed programs made of the same items (`_share_caches`); a module
 without comments prints each item once (`_item_text`). Each is compared here with the walk it
 stands for, on members of many spaces, with the caches cold and warm; and a wrong rewrite is
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 import archlang
-from archlang.ir import blockmemo
+from archlang.ir import blockmemo, stmtmemo
 from archlang.ir import specialize as S
 from archlang.source import Source
 from archlang.syntax import ast as A
@@ -76,6 +77,50 @@ def test_a_recording_walk_that_replays_blocks_records_what_one_that_runs_them_do
     assert replayed == ran
 
 
+NBG = """
+network nbg() (x: [16]) {
+    n1 = choice(x) -> choice(linear(16), relu(), gelu())
+    n2 = choice(x, n1) -> choice(linear(16), relu(), gelu())
+    n3 = choice(x, n1, n2) -> choice(linear(choice(16, 32)), relu(), identity())
+    h = n3 -> linear(int(4, 6)) -> choice(relu(), tanh())
+    return h
+}
+"""
+
+
+@pytest.mark.parametrize("name,space", SPACES + [("nbg", archlang.parse(NBG).network())],
+                         ids=[n for n, _ in SPACES] + ["nbg"])
+def test_a_recording_walk_that_replays_statements_records_what_one_that_runs_them_does(
+        name: str, space: archlang.Space, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statements remembered by bind walks (tapped) and by recording walks, replayed in
+    recording walks with their events, against recording walks that run every statement."""
+    archs = _members(space, 8)
+    for a in archs:
+        space.bind(a.assignment)  # bind walks remember the statements, with their events
+    replayed = [_events(a) for a in archs + archs]
+    monkeypatch.setattr(stmtmemo, "ENABLED", False)
+    ran = [_events(a) for a in archs + archs]
+    assert replayed == ran
+
+
+def test_a_statement_is_replayed_in_a_recording_walk() -> None:
+    """The shortcut above is taken: after a bind, the recording walk of the same member
+    replays every statement of a network of op choices (no `stmt_memo` entry is added)."""
+    space = archlang.parse(NBG).network()
+    archs = _members(space, 3)
+    for a in archs:
+        space.bind(a.assignment)
+        space.bind(a.assignment)
+    table = space.program.bind_caches["stmt_memo"]
+    before = {k: {keys: dict(by) for keys, by in v[1].items()} for k, v in table.items()}
+    for a in archs:
+        _events(a)
+    after = {k: {keys: dict(by) for keys, by in v[1].items()} for k, v in table.items()}
+    assert after == before  # the same entries, none run again and stored anew
+    assert all(len(e.result) == 3 for v in table.values() for by in v[1].values()
+               for e in by.values())
+
+
 @pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
 def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlang.Space,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,6 +130,7 @@ def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlan
     monkeypatch.setattr(S, "_share_caches", lambda owner, program, name: None)
     monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
     monkeypatch.setattr(blockmemo, "ENABLED", False)
+    monkeypatch.setattr(stmtmemo, "ENABLED", False)
     slow = [a.to_arch() for a in archs + archs]
     assert fast == slow
 
