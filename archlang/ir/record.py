@@ -64,25 +64,36 @@ Tap = tuple[Recorder, int, int, bool]
 _HYPER = frozenset(A.HYPER_NAMES)
 
 
-def tappable(elab: Elaborator, stmt: A.Stmt) -> bool:
-    """Whether `stmt`'s events are worth gathering: its syntax calls only ops, hyper
-    primitives and builtins and holds no `repeat` (whose events name its copies' paths;
-    and a block applied under a tap in a walk without a recorder would run its body where
-    it could replay it). Kept per statement (the entry holds it)."""
-    table = elab.program.bind_caches.setdefault("record_tappable", {})
+def recording_nodes(elab: Any, stmt: A.Stmt) -> tuple[Any, ...] | None:
+    """The nodes of `stmt` that record events (its hyper primitives and conditional
+    expressions), where its syntax calls only ops, hyper primitives and builtins and holds
+    no `repeat`; else None. Then its events are worth gathering (`tap`: a `repeat`'s
+    events name its copies' paths, and a block applied under a tap in a walk without a
+    recorder would run its body where it could replay it), and its rewrite depends on the
+    values recorded for these nodes alone (`specialize`). Kept per statement and op
+    registry generation (the entry holds the statement)."""
+    table = elab.program.bind_caches.setdefault("record_nodes", {})
     hit = table.get(id(stmt))
     if hit is not None and hit[0] is stmt and hit[1] == registry.generation():
         return hit[2]  # type: ignore[no-any-return]
-    ok = True
+    nodes: list[Any] | None = []
     for n in A.walk(stmt):
-        if isinstance(n, A.Repeat) or isinstance(n, A.Call) and not (
-                n.func in _HYPER or n.func in BUILTINS or n.func in registry.OPS):
-            ok = False
+        if isinstance(n, A.Call) and n.func in _HYPER or isinstance(n, A.CondExpr):
+            nodes.append(n)  # type: ignore[union-attr]
+        elif isinstance(n, A.Repeat) or isinstance(n, A.Call) and not (
+                n.func in BUILTINS or n.func in registry.OPS):
+            nodes = None
             break
     if len(table) >= 20_000:
         table.clear()
-    table[id(stmt)] = (stmt, registry.generation(), ok)
-    return ok
+    found = None if nodes is None else tuple(nodes)
+    table[id(stmt)] = (stmt, registry.generation(), found)
+    return found
+
+
+def tappable(elab: Elaborator, stmt: A.Stmt) -> bool:
+    """Whether `stmt`'s events are worth gathering (`recording_nodes`)."""
+    return recording_nodes(elab, stmt) is not None
 
 
 def tap(elab: Elaborator, stmt: A.Stmt) -> Tap | None:
