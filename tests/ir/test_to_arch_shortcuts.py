@@ -227,3 +227,23 @@ def test_item_texts_are_kept_only_for_modules_without_comments() -> None:
     bare = A.Module(module.items)
     assert F.format_module(bare) == F.format_module(bare)
     assert len(F._ITEM_TEXTS) == 2
+
+
+def test_statement_texts_and_headers_are_kept_only_for_modules_without_comments() -> None:
+    """A new network made of statements printed before prints them as they were printed
+    (`_stmt_text`, `_definition`'s header), and as the full printer prints them."""
+    text = "network n(w: int = 4) (x: [3]) {\n    h = x -> linear(w)  # trails\n\n" \
+           "    return h -> relu()\n}\n"
+    module = parse_source(Source(text))
+    F._STMT_TEXTS.clear()
+    F._HEADERS.clear()
+    assert "# trails" in F.format_module(module)
+    assert not F._STMT_TEXTS and not F._HEADERS
+    net = module.items[0]
+    bare = A.Module((net,))
+    first = F.format_module(bare)
+    assert len(F._STMT_TEXTS) == 2 and len(F._HEADERS) == 1
+    again = A.Module((A.NetworkDef(net.name, net.params, net.inputs, net.body, span=net.span),))
+    full = F._Printer(F.CommentPool((), None)).item(again.items[0], "") + "\n"
+    assert F.format_module(again) == first == full
+    assert "\n\n    return" in first  # the blank line, read off the spans, kept
