@@ -57,9 +57,26 @@ class Recorder:
         return out
 
 
+class _Trail:
+    """The recorder of a tap in a walk without one: the trail alone (nothing reads the
+    events by place), and what the walk asks of a recorder."""
+
+    __slots__ = ("instances", "loop_ctx", "count", "trail")
+
+    def __init__(self) -> None:
+        self.instances: dict[str, Any] = {}
+        self.loop_ctx: LoopCtx = ()
+        self.count = 0
+        self.trail: list[tuple[str, Any, LoopCtx, Any]] = []
+
+    def add(self, path: str, node: Any, value: Any, ctx: LoopCtx | None = None) -> None:
+        self.count += 1
+        self.trail.append((path, node, self.loop_ctx if ctx is None else ctx, value))
+
+
 #: a statement's run being tapped: (the recorder, its trail's and instances' lengths
 #: before, whether the recorder is the tap's own)
-Tap = tuple[Recorder, int, int, bool]
+Tap = tuple[Any, int, int, bool]
 
 _HYPER = frozenset(A.HYPER_NAMES)
 
@@ -72,7 +89,10 @@ def recording_nodes(elab: Any, stmt: A.Stmt) -> tuple[Any, ...] | None:
     recorder would run its body where it could replay it), and its rewrite depends on the
     values recorded for these nodes alone (`specialize`). Kept per statement and op
     registry generation (the entry holds the statement)."""
-    table = elab.program.bind_caches.setdefault("record_nodes", {})
+    caches = elab.program.bind_caches
+    table = caches.get("record_nodes")
+    if table is None:
+        table = caches["record_nodes"] = {}
     hit = table.get(id(stmt))
     if hit is not None and hit[0] is stmt and hit[1] == registry.generation():
         return hit[2]  # type: ignore[no-any-return]
@@ -103,7 +123,7 @@ def tap(elab: Elaborator, stmt: A.Stmt) -> Tap | None:
         return None
     rec = elab.recorder
     if rec is None:
-        rec = elab.recorder = Recorder()
+        rec = elab.recorder = _Trail()  # type: ignore[assignment]
         return (rec, 0, 0, True)
     return (rec, len(rec.trail), len(rec.instances), False)
 
@@ -120,12 +140,10 @@ def untap(elab: Elaborator, tapped: Tap | None, path: str) -> tuple[tuple[Any, A
     if len(rec.instances) != instances:
         return None
     ctx = rec.loop_ctx
-    out = []
-    for p, node, c, value in rec.trail[start:]:
-        if p != path or c != ctx:
-            return None
-        out.append((node, value))
-    return tuple(out)
+    trail = rec.trail[start:] if start else rec.trail
+    if any(p != path or c != ctx for p, _, c, _ in trail):
+        return None
+    return tuple([(node, value) for _, node, _, value in trail])
 
 
 def replay(elab: Elaborator, path: str, events: tuple[tuple[Any, Any], ...]) -> None:

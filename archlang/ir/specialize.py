@@ -77,7 +77,7 @@ def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
     source = Source(text, "<to_arch>")
     try:
         tree = None if os.environ.get("ARCHLANG_VERIFY") == "1" else module
-        program = Program.from_source(source, tree=tree)
+        program = Program.from_source(source, tree=tree, file=False)
         _share_caches(arch.space.program, program, arch.name)
         program.bind_caches["printed"] = True  # (its walk remembers no statement: statements.py)
         net = program.network(arch.name)
