@@ -67,16 +67,49 @@ class _Syntax:
     calls (a variable of the same name in the innermost frame would be called instead),
     and whether it can be remembered at all."""
 
-    __slots__ = ("node", "names", "builtins", "ok", "feeds")
+    __slots__ = ("node", "names", "builtins", "ok", "feeds", "pick", "all_names")
 
     def __init__(self, stmt: A.Stmt) -> None:
         self.node = stmt
-        nodes = list(A.walk(stmt.value if isinstance(stmt, A.Assign) else stmt.expr))
-        self.names = tuple(sorted({n.id for n in nodes if isinstance(n, A.Name)}))
+        value = stmt.value if isinstance(stmt, A.Assign) else stmt.expr
+        nodes = list(A.walk(value))
+        names = {n.id for n in nodes if isinstance(n, A.Name)}
         calls = {n.func for n in nodes if isinstance(n, A.Call)}
         self.builtins = tuple(sorted(calls & set(BUILTINS)))
         self.ok = SHARED not in calls
         self.feeds = isinstance(stmt, A.ExprStmt)  # reads the current tensor
+        #: the names of an input choice the statement starts with (`_pick`), or None
+        self.pick = _pick(value, nodes)
+        self.all_names = tuple(sorted(names))
+        self.names = self.all_names if self.pick is None else tuple(sorted(
+            names - set(self.pick)))
+
+    def no_pick(self) -> None:
+        """Key this statement by every name it reads, as any other (`run`)."""
+        self.pick, self.names = None, self.all_names
+
+
+def _pick(value: A.Expr, nodes: list[Any]) -> tuple[str, ...] | None:
+    """The candidates of ``choice(a, b, ...) -> ...``, an input choice between names that
+    the rest of the statement does not read: then what the statement builds depends on the
+    choice only through the tensor it picks, and one entry serves every candidate of the
+    same shape (`memo_key` keys it by the picked tensor, not by the decision's value).
+
+    Evaluating the choice allocates one label, ``choice`` (a pipe's first stage has no
+    hint), reads its decision first, evaluates each name (a step each) and returns the
+    chosen value where it is a tensor (ir/hyper.py `_choice`, `_chosen_candidate`: names
+    are inert, and a tensor is not a plain value). `run` checks, on every statement it
+    remembers, that the first decision read is the one `memo_key` predicted."""
+    if not isinstance(value, A.Pipe):
+        return None
+    first = value.stages[0]
+    if not (isinstance(first, A.Call) and first.func == "choice" and not first.kwargs
+            and len(first.args) >= 2 and all(type(a) is A.Name for a in first.args)):
+        return None
+    names = tuple(a.id for a in first.args)  # type: ignore[attr-defined]
+    picked = set(names)
+    uses = sum(1 for n in nodes if isinstance(n, A.Name) and n.id in picked)
+    return names if uses == len(names) else None
 
 
 def _syntax(elab: Elaborator, stmt: A.Stmt) -> _Syntax | None:
@@ -139,16 +172,30 @@ class _Reader:
         raise _NotPlain
 
 
-def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
-             where: Any) -> tuple[Any, list[Tensor]] | None:
-    """The key of this run of `stmt` and the tensors it reads, or None: not remembered."""
+def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, where: Any,
+             kp: str) -> tuple[Any, list[Tensor], tuple[str, int] | None] | None:
+    """The key of this run of `stmt`, the tensors it reads and (a statement that starts
+    with an input choice, `_pick`) that choice's key and value; None: not remembered."""
     syntax = _syntax(elab, stmt)
     if syntax is None or not syntax.ok:
         return None
     reader = _Reader(elab.source_parts)
     parts, sources, first = reader.parts, reader.sources, reader.first
     names = []
+    picked = None
+    if syntax.pick is not None:
+        n = scope.namer.counts.get("choice", 0)
+        pkey = kp + ("choice" if n == 0 else f"choice_{n}")
+        c = elab.assignment.get(pkey)  # type: ignore[union-attr]
+        if type(c) is not int or not 0 <= c < len(syntax.pick):
+            return None  # (run: it reports what is wrong with the value)
+        chosen = _resolve(frame, syntax.pick, c)
+        if type(chosen) is not Tensor:
+            return None
+        picked = (pkey, c)
     try:
+        if picked is not None:
+            names.append(reader.encode(chosen))
         for n in syntax.names:  # each looked up as `Env.lookup` does, without its KeyError
             env = frame.env
             while env is not None and n not in env.vars:
@@ -167,9 +214,25 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     except _NotPlain:
         return None
     inner = frame.env.vars
-    key = (id(stmt), where, tuple(scope.namer.counts.items()), tuple(names), current,
+    key = (id(stmt), where, tuple(scope.namer.counts.items()), picked is not None,
+           tuple(names), current,
            tuple(b in inner for b in syntax.builtins) if syntax.builtins else ())
-    return key, reader.sources
+    return key, reader.sources, picked
+
+
+def _resolve(frame: Frame, names: tuple[str, ...], c: int) -> Any:
+    """The value of `names[c]` where every one of `names` is a variable (a global or a
+    missing one: None, the statement runs and reads them as it does)."""
+    chosen = None
+    for i, n in enumerate(names):
+        env = frame.env
+        while env is not None and n not in env.vars:
+            env = env.parent
+        if env is None:
+            return None
+        if i == c:
+            chosen = env.vars[n]
+    return chosen
 
 
 def context(scope: Scope) -> tuple[Any, str, str]:
@@ -193,15 +256,17 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     """Run an assignment or expression statement of an active bind walk, or replay it;
     `ctx` is `context(scope)`."""
     where, at, kp = ctx
-    found = memo_key(elab, stmt, scope, frame, where)
+    found = memo_key(elab, stmt, scope, frame, where, kp)
     if found is None:
         elab.exec_stmt(stmt, scope, frame)
         return
-    key, sources = found
+    key, sources, picked = found
     hit = _table(elab).get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
         if entry is not None:
+            if picked is not None:
+                elab.use(*picked)  # read first, as the choice reads it
             made = blockmemo.redo(elab, entry, sources, at, kp)
             if made is not None:
                 _apply(elab, entry.result, stmt, scope, frame, sources, made)
@@ -220,6 +285,15 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     if rec.tainted or len(elab.requires) != requires_before or \
             len(elab.graph.nodes) - nodes_before > MAX_NODES:
         return
+    if picked is not None:
+        if not rec.reads or rec.reads[0] != picked:  # not the choice `memo_key` predicted:
+            syntax = _syntax(elab, stmt)
+            if syntax is not None:
+                syntax.no_pick()  # (never again)
+            return
+        # the entry holds what the statement read besides the choice: the picked tensor
+        # is its first source
+        rec.reads = [r for r in rec.reads if r[0] != picked[0]]
     captured = blockmemo.capture(elab, sources, nodes_before, at)
     if captured is None:
         return

@@ -3,6 +3,7 @@ active under an assignment (counting, sampling and enumerating go through it).""
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import random
@@ -83,9 +84,17 @@ class DecisionTree:
 
     def sample(self, rng: random.Random, fixed: Assignment | None = None) -> Assignment:
         """A random assignment, top-down, so that only active decisions get values."""
+        if not fixed and not self.children:
+            # every decision is active, and the walk visits them in declaration order: the
+            # same draws without it (a third of the cost; searchers draw once per trial)
+            return {key: draw(rng) for key, draw in self._draws}
         fixed = fixed or {}
         return {d.key: value for d, value in self.walk(
             lambda d: fixed[d.key] if d.key in fixed else d.sample(rng))}
+
+    @functools.cached_property
+    def _draws(self) -> list[tuple[str, Callable[[random.Random], Any]]]:
+        return [(d.key, d.sample) for d in self.decisions]
 
     def active(self, assignment: Assignment) -> list[DecisionPoint]:
         """The decisions active under an assignment, in declaration order."""
