@@ -67,7 +67,7 @@ class _Syntax:
     calls (a variable of the same name in the innermost frame would be called instead),
     and whether it can be remembered at all."""
 
-    __slots__ = ("node", "names", "builtins", "ok", "feeds", "pick", "all_names")
+    __slots__ = ("node", "names", "builtins", "ok", "feeds", "pick", "picks", "all_names")
 
     def __init__(self, stmt: A.Stmt) -> None:
         self.node = stmt
@@ -80,6 +80,7 @@ class _Syntax:
         self.feeds = isinstance(stmt, A.ExprStmt)  # reads the current tensor
         #: the names of an input choice the statement starts with (`_pick`), or None
         self.pick = _pick(value, nodes)
+        self.picks = frozenset(self.pick or ())
         self.all_names = tuple(sorted(names))
         self.names = self.all_names if self.pick is None else tuple(sorted(
             names - set(self.pick)))
@@ -141,61 +142,37 @@ class _Seen:
         self.node = stmt
 
 
-class _Reader:
-    """Encodes the values one statement reads into a key; its tensors become `sources`.
-    A tensor's part of the key (`blockmemo.source_key`) is made once per walk."""
-
-    __slots__ = ("sources", "first", "parts")
-
-    def __init__(self, parts: dict[int, tuple[Tensor, Any]]) -> None:
-        self.sources: list[Tensor] = []
-        self.first: dict[int, int] = {}
-        self.parts = parts
-
-    def encode(self, v: Any) -> Any:
-        t = type(v)
-        if t in _PLAIN:
-            return (t, v)
-        if t is Tensor:
-            if v.node is None:
-                raise _NotPlain
-            hit = self.parts.get(id(v))
-            if hit is None or hit[0] is not v:
-                hit = self.parts[id(v)] = (v, blockmemo.source_key(v))
-            i = len(self.sources)
-            self.sources.append(v)
-            return (hit[1], self.first.setdefault(id(v.node), i))
-        if t is tuple:
-            return tuple(self.encode(x) for x in v)
-        if isinstance(v, (A.BlockDef, A.NetworkDef)):
-            return id(v)
-        raise _NotPlain
-
-
-def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, where: Any,
-             kp: str) -> tuple[Any, list[Tensor], tuple[str, int] | None] | None:
+def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
+             ctx: Context) -> tuple[Any, list[Tensor], tuple[str, int] | None] | None:
     """The key of this run of `stmt`, the tensors it reads and (a statement that starts
     with an input choice, `_pick`) that choice's key and value; None: not remembered."""
-    syntax = _syntax(elab, stmt)
-    if syntax is None or not syntax.ok:
-        return None
-    reader = _Reader(elab.source_parts)
-    parts, sources, first = reader.parts, reader.sources, reader.first
-    names = []
-    picked = None
-    if syntax.pick is not None:
-        n = scope.namer.counts.get("choice", 0)
-        pkey = kp + ("choice" if n == 0 else f"choice_{n}")
-        c = elab.assignment.get(pkey)  # type: ignore[union-attr]
-        if type(c) is not int or not 0 <= c < len(syntax.pick):
-            return None  # (run: it reports what is wrong with the value)
-        chosen = _resolve(frame, syntax.pick, c)
-        if type(chosen) is not Tensor:
+    syntax = ctx.syntax.get(id(stmt))
+    if syntax is None or syntax.node is not stmt or type(syntax) is not _Syntax:
+        syntax = _syntax(elab, stmt)
+        if syntax is None:
             return None
-        picked = (pkey, c)
+    if not syntax.ok:
+        return None
+    parts = elab.source_parts
+    sources: list[Tensor] = []
+    first: dict[int, int] = {}
+    names: list[Any] = []
+    picked = None
+    env: Any
     try:
-        if picked is not None:
-            names.append(reader.encode(chosen))
+        if syntax.pick is not None:
+            n = scope.namer.counts.get("choice", 0)
+            pkey = ctx.kp + ("choice" if n == 0 else f"choice_{n}")
+            c = elab.assignment.get(pkey)  # type: ignore[union-attr]
+            if type(c) is not int or not 0 <= c < len(syntax.pick):
+                return None  # (run: it reports what is wrong with the value)
+            inner = frame.env.vars
+            chosen = inner[syntax.pick[c]] if inner.keys() >= syntax.picks else \
+                _resolve(frame, syntax.pick, c)  # (else not all of them are local)
+            if type(chosen) is not Tensor:
+                return None
+            picked = (pkey, c)
+            names.append(_encode_tensor(chosen, parts, sources, first))
         for n in syntax.names:  # each looked up as `Env.lookup` does, without its KeyError
             env = frame.env
             while env is not None and n not in env.vars:
@@ -204,20 +181,44 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, where: 
                 names.append(None)
                 continue
             v = env.vars[n]
-            hit = parts.get(id(v))
-            if hit is not None and hit[0] is v:  # a tensor seen before (`_Reader.encode`)
-                names.append((hit[1], first.setdefault(id(v.node), len(sources))))
-                sources.append(v)
-            else:
-                names.append(reader.encode(v))
-        current = reader.encode(frame.current) if syntax.feeds else None
+            names.append(_encode_tensor(v, parts, sources, first) if type(v) is Tensor
+                         else _encode(v, parts, sources, first))
+        current = _encode(frame.current, parts, sources, first) if syntax.feeds else None
     except _NotPlain:
         return None
     inner = frame.env.vars
-    key = (id(stmt), where, tuple(scope.namer.counts.items()), picked is not None,
+    key = (id(stmt), ctx.where, tuple(scope.namer.counts.items()), picked is not None,
            tuple(names), current,
            tuple(b in inner for b in syntax.builtins) if syntax.builtins else ())
-    return key, reader.sources, picked
+    return key, sources, picked
+
+
+def _encode_tensor(v: Tensor, parts: dict[int, tuple[Tensor, Any]], sources: list[Tensor],
+                   first: dict[int, int]) -> Any:
+    """A tensor's part of a statement's key: what code can read of it (its key part,
+    made once per walk: `blockmemo.source_key`) and the first source sharing its node."""
+    if v.node is None:
+        raise _NotPlain
+    hit = parts.get(id(v))
+    if hit is None or hit[0] is not v:
+        hit = parts[id(v)] = (v, blockmemo.source_key(v))
+    sources.append(v)
+    return (hit[1], first.setdefault(id(v.node), len(sources) - 1))
+
+
+def _encode(v: Any, parts: dict[int, tuple[Tensor, Any]], sources: list[Tensor],
+            first: dict[int, int]) -> Any:
+    """Any value's part of a statement's key; raises `_NotPlain` where it cannot be one."""
+    t = type(v)
+    if t in _PLAIN:
+        return (t, v)
+    if t is Tensor:
+        return _encode_tensor(v, parts, sources, first)
+    if t is tuple:
+        return tuple(_encode(x, parts, sources, first) for x in v)
+    if isinstance(v, (A.BlockDef, A.NetworkDef)):
+        return id(v)
+    raise _NotPlain
 
 
 def _resolve(frame: Frame, names: tuple[str, ...], c: int) -> Any:
@@ -235,33 +236,34 @@ def _resolve(frame: Frame, names: tuple[str, ...], c: int) -> Any:
     return chosen
 
 
-def context(scope: Scope) -> tuple[Any, str, str]:
-    """What every statement of one body shares: the instance's part of their keys, and
-    the prefixes their paths and decision keys are stored relative to."""
-    at = scope.path.partition(".")[2]
-    return ((scope.keys is None, scope.depth, scope.copies, scope.cond, registry.generation()),
-            at + "." if at else "", scope.key_path + ".")
+class Context:
+    """What every statement of one body shares: the instance's part of their keys, the
+    prefixes their paths and decision keys are stored relative to, and the program's
+    tables (looked up once per body, not per statement)."""
+
+    __slots__ = ("where", "at", "kp", "syntax", "memo")
+
+    def __init__(self, elab: Elaborator, scope: Scope) -> None:
+        at = scope.path.partition(".")[2]
+        self.where = (scope.keys is None, scope.depth, scope.copies, scope.cond,
+                      registry.generation())
+        self.at = at + "." if at else ""
+        self.kp = scope.key_path + "."
+        caches = elab.program.bind_caches
+        self.syntax: dict[int, Any] = caches.setdefault("stmt_syntax", {})
+        self.memo: dict[Any, Any] = caches.setdefault("stmt_memo", {})
 
 
-def _table(elab: Elaborator) -> dict[Any, Any]:
-    caches = elab.program.bind_caches
-    table = caches.get("stmt_memo")
-    if table is None:
-        table = caches["stmt_memo"] = {}
-    return table  # type: ignore[no-any-return]
-
-
-def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
-        ctx: tuple[Any, str, str]) -> None:
+def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context) -> None:
     """Run an assignment or expression statement of an active bind walk, or replay it;
-    `ctx` is `context(scope)`."""
-    where, at, kp = ctx
-    found = memo_key(elab, stmt, scope, frame, where, kp)
+    `ctx` is `Context(elab, scope)`, made once per body."""
+    at, kp = ctx.at, ctx.kp
+    found = memo_key(elab, stmt, scope, frame, ctx)
     if found is None:
         elab.exec_stmt(stmt, scope, frame)
         return
     key, sources, picked = found
-    hit = _table(elab).get(key)
+    hit = ctx.memo.get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
         if entry is not None:
@@ -304,7 +306,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     except _NotPlain:
         return
     moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
-    blockmemo.store(elab, _table(elab), key, stmt, rec, kp, at, nodes, (value, moved),
+    blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, (value, moved),
                     elab.steps - steps_before)
 
 

@@ -36,6 +36,8 @@ class DecisionTree:
     def __init__(self, decisions: list[DecisionPoint]) -> None:
         self.decisions = decisions
         self.by_key = {d.key: d for d in decisions}
+        #: the keys in declaration order
+        self.keys = list(self.by_key)
         self.roots = [d for d in decisions if d.cond is None]
         self._sizes: tuple[dict[str, int | float], dict[str, int | float]] | None = None
         #: per decision: its values, and how many subtree assignments each value opens
