@@ -14,7 +14,10 @@ ran, per program:
             it moved, its step count; keys and paths relative to the instance's own
 
 and a later run of the statement with an equal key, in an assignment that gives those
-decisions the same values, replays the entry instead of evaluating it. Every statement of a
+decisions the same values, replays the entry instead of evaluating it. A statement that
+starts with an input choice between names (``choice(x, n1, n2) -> ...``) is keyed by the
+tensor the choice picks instead of by the choice's value (`_pick`): its entry for ``x``
+serves ``n1`` and ``n2`` of the same shape too. Every statement of a
 network whose candidates are ops (NAS-Bench-Graph's cells) is then a few dictionary lookups
 and one `Graph.add` per node. A statement that reads a value the key cannot hold (a layer,
 a run-time size, a `shared` block), makes a node reading a tensor from elsewhere, adds a
@@ -65,9 +68,9 @@ _PLAIN = (int, str, bool, float, type(None))
 class _Syntax:
     """What a statement's syntax says, once per node: the names it reads, the builtins it
     calls (a variable of the same name in the innermost frame would be called instead),
-    and whether it can be remembered at all."""
+    whether it can be remembered at all, and the input choice it starts with (`_pick`)."""
 
-    __slots__ = ("node", "names", "builtins", "ok", "feeds", "pick", "picks", "all_names")
+    __slots__ = ("node", "names", "builtins", "ok", "feeds", "pick", "picks", "others")
 
     def __init__(self, stmt: A.Stmt) -> None:
         self.node = stmt
@@ -81,13 +84,13 @@ class _Syntax:
         #: the names of an input choice the statement starts with (`_pick`), or None
         self.pick = _pick(value, nodes)
         self.picks = frozenset(self.pick or ())
-        self.all_names = tuple(sorted(names))
-        self.names = self.all_names if self.pick is None else tuple(sorted(
-            names - set(self.pick)))
+        self.names = tuple(sorted(names))
+        #: the names read besides the input choice's
+        self.others = tuple(sorted(names - self.picks))
 
     def no_pick(self) -> None:
         """Key this statement by every name it reads, as any other (`run`)."""
-        self.pick, self.names = None, self.all_names
+        self.pick = None
 
 
 def _pick(value: A.Expr, nodes: list[Any]) -> tuple[str, ...] | None:
@@ -160,7 +163,9 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     picked = None
     env: Any
     try:
-        if syntax.pick is not None:
+        if syntax.pick is not None and elab.recorder is None:
+            # (a walk that records sees which candidate the choice took: its entries are
+            # kept per candidate, keyed by every name)
             n = scope.namer.counts.get("choice", 0)
             pkey = ctx.kp + ("choice" if n == 0 else f"choice_{n}")
             c = elab.assignment.get(pkey)  # type: ignore[union-attr]
@@ -173,7 +178,8 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
                 return None
             picked = (pkey, c)
             names.append(_encode_tensor(chosen, parts, sources, first))
-        for n in syntax.names:  # each looked up as `Env.lookup` does, without its KeyError
+        # each looked up as `Env.lookup` does, without its KeyError
+        for n in syntax.names if picked is None else syntax.others:
             env = frame.env
             while env is not None and n not in env.vars:
                 env = env.parent
