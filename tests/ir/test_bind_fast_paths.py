@@ -210,15 +210,11 @@ network cell() (x: [16]) {
 """
 
 
-def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None:
-    """Once every member was bound, binding them again evaluates no assignment: each one
-    is replayed (ir/stmtmemo.py), and builds what the plain walk builds."""
+def statements_run(monkeypatch) -> list[str]:
+    """From now on, the kind of each statement a walk evaluates (not replays)."""
     from archlang.ir.statements import Statements
 
-    space = archlang.parse(CELL).network()
-    members = list(iter_assignments(space.tree))
-    first = [built(space, a) for a in members]
-    ran = []
+    ran: list[str] = []
     real = Statements.exec_stmt
 
     def counted(self, stmt, scope, frame):
@@ -226,6 +222,16 @@ def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None
         return real(self, stmt, scope, frame)
 
     monkeypatch.setattr(Statements, "exec_stmt", counted)
+    return ran
+
+
+def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None:
+    """Once every member was bound, binding them again evaluates no assignment: each one
+    is replayed (ir/stmtmemo.py), and builds what the plain walk builds."""
+    space = archlang.parse(CELL).network()
+    members = list(iter_assignments(space.tree))
+    first = [built(space, a) for a in members]
+    ran = statements_run(monkeypatch)
     again = [built(space, a) for a in members]
     assert set(ran) == {"Return"}  # every assignment statement was replayed
     with plain_walk():
@@ -319,8 +325,6 @@ def test_an_input_choice_is_keyed_by_the_tensor_it_picks(monkeypatch) -> None:
     """A statement that starts with an input choice between names remembers what it built
     once per tensor kind it picked, not once per candidate: after one member per op of each
     statement, every other member is replayed, and builds what the plain walk builds."""
-    from archlang.ir.statements import Statements
-
     space = archlang.parse(PICKS).network()
     members = list(iter_assignments(space.tree))
     ops = [d.key for d in space.decisions if len(d.labels) in (2, 3) and "linear(6)" in
@@ -337,14 +341,7 @@ def test_an_input_choice_is_keyed_by_the_tensor_it_picks(monkeypatch) -> None:
             seen -= new
     for a in teach * 2:  # (a statement is remembered from its second run)
         built(space, a)
-    ran = []
-    real = Statements.exec_stmt
-
-    def counted(self, stmt, scope, frame):
-        ran.append(type(stmt).__name__)
-        return real(self, stmt, scope, frame)
-
-    monkeypatch.setattr(Statements, "exec_stmt", counted)
+    ran = statements_run(monkeypatch)
     fast = [built(space, a) for a in members]
     assert set(ran) == {"Return"}, ran
     with plain_walk():
