@@ -146,9 +146,26 @@ def untap(elab: Elaborator, tapped: Tap | None, path: str) -> tuple[tuple[Any, A
     return tuple([(node, value) for _, node, _, value in trail])
 
 
-def replay(elab: Elaborator, path: str, events: tuple[tuple[Any, Any], ...]) -> None:
-    """Add the events a remembered statement added when it ran (`untap`) again."""
+def picked_first(events: tuple[tuple[Any, Any], ...] | None,
+                 picked: tuple[str, int]) -> tuple[tuple[Any, Any], ...] | None:
+    """The events of a statement remembered by the input choice it starts with (its
+    entry serves each candidate whose tensor reads the same, ir/stmtmemo.py `_pick`):
+    as they are where the first is that choice taking candidate `picked[1]` (`replay`
+    names the candidate taken instead), else None."""
+    if not events:
+        return None
+    node, value = events[0]
+    if not (isinstance(node, A.Call) and node.func == "choice" and not node.kwargs
+            and 0 <= picked[1] < len(node.args) and value is node.args[picked[1]]):
+        return None
+    return events
+
+
+def replay(elab: Elaborator, path: str, events: tuple[tuple[Any, Any], ...],
+           picked: tuple[str, int] | None = None) -> None:
+    """Add the events a remembered statement added when it ran (`untap`) again; with
+    `picked`, its first names candidate `picked[1]` of its input choice (`picked_first`)."""
     rec = elab.recorder
     assert rec is not None
-    for node, value in events:
-        rec.add(path, node, value)
+    for i, (node, value) in enumerate(events):
+        rec.add(path, node, node.args[picked[1]] if i == 0 and picked is not None else value)

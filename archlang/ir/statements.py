@@ -39,7 +39,7 @@ class Statements(WalkState):
         # not in a block body the block memo is gathering: it remembers the body whole;
         # nor in a program `to_arch` printed (its check: most of its lines come back once
         # or twice, too few times to pay for remembering them)
-        memo = _stmtmemo.context(scope) if (
+        memo = _stmtmemo.Context(self, scope) if (
             _stmtmemo.ENABLED and not self.space_walk and self.observer is None
             and scope.active and scope.dynamic_if is None
             and not (self.memo_stack and self.memo_stack[-1].block)
