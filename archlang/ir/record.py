@@ -11,7 +11,9 @@ its own) adds the same events whenever it is replayed, as it adds the same nodes
 is deterministic and the recorder only observes it. A bind walk that does not record taps
 too, with a recorder of its own for the statement's run, where the statement's syntax calls
 no block (`tappable`; with a recorder a block body is replayed only when it recorded
-nothing), so that `to_arch`'s recording walk replays what the bind before it remembered.
+nothing), so that `to_arch`'s recording walk replays what the bind before it remembered;
+only in a program one of whose members `to_arch` printed (a search that never prints pays
+nothing for it).
 """
 
 from __future__ import annotations
@@ -119,9 +121,10 @@ def tappable(elab: Elaborator, stmt: A.Stmt) -> bool:
 def tap(elab: Elaborator, stmt: A.Stmt) -> Tap | None:
     """Begin gathering the events of `stmt`, about to run: with the walk's recorder, or
     with one of the tap's own in a walk without one; None: not `tappable`, not tapped."""
-    if not tappable(elab, stmt):
-        return None
     rec = elab.recorder
+    if rec is None and "printing" not in elab.program.bind_caches or \
+            not tappable(elab, stmt):
+        return None  # (a walk without a recorder taps once `to_arch` printed a member)
     if rec is None:
         rec = elab.recorder = _Trail()  # type: ignore[assignment]
         return (rec, 0, 0, True)

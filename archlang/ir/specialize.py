@@ -165,6 +165,7 @@ class _Specializer:
                for i in self.root.tree.items):
             raise _CannotSpecialize("relative imports")  # TODO(#2): bundle them
         self.rec = Recorder()
+        self.program.bind_caches["printing"] = True  # (binds keep statements' events now)
         elab = Elaborator(self.program, {**space.fixed, **arch.assignment}, recorder=self.rec)
         elab.run(space.network_def, self.program.env_of(space.network_def), space.params)
         self.net = space.network_def

@@ -106,9 +106,19 @@ def test_a_recording_walk_that_replays_statements_records_what_one_that_runs_the
 
 
 def test_a_statement_is_replayed_in_a_recording_walk() -> None:
-    """The shortcut above is taken: after a bind, the recording walk of the same member
-    replays every statement of a network of op choices (no `stmt_memo` entry is added)."""
+    """The shortcut above is taken: once a member of the space was printed, the recording
+    walk of a member just bound replays every statement of a network of op choices (no
+    `stmt_memo` entry is added); before any print, binds keep no events."""
     space = archlang.parse(NBG).network()
+    archs = _members(space, 3)
+    for a in archs:
+        space.bind(a.assignment)
+        space.bind(a.assignment)
+    table = space.program.bind_caches["stmt_memo"]
+    assert all(len(e.result) == 2 for v in table.values() for by in v[1].values()
+               for e in by.values())  # nothing printed yet: binds keep no events
+    space = archlang.parse(NBG).network()
+    space.sample(100).to_arch()  # printed once: binds keep the events from now on
     archs = _members(space, 3)
     for a in archs:
         space.bind(a.assignment)
