@@ -32,22 +32,37 @@ if TYPE_CHECKING:
 LoopCtx = tuple[tuple[int, int], ...]
 
 
-class Recorder:
+class Trail:
+    """What a walk asks of a recorder, and every event in the order it came; a tap in a
+    walk without a recorder records with one of these (nothing reads its events by place)."""
+
+    __slots__ = ("instances", "loop_ctx", "count", "trail")
+
     def __init__(self) -> None:
-        self.events: dict[tuple[str, int], list[tuple[LoopCtx, Any]]] = defaultdict(list)
         #: instance path -> the block it instantiates
         self.instances: dict[str, Any] = {}
         self.loop_ctx: LoopCtx = ()
         #: how many events were added (the block memo asks whether a body added any)
         self.count = 0
-        #: every event in the order it came: (path, node, loop context, value)
+        #: (path, node, loop context, value) per event
         self.trail: list[tuple[str, Any, LoopCtx, Any]] = []
 
     def add(self, path: str, node: Any, value: Any, ctx: LoopCtx | None = None) -> None:
         self.count += 1
+        self.trail.append((path, node, self.loop_ctx if ctx is None else ctx, value))
+
+
+class Recorder(Trail):
+    __slots__ = ("events",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: dict[tuple[str, int], list[tuple[LoopCtx, Any]]] = defaultdict(list)
+
+    def add(self, path: str, node: Any, value: Any, ctx: LoopCtx | None = None) -> None:
         ctx = self.loop_ctx if ctx is None else ctx
         self.events[(path, id(node))].append((ctx, value))
-        self.trail.append((path, node, ctx, value))
+        Trail.add(self, path, node, value, ctx)
 
     def values(self, path: str, node: Any, pattern: dict[int, int | None]) -> list[Any]:
         """The values recorded for `node` in `path` whose loop context fits `pattern`
@@ -59,26 +74,9 @@ class Recorder:
         return out
 
 
-class _Trail:
-    """The recorder of a tap in a walk without one: the trail alone (nothing reads the
-    events by place), and what the walk asks of a recorder."""
-
-    __slots__ = ("instances", "loop_ctx", "count", "trail")
-
-    def __init__(self) -> None:
-        self.instances: dict[str, Any] = {}
-        self.loop_ctx: LoopCtx = ()
-        self.count = 0
-        self.trail: list[tuple[str, Any, LoopCtx, Any]] = []
-
-    def add(self, path: str, node: Any, value: Any, ctx: LoopCtx | None = None) -> None:
-        self.count += 1
-        self.trail.append((path, node, self.loop_ctx if ctx is None else ctx, value))
-
-
 #: a statement's run being tapped: (the recorder, its trail's and instances' lengths
 #: before, whether the recorder is the tap's own)
-Tap = tuple[Any, int, int, bool]
+Tap = tuple[Trail, int, int, bool]
 
 _HYPER = frozenset(A.HYPER_NAMES)
 
@@ -126,7 +124,7 @@ def tap(elab: Elaborator, stmt: A.Stmt) -> Tap | None:
             not tappable(elab, stmt):
         return None  # (a walk without a recorder taps once `to_arch` printed a member)
     if rec is None:
-        rec = elab.recorder = _Trail()  # type: ignore[assignment]
+        rec = elab.recorder = Trail()  # type: ignore[assignment]
         return (rec, 0, 0, True)
     return (rec, len(rec.trail), len(rec.instances), False)
 
