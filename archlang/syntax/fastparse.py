@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import fields
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress
 from operator import sub
 from typing import Any
 
@@ -140,16 +140,16 @@ class Tokens:
         # Every step is one pass in C over all tokens (the kinds come from a table of the
         # distinct token texts); Python loops run only over line breaks and comments.
         raw = _TOKEN_RE.findall(text)
-        values = list(map(str.lstrip, raw, repeat(_BLANKS)))
+        stripped = {r: r.lstrip(_BLANKS) for r in set(raw)}
+        values = list(map(stripped.__getitem__, raw))
         ends = list(accumulate(map(len, raw)))
-        kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(values)}
+        kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(stripped.values())}
         present = set(kind_of.values())
         if "ERR" in present:
             raise Fallback
         kinds = list(map(kind_of.__getitem__, values))
-        breaks = {v: v.count("\n") for v, k in kind_of.items()
-                  if k == "NL" or k == "CONT" or k == "COMMENT_NL"}
-        lines = list(accumulate(map(breaks.get, values, repeat(0)), initial=1))
+        breaks = {v: v.count("\n") for v in kind_of}  # (only NL, CONT and COMMENT_NL have any)
+        lines = list(accumulate(map(breaks.__getitem__, values), initial=1))
         last_line = lines.pop()
         # where line n starts, minus 1: a token's column is its offset minus that
         line_starts = [0, -1] + [m.start() for m in _NEWLINE.finditer(text)]
@@ -170,10 +170,12 @@ class Tokens:
             self.comments = []
         dropped = []
         if "NL" in present:
-            depth = list(accumulate(map(_BRACKETS.get, kinds, repeat(0))))
+            steps = {k: _BRACKETS.get(k, 0) for k in present}
+            depth = list(accumulate(map(steps.__getitem__, kinds)))
             dropped = [i for i in _indexes(kinds, "NL") if depth[i]]
         if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
-            if max(accumulate(map(_NESTING.get, kinds, repeat(0)))) > MAX_NESTING or (
+            brackets = filter(_NESTING.__contains__, kinds)
+            if max(accumulate(map(_NESTING.__getitem__, brackets), initial=0)) > MAX_NESTING or (
                     "STRING" in present and "\\" in text
                     and max_nesting(text) > MAX_NESTING):
                 raise Fallback  # `parser._check_limits` refuses it
