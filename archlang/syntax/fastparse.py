@@ -269,6 +269,8 @@ _SEP = ("NL", ";")
 #: tokens that no expression continues with
 _ENDS = frozenset({",", ")", "]", "}", "{", ":", ";", "NL", _END})
 _PARAM_TYPES = frozenset(A.PARAM_TYPES)
+#: the one-token atoms other than names and integers (`atom` takes them)
+_LITERALS = frozenset({"true", "false", "none", "FLOAT", "STRING"})
 
 
 def _string(value: str) -> str:
@@ -595,10 +597,12 @@ class _Parser:
         """``pipe``: conditional expressions joined by `->` (a pipe first stage is flattened)."""
         s = self.pos
         kinds = self.kinds
-        if kinds[s + 1] in _ENDS:  # a lone name or number: no operator to look for
+        if kinds[s + 1] in _ENDS:  # a lone name, number...: no operator to look for
             k = kinds[s]
             if k == "NAME" or k == "INT":
                 return self.leaf(s, k)
+            if k in _LITERALS:
+                return self.atom()
         left = self.binary(1)
         k = kinds[self.pos]
         if k == "if":
@@ -791,7 +795,7 @@ class _Parser:
         positional: list[Any] = []
         keywords: list[A.Kwarg] = []
         names: list[str] = []  # the keywords' names
-        expr, span = self.expr, self.span
+        expr, span, leaf = self.expr, self.span, self.leaf
         while kinds[self.pos] != ")":
             a = self.pos
             k = kinds[a]
@@ -801,11 +805,18 @@ class _Parser:
                 if name in names:
                     raise Fallback
                 names.append(name)
-                keywords.append(_Kwarg(name, expr(), span(a, self.pos - 1)))
+                k = kinds[a + 2]
+                if (k == "NAME" or k == "INT") and kinds[a + 3] in _ENDS:  # expr(), inline
+                    value = leaf(a + 2, k)
+                else:
+                    value = expr()
+                keywords.append(_Kwarg(name, value, span(a, self.pos - 1)))
             else:
                 if keywords:
                     raise Fallback
-                if k == "*":
+                if (k == "NAME" or k == "INT") and kinds[a + 1] in _ENDS:  # expr(), inline
+                    positional.append(leaf(a, k))
+                elif k == "*":
                     self.pos = a + 1
                     positional.append(_Starred(expr(), span(a, self.pos - 1)))
                 else:
