@@ -173,7 +173,7 @@ class _Info(NamedTuple):
 
 #: op name -> `_Op`; (op, dtype, attribute types, attributes...) -> `_Info` (a zero's key
 #: also holds its shape); digest text -> digest; an input's (position, shape, dtype) -> its
-#: digest and JSON; a graph's structure (`_structure`) -> its canonical text. All are
+#: digest and JSON; a graph's structure (`canonical_text`'s key) -> its text. All are
 #: emptied when the op registry changes (`generation`: an op may be replaced by another),
 #: when one grows past `_MAX_CACHED`, or when the texts' graphs hold more than
 #: `_MAX_MEMO_NODES` nodes in all.
