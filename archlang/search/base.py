@@ -7,6 +7,7 @@ the results it is told about; it never builds, trains or imports torch. The sear
 
 from __future__ import annotations
 
+import operator
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,12 @@ from archlang.search.jsontext import sorted_dumps as _key  # assignment_key, mad
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
+
+#: False: `Searcher.key_of` always encodes (the reference tests/search/test_loop_fast_paths.py
+#: compares against)
+REUSE_KEYS = True
+#: value types whose JSON text the value's identity settles (immutable scalars)
+_SCALARS = frozenset({int, float, str, bool, type(None)})
 
 
 class SearcherUnavailable(Exception):
@@ -65,6 +72,8 @@ class Searcher:
 
     #: the name the command line knows the algorithm by
     name = "searcher"
+    #: what `admit` let through last: its keys and values in order, and its key
+    _admitted: tuple[tuple[str, ...], tuple[Any, ...], str] | None = None
 
     def __init__(self, *, seed: int = 0) -> None:
         self.seed = seed
@@ -94,7 +103,22 @@ class Searcher:
         if key in self.proposed or not self.allows(assignment):
             return False
         self.proposed.add(key)
+        values = tuple(assignment.values())
+        self._admitted = ((tuple(assignment), values, key)
+                          if _SCALARS.issuperset(map(type, values)) else None)
         return True
+
+    def key_of(self, assignment: Assignment) -> str:
+        """`assignment_key` of `assignment`. The loop observes a copy of each proposal: when
+        it has the keys (in the same order) and the very value objects of the assignment
+        `admit` let through last, all immutable scalars, that key is the same text, so it is
+        not encoded again."""
+        last = self._admitted
+        if (REUSE_KEYS and last is not None and len(assignment) == len(last[1])
+                and tuple(assignment) == last[0]
+                and all(map(operator.is_, assignment.values(), last[1]))):
+            return last[2]
+        return _key(assignment)
 
     def sample_new(self, draws: int = 200) -> Assignment | None:
         """A random assignment that `admit` lets through, or None after `draws` tries."""
@@ -140,7 +164,7 @@ class Searcher:
         A result replayed from storage (observed without having been proposed by this
         searcher, when a search resumes) counts as proposed: it is never proposed again.
         """
-        self.proposed.add(_key(assignment))
+        self.proposed.add(self.key_of(assignment))
 
     def replay(self, assignment: Assignment, result: dict[str, Any] | None) -> None:
         """A trial of an earlier run (resume): `mark_seen`, then `observe` unless `result`
