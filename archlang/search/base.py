@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import operator
 import random
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree
@@ -123,31 +122,12 @@ class Searcher:
     def sample_new(self, draws: int = 200) -> Assignment | None:
         """A random assignment that `admit` lets through, or None after `draws` tries."""
         assert self.tree is not None, "call setup(space) first"
-        sample = self._sampler()
+        sample = self.tree.sample  # (without the walk where nothing is conditional)
         for _ in range(draws):
             assignment = sample(self.rng)
             if self.admit(assignment):
                 return assignment
         return None
-
-    def _sampler(self) -> Callable[[random.Random], Assignment]:
-        """`DecisionTree.sample` of the tree; for a tree without conditional decisions, the
-        same draws without the walk (every decision is active and the walk visits them in
-        declaration order, so each draws from the rng as it would there), at a third of
-        the cost: the random searcher draws once per trial."""
-        tree = self.tree
-        assert tree is not None
-        made = getattr(self, "_made_sampler", None)
-        if made is not None and made[0] is tree:
-            return made[1]
-        sample: Callable[[random.Random], Assignment] = tree.sample
-        if all(d.cond is None for d in tree.decisions):
-            draws = [(d.key, d.sample) for d in tree.decisions]
-
-            def sample(rng: random.Random) -> Assignment:
-                return {key: draw(rng) for key, draw in draws}
-        self._made_sampler = (tree, sample)
-        return sample
 
     @property
     def decisions(self) -> list[DecisionPoint]:

@@ -57,23 +57,15 @@ SUBSET = """network pick() (x: [4]) {
 
 
 @pytest.mark.parametrize("text", [FLAT, SUBSET, SYN], ids=["flat", "subset", "conditional"])
-def test_draws_are_the_trees_own_draws(text):
-    space = make_space(text)
-    searcher = RandomSearch(seed=0)
-    searcher.setup(space)
-    assert (searcher._sampler() == space.tree.sample) == (text == SYN)  # the walk: conditions
+def test_draws_are_the_walks_draws(text):
+    """`DecisionTree.sample` draws a tree without conditions in declaration order, without
+    the walk: the same assignments from the same rng as the walk draws."""
+    tree = make_space(text).tree
     fast, slow = random.Random(3), random.Random(3)
     for _ in range(300):
-        assert searcher._sampler()(fast) == space.tree.sample(slow)
-
-
-def test_a_new_tree_gets_its_own_sampler():
-    searcher = RandomSearch(seed=0)
-    searcher.setup(make_space(FLAT))
-    first = searcher._sampler()
-    searcher.setup(make_space(SUBSET))
-    assert searcher._sampler() is not first
-    assert set(searcher._sampler()(random.Random(0))) == {d.key for d in searcher.decisions}
+        walked = {d.key: v for d, v in tree.walk(lambda d: d.sample(slow))}
+        drawn = tree.sample(fast)
+        assert drawn == walked and list(drawn) == list(walked)
 
 
 def _searched(name: str, reuse: bool, text: str, budget: int = 40):
