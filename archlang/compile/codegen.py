@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archlang.compile.nested import Part, module_tree
+from archlang.compile.nested import Part, layer_inits, module_tree
 from archlang.ir.graph import RESERVED, Graph, Node, sanitize
 from archlang.ops.dims import lead_of, shape_text
 from archlang.ops.registry import get_op
@@ -92,7 +92,7 @@ def emit_torch(graph: Graph, origin: str = "<string>", nested: bool = True) -> G
     w.line()
     if nested:
         classes = _Classes(graph, cls)
-        body = classes.network(module_tree(graph))
+        body = classes.network(module_tree(graph, classes.inits))
         for lines in classes.sources:
             w.line()
             w.lines.extend(lines)
@@ -248,6 +248,7 @@ class _Classes:
         self.by_text: dict[str, str] = {}
         self.taken = {network_class, "Indexed"}
         self.module_of: dict[str, str] = {}
+        self.inits = layer_inits(graph)
 
     def network(self, root: Part) -> list[str]:
         """The network class's body (indented one level)."""
@@ -288,10 +289,8 @@ class _Classes:
         attr = part.attrs[id(item)]
         if isinstance(item, Part):
             return self._ctor(item, f"{prefix}{attr}.")
-        spec = get_op(item.op)
-        assert spec is not None
         self.module_of[item.name] = prefix + attr
-        init = spec.emit_init(item.attrs, [x.shape for x in item.inputs])
+        init = self.inits[id(item)]
         assert init is not None
         return init
 
