@@ -63,19 +63,24 @@ def module_tree(graph: Graph, inits: dict[int, str | None] | None = None) -> Par
     parts = {path: Part(path, inst.block, inst.name or "", span=inst.span)
              for path, inst in graph.instances.items() if inst.name is not None}
     around = _Around(root, parts)
-    members: dict[int, set[int]] = {}
+    # nodes and parts are keys by identity (neither defines `__eq__`)
+    members: dict[Part, set[Node]] = {}
     for n in graph.nodes:
         for part in around.of(n.path):
-            members.setdefault(id(part), set()).add(id(n))
+            nodes = members.get(part)
+            if nodes is None:
+                nodes = members[part] = set()
+            nodes.add(n)
     users = _Users(graph)
-    for pid, nodes in members.items():
+    for part, nodes in members.items():
         out = users.outside(nodes)
-        if len({id(n) for n in out}) == 1:  # a single output: the part is a module
-            around.output[pid] = out[0]
+        if len(set(out)) == 1:  # a single output: the part is a module
+            around.output[part] = out[0]
+    output = around.output
     for n in graph.nodes:
         chain = around.kept_of(n.path)
         for outer, inner in zip(chain, chain[1:]):
-            if n is around.output[id(inner)]:
+            if n is output[inner]:
                 inner.output = n
                 outer.items.append(inner)
         chain[-1].items.append(n)
@@ -92,8 +97,8 @@ class _Around:
     def __init__(self, root: Part, parts: dict[str, Part]) -> None:
         self.root = root
         self.parts = parts
-        #: id(part) -> its one output, for the parts that become modules
-        self.output: dict[int, Node] = {}
+        #: part -> its one output, for the parts that become modules
+        self.output: dict[Part, Node] = {}
         self._of: dict[str, list[Part]] = {}
         self._kept: dict[str, list[Part]] = {}
 
@@ -107,7 +112,7 @@ class _Around:
         chain = self._kept.get(head)
         if chain is None:
             chain = self._kept[head] = [self.root] + [
-                p for p in self._within(head) if id(p) in self.output]
+                p for p in self._within(head) if p in self.output]
         return chain
 
     def _within(self, head: str) -> list[Part]:
@@ -137,21 +142,23 @@ class _Users:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        self.position = {id(n): i for i, n in enumerate(graph.nodes)}
-        self.readers: dict[int, list[Node]] = {}
+        self.position = {n: i for i, n in enumerate(graph.nodes)}
+        self.readers: dict[Node, list[Node]] = {}
         for m in graph.nodes:
             for n in m.inputs:
-                self.readers.setdefault(id(n), []).append(m)
+                readers = self.readers.get(n)
+                if readers is None:
+                    readers = self.readers[n] = []
+                readers.append(m)
 
-    def outside(self, nodes: set[int]) -> list[Node]:
+    def outside(self, nodes: set[Node]) -> list[Node]:
         """The nodes of `nodes` read from outside them, in the order of the graph's nodes
         that read them (each reader's inputs in order), then the output if it is one."""
-        readers = {id(m): m for n in nodes for m in self.readers.get(n, ())
-                   if id(m) not in nodes}
-        out = [n for m in sorted(readers.values(), key=lambda m: self.position[id(m)])
-               for n in m.inputs if id(n) in nodes]
+        readers = {m for n in nodes for m in self.readers.get(n, ()) if m not in nodes}
+        out = [n for m in sorted(readers, key=self.position.__getitem__)
+               for n in m.inputs if n in nodes]
         graph = self.graph
-        if graph.output is not None and id(graph.output) in nodes:
+        if graph.output is not None and graph.output in nodes:
             out.append(graph.output)
         return out
 
