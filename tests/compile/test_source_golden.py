@@ -3,11 +3,11 @@ network's module exactly as before (users read, diff and commit `archlang compil
 
 The golden file holds the SHA-256 of the nested and the flat source (and of `module_of`,
 the state_dict prefixes) of every decided network of examples/ and stdlib/ and of seeded
-members of every search space there, the corpus of tests/ir/test_hash_golden.py. It was
+members of every search space there (the files of tests/ir/test_hash_golden.py). It was
 written by the code before codegen was made faster; regenerate it only for a deliberate
 change of the emitted code (and say why in the commit):
 
-    python tests/compile/test_source_golden.py --write
+    python -m tests.compile.test_source_golden --write
 """
 
 from __future__ import annotations
@@ -20,15 +20,10 @@ from pathlib import Path
 
 import archlang
 from archlang.compile.codegen import emit_torch
+from tests.ir.test_hash_golden import FILES  # the same corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "source" / "sources.json"
-FILES = ["examples/01_decided_cnn.arch", "examples/dag_inputs.arch", "examples/darts.arch",
-         "examples/digits.arch", "examples/enas_macro.arch", "examples/nasbench_graph.arch",
-         "examples/nasbench_graph_proteins.arch", "examples/nb201_cell.arch",
-         "examples/transformer.arch", "stdlib/models/darts.arch",
-         "stdlib/models/mobilenet_v2.arch", "stdlib/models/resnet.arch",
-         "stdlib/models/vit.arch"]
 #: seeded members of each search space (a decided network is bound once)
 SEEDS = 4
 
