@@ -158,8 +158,17 @@ def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
     assignment = elab.assignment
     assert assignment is not None
     get = assignment.get
+    absolute = _ABSOLUTE.get(kp)
+    if absolute is None:
+        if len(_ABSOLUTE) >= MAX_ENTRIES:
+            _ABSOLUTE.clear()
+        absolute = _ABSOLUTE[kp] = {}
     for rel_keys, by_values in by_keys.items():
-        keys = _absolute(kp, rel_keys)
+        keys = absolute.get(rel_keys)
+        if keys is None:
+            if len(absolute) >= MAX_ENTRIES:
+                absolute.clear()
+            keys = absolute[rel_keys] = tuple(kp + k for k in rel_keys)
         values = tuple([get(k, _MISSING) for k in keys])
         try:
             entry = by_values.get(values)
@@ -170,17 +179,8 @@ def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
     return None
 
 
-#: (prefix, relative keys) -> the keys: made once, not on every lookup
-_ABSOLUTE: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
-
-
-def _absolute(kp: str, rel_keys: tuple[str, ...]) -> tuple[str, ...]:
-    keys = _ABSOLUTE.get((kp, rel_keys))
-    if keys is None:
-        if len(_ABSOLUTE) >= MAX_ENTRIES:
-            _ABSOLUTE.clear()
-        keys = _ABSOLUTE[(kp, rel_keys)] = tuple(kp + k for k in rel_keys)
-    return keys
+#: prefix -> relative keys -> the keys: made once, not on every lookup
+_ABSOLUTE: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
@@ -199,12 +199,18 @@ def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
         if meta:
             node.meta.update(meta)
         made.append(node)
-    instances = [(at + path, instance) for path, instance in entry.instances]
-    graph.instances.update(instances)
-    if elab.memo_stack:
-        elab.memo_stack[-1].instances.extend(instances)
-    for k, v in entry.used:
-        elab.use(kp + k, v)
+    stack = elab.memo_stack
+    if entry.instances:
+        instances = [(at + path, instance) for path, instance in entry.instances]
+        graph.instances.update(instances)
+        if stack:
+            stack[-1].instances.extend(instances)
+    used = elab.used
+    for k, v in entry.used:  # (`WalkState.use`, inlined)
+        k = kp + k
+        used[k] = v
+        if stack:
+            stack[-1].reads.append((k, elab.assignment[k]))  # type: ignore[index]
     return made
 
 

@@ -19,12 +19,14 @@ from collections.abc import Callable
 from typing import Any
 
 from archlang.diagnostics import ArchError, ArchTypeError
+from archlang.ir.blockmemo import source_key
 from archlang.ir.expressions import Expressions
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.statements import Statements, free_names
 from archlang.ir.values import Tensor, describe, is_unknown, type_name
 from archlang.ir.zeros import simplify_zeros
 from archlang.ops.dims import Dim, stand_in, typed
+from archlang.ops.registry import generation
 from archlang.syntax import ast as A
 
 
@@ -79,11 +81,18 @@ class Elaborator(Statements, Expressions):
                 static = not inp.unbatched and all(
                     isinstance(n, (A.ListLit, A.TupleLit, A.IntLit))
                     for n in A.walk(_shape_part(inp.shape)))  # type: ignore[arg-type]
-                cache[id(inp)] = (inp, shape if static else None, dtype)
+                cache[id(inp)] = (inp, shape if static else None, dtype, [-1, None])
+            hit = None
         if self.space_walk:
             return Tensor(None, shape, dtype)
         node = self.add_node("input", [], {}, shape, inp.name, inp.span, dtype)
-        return Tensor(node, shape, dtype)
+        t = Tensor(node, shape, dtype)
+        if hit is not None:  # what a remembered statement's key holds of it, made once
+            part = hit[3]  # per program and op registry (ir/stmtmemo.py reads it)
+            if part[0] != generation():
+                part[:] = generation(), source_key(t)
+            self.source_parts[id(t)] = (t, part[1])
+        return t
 
     def _input_shape(self, inp: A.Input, scope: Scope, frame: Frame,
                      dims: dict[str, Dim]) -> tuple[Any, str]:

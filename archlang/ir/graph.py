@@ -145,8 +145,11 @@ class Graph:
 
 
 @functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=1 << 16)
 def sanitize(path: str) -> str:
-    """A decision or instance path -> a safe Python identifier (``a.b[1].c`` -> ``a_b_1_c``)."""
+    """A decision or instance path -> a safe Python identifier (``a.b[1].c`` -> ``a_b_1_c``).
+    Cached: every node a bind adds is named from its path, and searches bind the same
+    paths again and again."""
     name = re.sub(r"[^0-9A-Za-z_]+", "_", path).strip("_") or "node"
     if name[0].isdigit():
         name = "n_" + name

@@ -50,11 +50,19 @@ class NoPlan(Exception):
 class Plan:
     """The labels a candidate allocates, and the builtins whose names it assumes unshadowed."""
 
-    __slots__ = ("steps", "builtins")
+    __slots__ = ("steps", "builtins", "bumps")
 
     def __init__(self, steps: tuple[Step, ...], builtins: frozenset[str]) -> None:
         self.steps = steps
         self.builtins = builtins
+        #: where no step joins an earlier label: how much each base's count grows, bases in
+        #: order of first use (a namer's counts keep that order: ir/stmtmemo.py keys by it)
+        self.bumps: tuple[tuple[str, int], ...] | None = None
+        if all(type(s) is str for s in steps):
+            grow: dict[str, int] = {}
+            for base in steps:
+                grow[base] = grow.get(base, 0) + 1  # type: ignore[index]
+            self.bumps = tuple(grow.items())
 
     @staticmethod
     def joined(plans: Any) -> Plan:
@@ -71,6 +79,10 @@ class Plan:
         """Allocate the plan's labels in `scope`'s namer, in evaluation order (what
         `Namer.alloc` does, inlined: a plan runs for every unchosen candidate)."""
         counts = scope.namer.counts
+        if self.bumps is not None:  # no label is read back: only the counts move
+            for base, n in self.bumps:
+                counts[base] = counts.get(base, 0) + n
+            return
         out: list[str] = []
         for step in self.steps:
             base = step if type(step) is str else f"{out[step[0]]}.{step[1]}"

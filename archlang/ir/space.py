@@ -187,10 +187,12 @@ class Space:
         full = {**self.fixed, **given}
         elab = Elaborator(self.program, full)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
-        self._check_unused(given, elab.used)
         used = elab.used
-        ordered = {k: used[k] for k in tree.by_key if k in used}  # declaration order
-        return self.arch_type(self, ordered, elab.graph)
+        if not given.keys() <= used.keys():
+            self._check_unused(given, used)
+        if list(used) != tree.keys:  # else already in declaration order, every one used
+            used = {k: used[k] for k in tree.by_key if k in used}
+        return self.arch_type(self, used, elab.graph)
 
     def _check_unused(self, given: Assignment, used: Assignment) -> None:
         for key in given:

@@ -37,7 +37,7 @@ class Statements(WalkState):
         """Run statements; the result is the `return` value, else the current tensor."""
         # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
         # not in a block body the block memo is gathering: it remembers the body whole
-        memo = _stmtmemo.context(scope) if (
+        memo = _stmtmemo.Context(self, scope) if (
             _stmtmemo.ENABLED and not self.space_walk and self.recorder is None
             and self.observer is None and scope.active and scope.dynamic_if is None
             and not (self.memo_stack and self.memo_stack[-1].block)) else None

@@ -14,7 +14,10 @@ ran, per program:
             it moved, its step count; keys and paths relative to the instance's own
 
 and a later run of the statement with an equal key, in an assignment that gives those
-decisions the same values, replays the entry instead of evaluating it. Every statement of a
+decisions the same values, replays the entry instead of evaluating it. A statement that
+starts with an input choice between names (``choice(x, n1, n2) -> ...``) is keyed by the
+tensor the choice picks instead of by the choice's value (`_pick`): its entry for ``x``
+serves ``n1`` and ``n2`` of the same shape too. Every statement of a
 network whose candidates are ops (NAS-Bench-Graph's cells) is then a few dictionary lookups
 and one `Graph.add` per node. A statement that reads a value the key cannot hold (a layer,
 a run-time size, a `shared` block), makes a node reading a tensor from elsewhere, adds a
@@ -65,18 +68,52 @@ _PLAIN = (int, str, bool, float, type(None))
 class _Syntax:
     """What a statement's syntax says, once per node: the names it reads, the builtins it
     calls (a variable of the same name in the innermost frame would be called instead),
-    and whether it can be remembered at all."""
+    whether it can be remembered at all, and the input choice it starts with (`_pick`)."""
 
-    __slots__ = ("node", "names", "builtins", "ok", "feeds")
+    __slots__ = ("node", "names", "builtins", "ok", "feeds", "pick", "picks", "others")
 
     def __init__(self, stmt: A.Stmt) -> None:
         self.node = stmt
-        nodes = list(A.walk(stmt.value if isinstance(stmt, A.Assign) else stmt.expr))
-        self.names = tuple(sorted({n.id for n in nodes if isinstance(n, A.Name)}))
+        value = stmt.value if isinstance(stmt, A.Assign) else stmt.expr
+        nodes = list(A.walk(value))
+        names = {n.id for n in nodes if isinstance(n, A.Name)}
         calls = {n.func for n in nodes if isinstance(n, A.Call)}
         self.builtins = tuple(sorted(calls & set(BUILTINS)))
         self.ok = SHARED not in calls
         self.feeds = isinstance(stmt, A.ExprStmt)  # reads the current tensor
+        #: the names of an input choice the statement starts with (`_pick`), or None
+        self.pick = _pick(value, nodes)
+        self.picks = frozenset(self.pick or ())
+        self.names = tuple(sorted(names))
+        #: the names read besides the input choice's
+        self.others = tuple(sorted(names - self.picks))
+
+    def no_pick(self) -> None:
+        """Key this statement by every name it reads, as any other (`run`)."""
+        self.pick = None
+
+
+def _pick(value: A.Expr, nodes: list[Any]) -> tuple[str, ...] | None:
+    """The candidates of ``choice(a, b, ...) -> ...``, an input choice between names that
+    the rest of the statement does not read: then what the statement builds depends on the
+    choice only through the tensor it picks, and one entry serves every candidate of the
+    same shape (`memo_key` keys it by the picked tensor, not by the decision's value).
+
+    Evaluating the choice allocates one label, ``choice`` (a pipe's first stage has no
+    hint), reads its decision first, evaluates each name (a step each) and returns the
+    chosen value where it is a tensor (ir/hyper.py `_choice`, `_chosen_candidate`: names
+    are inert, and a tensor is not a plain value). `run` checks, on every statement it
+    remembers, that the first decision read is the one `memo_key` predicted."""
+    if not isinstance(value, A.Pipe):
+        return None
+    first = value.stages[0]
+    if not (isinstance(first, A.Call) and first.func == "choice" and not first.kwargs
+            and len(first.args) >= 2 and all(type(a) is A.Name for a in first.args)):
+        return None
+    names = tuple(a.id for a in first.args)  # type: ignore[attr-defined]
+    picked = set(names)
+    uses = sum(1 for n in nodes if isinstance(n, A.Name) and n.id in picked)
+    return names if uses == len(names) else None
 
 
 def _syntax(elab: Elaborator, stmt: A.Stmt) -> _Syntax | None:
@@ -108,48 +145,41 @@ class _Seen:
         self.node = stmt
 
 
-class _Reader:
-    """Encodes the values one statement reads into a key; its tensors become `sources`.
-    A tensor's part of the key (`blockmemo.source_key`) is made once per walk."""
-
-    __slots__ = ("sources", "first", "parts")
-
-    def __init__(self, parts: dict[int, tuple[Tensor, Any]]) -> None:
-        self.sources: list[Tensor] = []
-        self.first: dict[int, int] = {}
-        self.parts = parts
-
-    def encode(self, v: Any) -> Any:
-        t = type(v)
-        if t in _PLAIN:
-            return (t, v)
-        if t is Tensor:
-            if v.node is None:
-                raise _NotPlain
-            hit = self.parts.get(id(v))
-            if hit is None or hit[0] is not v:
-                hit = self.parts[id(v)] = (v, blockmemo.source_key(v))
-            i = len(self.sources)
-            self.sources.append(v)
-            return (hit[1], self.first.setdefault(id(v.node), i))
-        if t is tuple:
-            return tuple(self.encode(x) for x in v)
-        if isinstance(v, (A.BlockDef, A.NetworkDef)):
-            return id(v)
-        raise _NotPlain
-
-
 def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
-             where: Any) -> tuple[Any, list[Tensor]] | None:
-    """The key of this run of `stmt` and the tensors it reads, or None: not remembered."""
-    syntax = _syntax(elab, stmt)
-    if syntax is None or not syntax.ok:
+             ctx: Context) -> tuple[Any, list[Tensor], tuple[str, int] | None] | None:
+    """The key of this run of `stmt`, the tensors it reads and (a statement that starts
+    with an input choice, `_pick`) that choice's key and value; None: not remembered."""
+    syntax = ctx.syntax.get(id(stmt))
+    if syntax is None or syntax.node is not stmt or type(syntax) is not _Syntax:
+        syntax = _syntax(elab, stmt)
+        if syntax is None:
+            return None
+    if not syntax.ok:
         return None
-    reader = _Reader(elab.source_parts)
-    parts, sources, first = reader.parts, reader.sources, reader.first
-    names = []
+    parts = elab.source_parts
+    sources: list[Tensor] = []
+    first: dict[int, int] = {}
+    names: list[Any] = []
+    picked = None
+    env: Any
     try:
-        for n in syntax.names:  # each looked up as `Env.lookup` does, without its KeyError
+        if syntax.pick is not None and elab.recorder is None:
+            # (a walk that records sees which candidate the choice took: its entries are
+            # kept per candidate, keyed by every name)
+            n = scope.namer.counts.get("choice", 0)
+            pkey = ctx.kp + ("choice" if n == 0 else f"choice_{n}")
+            c = elab.assignment.get(pkey)  # type: ignore[union-attr]
+            if type(c) is not int or not 0 <= c < len(syntax.pick):
+                return None  # (run: it reports what is wrong with the value)
+            inner = frame.env.vars
+            chosen = inner[syntax.pick[c]] if inner.keys() >= syntax.picks else \
+                _resolve(frame, syntax.pick, c)  # (else not all of them are local)
+            if type(chosen) is not Tensor:
+                return None
+            picked = (pkey, c)
+            names.append(_encode_tensor(chosen, parts, sources, first))
+        # each looked up as `Env.lookup` does, without its KeyError
+        for n in syntax.names if picked is None else syntax.others:
             env = frame.env
             while env is not None and n not in env.vars:
                 env = env.parent
@@ -157,51 +187,94 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
                 names.append(None)
                 continue
             v = env.vars[n]
-            hit = parts.get(id(v))
-            if hit is not None and hit[0] is v:  # a tensor seen before (`_Reader.encode`)
-                names.append((hit[1], first.setdefault(id(v.node), len(sources))))
-                sources.append(v)
-            else:
-                names.append(reader.encode(v))
-        current = reader.encode(frame.current) if syntax.feeds else None
+            names.append(_encode_tensor(v, parts, sources, first) if type(v) is Tensor
+                         else _encode(v, parts, sources, first))
+        current = _encode(frame.current, parts, sources, first) if syntax.feeds else None
     except _NotPlain:
         return None
     inner = frame.env.vars
-    key = (id(stmt), where, tuple(scope.namer.counts.items()), tuple(names), current,
+    key = (id(stmt), ctx.where, tuple(scope.namer.counts.items()), picked is not None,
+           tuple(names), current,
            tuple(b in inner for b in syntax.builtins) if syntax.builtins else ())
-    return key, reader.sources
+    return key, sources, picked
 
 
-def context(scope: Scope) -> tuple[Any, str, str]:
-    """What every statement of one body shares: the instance's part of their keys, and
-    the prefixes their paths and decision keys are stored relative to."""
-    at = scope.path.partition(".")[2]
-    return ((scope.keys is None, scope.depth, scope.copies, scope.cond, registry.generation()),
-            at + "." if at else "", scope.key_path + ".")
+def _encode_tensor(v: Tensor, parts: dict[int, tuple[Tensor, Any]], sources: list[Tensor],
+                   first: dict[int, int]) -> Any:
+    """A tensor's part of a statement's key: what code can read of it (its key part,
+    made once per walk: `blockmemo.source_key`) and the first source sharing its node."""
+    if v.node is None:
+        raise _NotPlain
+    hit = parts.get(id(v))
+    if hit is None or hit[0] is not v:
+        hit = parts[id(v)] = (v, blockmemo.source_key(v))
+    sources.append(v)
+    return (hit[1], first.setdefault(id(v.node), len(sources) - 1))
 
 
-def _table(elab: Elaborator) -> dict[Any, Any]:
-    caches = elab.program.bind_caches
-    table = caches.get("stmt_memo")
-    if table is None:
-        table = caches["stmt_memo"] = {}
-    return table  # type: ignore[no-any-return]
+def _encode(v: Any, parts: dict[int, tuple[Tensor, Any]], sources: list[Tensor],
+            first: dict[int, int]) -> Any:
+    """Any value's part of a statement's key; raises `_NotPlain` where it cannot be one."""
+    t = type(v)
+    if t in _PLAIN:
+        return (t, v)
+    if t is Tensor:
+        return _encode_tensor(v, parts, sources, first)
+    if t is tuple:
+        return tuple(_encode(x, parts, sources, first) for x in v)
+    if isinstance(v, (A.BlockDef, A.NetworkDef)):
+        return id(v)
+    raise _NotPlain
 
 
-def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
-        ctx: tuple[Any, str, str]) -> None:
+def _resolve(frame: Frame, names: tuple[str, ...], c: int) -> Any:
+    """The value of `names[c]` where every one of `names` is a variable (a global or a
+    missing one: None, the statement runs and reads them as it does)."""
+    chosen = None
+    for i, n in enumerate(names):
+        env = frame.env
+        while env is not None and n not in env.vars:
+            env = env.parent
+        if env is None:
+            return None
+        if i == c:
+            chosen = env.vars[n]
+    return chosen
+
+
+class Context:
+    """What every statement of one body shares: the instance's part of their keys, the
+    prefixes their paths and decision keys are stored relative to, and the program's
+    tables (looked up once per body, not per statement)."""
+
+    __slots__ = ("where", "at", "kp", "syntax", "memo")
+
+    def __init__(self, elab: Elaborator, scope: Scope) -> None:
+        at = scope.path.partition(".")[2]
+        self.where = (scope.keys is None, scope.depth, scope.copies, scope.cond,
+                      registry.generation())
+        self.at = at + "." if at else ""
+        self.kp = scope.key_path + "."
+        caches = elab.program.bind_caches
+        self.syntax: dict[int, Any] = caches.setdefault("stmt_syntax", {})
+        self.memo: dict[Any, Any] = caches.setdefault("stmt_memo", {})
+
+
+def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context) -> None:
     """Run an assignment or expression statement of an active bind walk, or replay it;
-    `ctx` is `context(scope)`."""
-    where, at, kp = ctx
-    found = memo_key(elab, stmt, scope, frame, where)
+    `ctx` is `Context(elab, scope)`, made once per body."""
+    at, kp = ctx.at, ctx.kp
+    found = memo_key(elab, stmt, scope, frame, ctx)
     if found is None:
         elab.exec_stmt(stmt, scope, frame)
         return
-    key, sources = found
-    hit = _table(elab).get(key)
+    key, sources, picked = found
+    hit = ctx.memo.get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
         if entry is not None:
+            if picked is not None:
+                elab.use(*picked)  # read first, as the choice reads it
             made = blockmemo.redo(elab, entry, sources, at, kp)
             if made is not None:
                 _apply(elab, entry.result, stmt, scope, frame, sources, made)
@@ -220,6 +293,15 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     if rec.tainted or len(elab.requires) != requires_before or \
             len(elab.graph.nodes) - nodes_before > MAX_NODES:
         return
+    if picked is not None:
+        if not rec.reads or rec.reads[0] != picked:  # not the choice `memo_key` predicted:
+            syntax = _syntax(elab, stmt)
+            if syntax is not None:
+                syntax.no_pick()  # (never again)
+            return
+        # the entry holds what the statement read besides the choice: the picked tensor
+        # is its first source
+        rec.reads = [r for r in rec.reads if r[0] != picked[0]]
     captured = blockmemo.capture(elab, sources, nodes_before, at)
     if captured is None:
         return
@@ -230,7 +312,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     except _NotPlain:
         return
     moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
-    blockmemo.store(elab, _table(elab), key, stmt, rec, kp, at, nodes, (value, moved),
+    blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, (value, moved),
                     elab.steps - steps_before)
 
 

@@ -210,15 +210,11 @@ network cell() (x: [16]) {
 """
 
 
-def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None:
-    """Once every member was bound, binding them again evaluates no assignment: each one
-    is replayed (ir/stmtmemo.py), and builds what the plain walk builds."""
+def statements_run(monkeypatch) -> list[str]:
+    """From now on, the kind of each statement a walk evaluates (not replays)."""
     from archlang.ir.statements import Statements
 
-    space = archlang.parse(CELL).network()
-    members = list(iter_assignments(space.tree))
-    first = [built(space, a) for a in members]
-    ran = []
+    ran: list[str] = []
     real = Statements.exec_stmt
 
     def counted(self, stmt, scope, frame):
@@ -226,6 +222,16 @@ def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None
         return real(self, stmt, scope, frame)
 
     monkeypatch.setattr(Statements, "exec_stmt", counted)
+    return ran
+
+
+def test_statements_are_replayed_and_bind_as_the_plain_walk(monkeypatch) -> None:
+    """Once every member was bound, binding them again evaluates no assignment: each one
+    is replayed (ir/stmtmemo.py), and builds what the plain walk builds."""
+    space = archlang.parse(CELL).network()
+    members = list(iter_assignments(space.tree))
+    first = [built(space, a) for a in members]
+    ran = statements_run(monkeypatch)
     again = [built(space, a) for a in members]
     assert set(ran) == {"Return"}  # every assignment statement was replayed
     with plain_walk():
@@ -299,3 +305,68 @@ def test_a_constant_tensor_is_told_from_a_computed_one_of_its_shape() -> None:
         assert space.bind({key: 0}).output_shape == (8,)
         with pytest.raises(ArchError, match="one first dimension"):
             space.bind({key: 1})
+
+
+#: input choices between names the rest of each statement does not read (ir/stmtmemo.py
+#: `_pick`): n3's entries serve every candidate, x (an input) and n2 (an op's output) alike
+PICKS = """
+network n() (x: [6]) {
+    n1 = x -> choice(linear(6), relu(), identity())
+    n2 = choice(x, n1) -> choice(linear(6), relu(), identity())
+    n3 = choice(x, n1, n2) -> choice(linear(6), relu(), identity())
+    a = n1 -> relu()
+    n4 = choice(n1, a, n3) -> choice(linear(6), relu())
+    return n4
+}
+"""
+
+
+def test_an_input_choice_is_keyed_by_the_tensor_it_picks(monkeypatch) -> None:
+    """A statement that starts with an input choice between names remembers what it built
+    once per tensor kind it picked, not once per candidate: after one member per op of each
+    statement, every other member is replayed, and builds what the plain walk builds."""
+    space = archlang.parse(PICKS).network()
+    members = list(iter_assignments(space.tree))
+    ops = [d.key for d in space.decisions if len(d.labels) in (2, 3) and "linear(6)" in
+           d.labels]
+    seen: set[tuple] = set()
+    for a in members:  # each op of each statement, with one input, the first met
+        for k in ops:
+            seen.add((k, a[k]))
+    teach = []
+    for a in members:
+        new = {(k, a[k]) for k in ops} & seen
+        if new:
+            teach.append(a)
+            seen -= new
+    for a in teach * 2:  # (a statement is remembered from its second run)
+        built(space, a)
+    ran = statements_run(monkeypatch)
+    fast = [built(space, a) for a in members]
+    assert set(ran) == {"Return"}, ran
+    with plain_walk():
+        plain = [built(space, a) for a in members]
+    assert fast == plain
+
+
+@pytest.mark.parametrize("text", [
+    # candidates of one node under two names
+    "network n() (x: [4]) {\n y = x\n z = x -> relu()\n h = choice(y, x, z) -> relu()\n"
+    " g = choice(h, y) -> linear(4)\n return g + z\n}",
+    # candidates of two shapes; the wider one fails two statements later
+    "network n() (x: [4]) {\n z = x -> linear(8)\n h = choice(x, z) -> relu()\n"
+    " g = choice(z, h) -> linear(4)\n k = choice(x, h) -> relu()\n return g + k\n}",
+    # an expression statement (it reads the current tensor too)
+    "network n() (x: [4]) {\n y = x -> relu()\n choice(x, y) -> linear(4)\n"
+    " choice(y, x) -> choice(relu(), linear(4))\n}",
+])
+def test_picked_statements_bind_and_fail_as_the_plain_walk(text: str) -> None:
+    space = archlang.parse(text).network()
+    members = list(iter_assignments(space.tree))
+    members += [{k: 7 for k in m} for m in members[:2]]  # out of every domain
+    for _ in range(3):
+        fast = [built(space, a) for a in members]
+    with plain_walk():
+        plain = [built(space, a) for a in members]
+    assert fast == plain
+    assert any(p[0] != "error" for p in plain)

@@ -3,6 +3,7 @@ active under an assignment (counting, sampling and enumerating go through it).""
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 import random
@@ -35,6 +36,8 @@ class DecisionTree:
     def __init__(self, decisions: list[DecisionPoint]) -> None:
         self.decisions = decisions
         self.by_key = {d.key: d for d in decisions}
+        #: the keys in declaration order
+        self.keys = list(self.by_key)
         self.roots = [d for d in decisions if d.cond is None]
         self._sizes: tuple[dict[str, int | float], dict[str, int | float]] | None = None
         #: per decision: its values, and how many subtree assignments each value opens
@@ -83,9 +86,17 @@ class DecisionTree:
 
     def sample(self, rng: random.Random, fixed: Assignment | None = None) -> Assignment:
         """A random assignment, top-down, so that only active decisions get values."""
+        if not fixed and not self.children:
+            # every decision is active, and the walk visits them in declaration order: the
+            # same draws without it (a third of the cost; searchers draw once per trial)
+            return {key: draw(rng) for key, draw in self._draws}
         fixed = fixed or {}
         return {d.key: value for d, value in self.walk(
             lambda d: fixed[d.key] if d.key in fixed else d.sample(rng))}
+
+    @functools.cached_property
+    def _draws(self) -> list[tuple[str, Callable[[random.Random], Any]]]:
+        return [(d.key, d.sample) for d in self.decisions]
 
     def active(self, assignment: Assignment) -> list[DecisionPoint]:
         """The decisions active under an assignment, in declaration order."""
