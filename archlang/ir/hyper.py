@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 MAX_REPEAT = 1000
 #: the most candidates of one subset
 MAX_SUBSET = 32
+#: a choice of at most this many candidates joins the label plans around every candidate
+#: the first time one is chosen (the work grows with the square of the count)
+_AROUND_ALL = 32
 
 
 def eval_hyper(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame,
@@ -282,9 +285,12 @@ def _chosen_candidate(elab: Elaborator, facts: _ChoiceFacts | None, args: tuple[
     inert = facts.inert if facts is not None and values is not None else None
     if facts is not None and inert is None and None not in plans:
         around = facts.around.get(chosen)
-        if around is None:  # the plans before and after `chosen`, each run as one
-            around = facts.around[chosen] = (Plan.joined(plans[:chosen]),
-                                             Plan.joined(plans[chosen + 1:]))
+        if around is None:  # the plans before and after each candidate, each run as one:
+            # made for all of them at once where they are few (a search soon takes each)
+            every = range(len(plans)) if len(plans) <= _AROUND_ALL else (chosen,)
+            facts.around.update((i, (Plan.joined(plans[:i]), Plan.joined(plans[i + 1:])))
+                                for i in every)
+            around = facts.around[chosen]
         before, after = around
         if not (before.builtins or after.builtins) or (
                 before.builtins | after.builtins).isdisjoint(frame.env.vars):

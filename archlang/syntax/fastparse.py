@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import fields
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress
 from operator import sub
 from typing import Any
 
@@ -140,16 +140,16 @@ class Tokens:
         # Every step is one pass in C over all tokens (the kinds come from a table of the
         # distinct token texts); Python loops run only over line breaks and comments.
         raw = _TOKEN_RE.findall(text)
-        values = list(map(str.lstrip, raw, repeat(_BLANKS)))
+        stripped = {r: r.lstrip(_BLANKS) for r in set(raw)}
+        values = list(map(stripped.__getitem__, raw))
         ends = list(accumulate(map(len, raw)))
-        kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(values)}
+        kind_of = {v: _FIXED.get(v) or _kind(v) for v in set(stripped.values())}
         present = set(kind_of.values())
         if "ERR" in present:
             raise Fallback
         kinds = list(map(kind_of.__getitem__, values))
-        breaks = {v: v.count("\n") for v, k in kind_of.items()
-                  if k == "NL" or k == "CONT" or k == "COMMENT_NL"}
-        lines = list(accumulate(map(breaks.get, values, repeat(0)), initial=1))
+        breaks = {v: v.count("\n") for v in kind_of}  # (only NL, CONT and COMMENT_NL have any)
+        lines = list(accumulate(map(breaks.__getitem__, values), initial=1))
         last_line = lines.pop()
         # where line n starts, minus 1: a token's column is its offset minus that
         line_starts = [0, -1] + [m.start() for m in _NEWLINE.finditer(text)]
@@ -170,10 +170,12 @@ class Tokens:
             self.comments = []
         dropped = []
         if "NL" in present:
-            depth = list(accumulate(map(_BRACKETS.get, kinds, repeat(0))))
+            steps = {k: _BRACKETS.get(k, 0) for k in present}
+            depth = list(accumulate(map(steps.__getitem__, kinds)))
             dropped = [i for i in _indexes(kinds, "NL") if depth[i]]
         if text.count("(") + text.count("[") + text.count("{") > MAX_NESTING:
-            if max(accumulate(map(_NESTING.get, kinds, repeat(0)))) > MAX_NESTING or (
+            brackets = filter(_NESTING.__contains__, kinds)
+            if max(accumulate(map(_NESTING.__getitem__, brackets), initial=0)) > MAX_NESTING or (
                     "STRING" in present and "\\" in text
                     and max_nesting(text) > MAX_NESTING):
                 raise Fallback  # `parser._check_limits` refuses it
@@ -267,6 +269,8 @@ _SEP = ("NL", ";")
 #: tokens that no expression continues with
 _ENDS = frozenset({",", ")", "]", "}", "{", ":", ";", "NL", _END})
 _PARAM_TYPES = frozenset(A.PARAM_TYPES)
+#: the one-token atoms other than names and integers (`atom` takes them)
+_LITERALS = frozenset({"true", "false", "none", "FLOAT", "STRING"})
 
 
 def _string(value: str) -> str:
@@ -288,16 +292,41 @@ def parse(source: Source) -> A.Module:
         Fallback: the text is not one this parser takes (see the module docstring).
     """
     # The parse makes ~10 objects a line and no reference cycles: the cyclic garbage
-    # collector's passes over them (a third of the time) could never free anything.
+    # collector's passes over them could never free anything. It is paused during the parse;
+    # a long text's tree then goes straight to the oldest generation (`_promote`), where the
+    # young collections after the parse (a third of its time) would have moved it anyway.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Parser(source).module()
+        promote = collecting and len(source.text) >= PROMOTE_CHARS and not gc.get_freeze_count()
+        if promote:
+            # the young generations then hold nothing made before the parse: what `_promote`
+            # moves is the parse's own (and what other threads made meanwhile)
+            gc.collect(1)
+        module = _Parser(source).module()
+        if promote:
+            _promote()
+        return module
     except RecursionError:
         raise Fallback from None
     finally:
         if collecting:
             gc.enable()
+
+
+#: texts at least this long (about 1,000 lines; some 20,000 new objects) are parsed with
+#: their tree put straight into the garbage collector's oldest generation: the young
+#: collection before the parse costs less than the two passes it saves
+PROMOTE_CHARS = 32_768
+
+
+def _promote() -> None:
+    """Every object the collector tracks goes to its oldest generation, as if it had survived
+    two young collections, without the passes over them (and the young count restarts at
+    0, as after a young collection). Only where nothing is frozen: `gc.unfreeze` moves all
+    frozen objects, not only these, so `parse` does not call this while anything else is."""
+    gc.freeze()
+    gc.unfreeze()
 
 
 _new = object.__new__
@@ -568,10 +597,12 @@ class _Parser:
         """``pipe``: conditional expressions joined by `->` (a pipe first stage is flattened)."""
         s = self.pos
         kinds = self.kinds
-        if kinds[s + 1] in _ENDS:  # a lone name or number: no operator to look for
+        if kinds[s + 1] in _ENDS:  # a lone name, number...: no operator to look for
             k = kinds[s]
             if k == "NAME" or k == "INT":
                 return self.leaf(s, k)
+            if k in _LITERALS:
+                return self.atom()
         left = self.binary(1)
         k = kinds[self.pos]
         if k == "if":
@@ -764,7 +795,7 @@ class _Parser:
         positional: list[Any] = []
         keywords: list[A.Kwarg] = []
         names: list[str] = []  # the keywords' names
-        expr, span = self.expr, self.span
+        expr, span, leaf = self.expr, self.span, self.leaf
         while kinds[self.pos] != ")":
             a = self.pos
             k = kinds[a]
@@ -774,11 +805,18 @@ class _Parser:
                 if name in names:
                     raise Fallback
                 names.append(name)
-                keywords.append(_Kwarg(name, expr(), span(a, self.pos - 1)))
+                k = kinds[a + 2]
+                if (k == "NAME" or k == "INT") and kinds[a + 3] in _ENDS:  # expr(), inline
+                    value = leaf(a + 2, k)
+                else:
+                    value = expr()
+                keywords.append(_Kwarg(name, value, span(a, self.pos - 1)))
             else:
                 if keywords:
                     raise Fallback
-                if k == "*":
+                if (k == "NAME" or k == "INT") and kinds[a + 1] in _ENDS:  # expr(), inline
+                    positional.append(leaf(a, k))
+                elif k == "*":
                     self.pos = a + 1
                     positional.append(_Starred(expr(), span(a, self.pos - 1)))
                 else:

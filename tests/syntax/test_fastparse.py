@@ -326,5 +326,68 @@ def test_the_parse_leaves_the_garbage_collector_as_it_found_it() -> None:
         gc.enable()
 
 
+def _long_text() -> str:
+    """A program long enough for the parse to promote its tree (`fastparse.PROMOTE_CHARS`)."""
+    block = ("block b{i}(c: int = 3) {{\n    conv2d(c, 3, padding = c // 2)  # n{i}\n"
+             "    h = x -> relu() -> f(k = choice(3, 5))\n}}\n")
+    text, i = "", 0
+    while len(text) < fastparse.PROMOTE_CHARS:
+        text, i = text + block.format(i=i), i + 1
+    return text
+
+
+def test_a_long_text_parses_the_same_on_both_paths() -> None:
+    assert check_both(_long_text()) == "same"
+
+
+class _Cycle:
+    """Garbage that only the cyclic collector frees."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_long_parse_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+    import weakref
+
+    text = _long_text()
+    thresholds = gc.get_threshold()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    # young garbage from before the parse is still collected (by the young collection the
+    # parse runs first), not moved to the oldest generation with the new tree
+    cycle = _Cycle()
+    gone = weakref.ref(cycle)
+    del cycle
+    module = fastparse.parse(Source(text, "long.arch"))
+    assert gone() is None
+    assert gc.isenabled() and gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
+    # the tree went straight to the oldest generation: no young collection passes over it
+    young = {id(o) for o in gc.get_objects(generation=0) + gc.get_objects(generation=1)}
+    assert id(module) not in young and id(module.items[0]) not in young
+    assert id(module) in {id(o) for o in gc.get_objects(generation=2)}
+    # where the caller paused the collector, or froze objects, the parse moves nothing
+    del module
+    for pause, freeze in ((True, False), (False, True)):
+        sentinel = [[]]  # tracked, and frozen below where `freeze`
+        if pause:
+            gc.disable()
+        if freeze:
+            gc.freeze()
+        try:
+            module = fastparse.parse(Source(text, "long.arch"))
+            assert gc.isenabled() is not pause
+            tracked = {id(o) for o in gc.get_objects()}  # (a frozen object is in none)
+            assert (id(sentinel) in tracked) is not freeze
+            assert id(module) in {id(o) for g in (0, 1) for o in gc.get_objects(generation=g)}
+        finally:
+            gc.enable()
+            gc.unfreeze()
+        del module
+    # and a text that falls back leaves it too
+    assert check_both(_long_text() + "x = (\n") == "fallback"
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_max_depth_is_the_parser_s() -> None:
     assert fastparse.MAX_DEPTH == MAX_DEPTH
