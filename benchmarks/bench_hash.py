@@ -5,9 +5,12 @@
 
 Each figure is the minimum over 7 repeats of the mean of 200 hashes of one already-bound
 graph (the cached property is bypassed: `arch.graph.hash()` is timed), so other jobs on a
-shared machine inflate it least. ``--base REV`` loads the canonical form of revision REV
-(``git show REV:archlang/ir/canonical.py``, hashed as that revision's `Graph.hash` did:
-SHA-256 of the form's JSON) into this process and times it beside this tree's, repeat by
+shared machine inflate it least. The same graph hashed again is what the memo of
+`canonical_text` answers (a search binding an equal network again); "memo off" times the
+text computed (`canonical.MEMO = False`: a network not seen before). ``--base REV``
+loads the canonical form of revision REV (``git show REV:archlang/ir/canonical.py``,
+hashed as that revision's `Graph.hash` did: SHA-256 of its `canonical_text`, or of the
+form's JSON before there was one) into this process and times it beside this tree's, repeat by
 repeat, so both see the same load; it also checks that both give every graph the same hash.
 benchmarks/README.md lists the last figures.
 """
@@ -30,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import archlang  # noqa: E402
+from archlang.ir import canonical  # noqa: E402
 
 CASES = [  # (file, network, seed or None for a decided network)
     ("stdlib/models/resnet.arch", "resnet18", None),
@@ -49,9 +53,20 @@ def base_hash(rev: str) -> Callable[..., str]:
     exec(compile(text, f"{rev}:archlang/ir/canonical.py", "exec"), module.__dict__)
 
     def hash_(graph) -> str:
+        if hasattr(module, "canonical_text"):  # what that revision's `Graph.hash` hashed
+            return hashlib.sha256(module.canonical_text(graph).encode()).hexdigest()
         form = json.dumps(module.canonical_form(graph), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(form.encode()).hexdigest()
     return hash_
+
+
+def computed(graph) -> str:
+    """`graph.hash()` with the memo of `canonical_text` off: the text computed."""
+    saved, canonical.MEMO = canonical.MEMO, False
+    try:
+        return graph.hash()
+    finally:
+        canonical.MEMO = saved
 
 
 def main() -> None:
@@ -71,14 +86,16 @@ def main() -> None:
             best = min(timeit.repeat(graph.hash, number=200, repeat=7)) / 200
             print(f"{label:<50} {len(graph.nodes):>4} nodes  {best * 1e6:8.0f} us/hash")
             continue
-        assert old(graph) == graph.hash(), f"{label}: the hash changed"
-        times: dict[str, list[float]] = {"base": [], "head": []}
-        for _ in range(7):  # interleaved: both see the same load
-            times["base"].append(timeit.timeit(functools.partial(old, graph), number=200) / 200)
-            times["head"].append(timeit.timeit(graph.hash, number=200) / 200)
-        b, h = min(times["base"]), min(times["head"])
+        assert old(graph) == graph.hash() == computed(graph), f"{label}: the hash changed"
+        times: dict[str, list[float]] = {"base": [], "head": [], "computed": []}
+        for _ in range(7):  # interleaved: all see the same load
+            for name, fn in (("base", functools.partial(old, graph)), ("head", graph.hash),
+                             ("computed", functools.partial(computed, graph))):
+                times[name].append(timeit.timeit(fn, number=200) / 200)
+        b, h, c = (min(times[name]) for name in ("base", "head", "computed"))
         print(f"{label:<50} {len(graph.nodes):>4} nodes  {args.base} {b * 1e6:6.0f} us  "
-              f"head {h * 1e6:6.0f} us  {b / h:4.1f}x")
+              f"head {h * 1e6:6.0f} us ({b / h:4.1f}x)  head, memo off {c * 1e6:6.0f} us "
+              f"({b / c:4.1f}x)")
 
 
 if __name__ == "__main__":

@@ -26,12 +26,13 @@ history). A second table, ``--searcher-cost N``, is the searchers' own CPU: the 
 ``propose`` and ``observe`` (the loop's bind, hash and bookkeeping left out) over an
 N-trial search of the same space, per proposal. ``--split N``: the loop's CPU per trial
 (random search with SQLite, or ``--split-searchers``) split into bind, hash, storage,
-searcher and the rest of the loop, each part timed around its calls (no profiler).
+searcher, evaluate and the rest of the loop, each part timed around its calls (no profiler).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import tempfile
 import time
@@ -41,6 +42,7 @@ from pathlib import Path
 
 import archlang
 from archlang.search import get_searcher, run_search, searcher_names
+from archlang.search.executors import InProcessExecutor
 from archlang.search.optuna_search import OptunaSearch
 from archlang.search.resume import prepare_study
 from archlang.search.storage import Storage
@@ -201,11 +203,13 @@ def pyglove_rows(trials: int) -> list[Row]:
 def loop_split(name: str, trials: int, tmp: Path) -> dict[str, float]:
     """CPU µs per trial of a `trials`-trial search by `name` with SQLite storage, split into
     bind, hash, storage (the recorder's start and finish: JSON and the commits), searcher
-    (propose + observe) and the rest of the loop. Each part is timed around its calls
+    (propose + observe), evaluate (the in-process executor's `wait`: the dummy evaluator,
+    its metrics cleaned, torch's thread count set and restored; only the trials not equal to
+    an earlier network) and the rest of the loop. Each part is timed around its calls
     (``time.process_time``), no profiler; the timers' own cost (about 1 µs a call) lands in
     the parts."""
     space = archlang.parse(SPACE).network()
-    spent = dict.fromkeys(("bind", "hash", "storage", "searcher"), 0.0)
+    spent = dict.fromkeys(("bind", "hash", "storage", "searcher", "evaluate"), 0.0)
     clock = time.process_time
 
     def timed_call(part: str, fn: Callable[..., object]) -> Callable[..., object]:
@@ -235,11 +239,13 @@ def loop_split(name: str, trials: int, tmp: Path) -> dict[str, float]:
     searcher = get_searcher(name, seed=0)
     searcher.propose = timed_call("searcher", searcher.propose)  # type: ignore[method-assign]
     searcher.observe = timed_call("searcher", searcher.observe)  # type: ignore[method-assign]
+    executor = InProcessExecutor(evaluate)
+    executor.wait = timed_call("evaluate", executor.wait)  # type: ignore[method-assign]
     space_type.bind = bind  # type: ignore[method-assign]
     try:
         start = clock()
         study = run_search(space, evaluate, searcher, trials, stop_after(trials),
-                           max_duplicates=100 * trials, recorder=store)
+                           max_duplicates=100 * trials, recorder=store, executor=executor)
         total = clock() - start
     finally:
         space_type.bind = real_bind  # type: ignore[method-assign]
@@ -248,6 +254,17 @@ def loop_split(name: str, trials: int, tmp: Path) -> dict[str, float]:
     out["other"] = total / n * 1e6 - sum(out.values())
     out["total"] = total / n * 1e6
     return out
+
+
+def plain_total(name: str, trials: int, tmp: Path) -> float:
+    """CPU µs per trial of the same search with nothing timed inside it: beside the split's
+    total, what its timers cost."""
+    space = archlang.parse(SPACE).network()
+    store = prepare_study(Storage(tmp / f"plain-{name}.db"), name, space).store
+    start = time.process_time()
+    study = run_search(space, evaluate, get_searcher(name, seed=0), trials, stop_after(trials),
+                       max_duplicates=100 * trials, recorder=store)
+    return (time.process_time() - start) / len(study.trials) * 1e6
 
 
 def bind_breakdown(n: int = 1000) -> str:
@@ -286,15 +303,18 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     if args.split:
-        parts = ("bind", "hash", "storage", "searcher", "other", "total")
-        print(f"CPU µs per trial over a {args.split}-trial search with SQLite storage\n\n"
-              "| searcher | " + " | ".join(parts) + " |\n|" + "---|" * (len(parts) + 1))
+        parts = ("bind", "hash", "storage", "searcher", "evaluate", "other", "total")
+        print(f"CPU µs per trial over a {args.split}-trial search with SQLite storage "
+              f"(load average {os.getloadavg()[0]:.1f}); untimed: the same search with no "
+              "timer inside\n\n| searcher | " + " | ".join(parts) + " | untimed |\n|"
+              + "---|" * (len(parts) + 2))
         with tempfile.TemporaryDirectory() as tmp:
             for name in args.split_searchers.split(","):
                 loop_split(name, min(args.split, 200), Path(tmp))  # warm-up: imports, caches
                 split = loop_split(name, args.split, Path(tmp))
-                print(f"| {name} | " + " | ".join(f"{split[p]:,.0f}" for p in parts) + " |",
-                      flush=True)
+                plain = plain_total(name, args.split, Path(tmp))
+                print(f"| {name} | " + " | ".join(f"{split[p]:,.0f}" for p in parts)
+                      + f" | {plain:,.0f} |", flush=True)
         return
     if args.searcher_cost:
         print(f"searcher's own CPU (propose + observe) over a {args.searcher_cost}-trial "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archlang.compile.nested import Part, module_tree
+from archlang.compile.nested import Part, layer_inits, module_tree
 from archlang.ir.graph import RESERVED, Graph, Node, sanitize
 from archlang.ops.dims import lead_of, shape_text
 from archlang.ops.registry import get_op
@@ -92,7 +92,7 @@ def emit_torch(graph: Graph, origin: str = "<string>", nested: bool = True) -> G
     w.line()
     if nested:
         classes = _Classes(graph, cls)
-        body = classes.network(module_tree(graph))
+        body = classes.network(module_tree(graph, classes.inits))
         for lines in classes.sources:
             w.line()
             w.lines.extend(lines)
@@ -164,7 +164,7 @@ def _emit_forward(w: _Writer, graph: Graph, owners: dict[int, str]) -> None:
         if expr is None:
             expr = spec.emit_forward(in_vars, n.attrs, owners.get(id(n)))
         names[id(n)] = var
-        dead = plan.dies_at.get(id(n), [])
+        dead = plan.dies_at.get(n, [])
         free = f"; del {', '.join(names[id(x)] for x in dead)}" if dead else ""
         w.line(f"{var} = {expr}{free}", n.span)
     assert graph.output is not None
@@ -180,45 +180,43 @@ class _Plan:
     """
 
     def __init__(self, graph: Graph) -> None:
-        self.inputs = {id(x) for x in graph.inputs}
-        self.uses: dict[int, int] = {}
-        last: dict[int, Node] = {}
+        # nodes are keys by identity (`Node` defines no `__eq__`)
+        self.inputs = set(graph.inputs)
+        uses: dict[Node, int] = {}
+        last: dict[Node, Node] = {}
         for n in graph.nodes:
             for x in n.inputs:
-                self.uses[id(x)] = self.uses.get(id(x), 0) + 1
-                last[id(x)] = n
+                uses[x] = uses.get(x, 0) + 1
+                last[x] = n
         out = graph.output
         if out is not None:
-            self.uses[id(out)] = self.uses.get(id(out), 0) + 1
+            uses[out] = uses.get(out, 0) + 1
+        self.uses = uses
         # values that carry the batch: those computed from a network input (a `parameter`
         # alone has a batch of 1, so it cannot take a batched sum in place)
-        self.batched = set(self.inputs)
-        for n in graph.nodes:
-            if any(id(x) in self.batched for x in n.inputs):
-                self.batched.add(id(n))
-        self.dies_at: dict[int, list[Node]] = {}
-        seen: set[int] = set()
+        batched = self.batched = set(self.inputs)
         for n in graph.nodes:
             for x in n.inputs:
-                if (id(x) not in seen and last.get(id(x)) is n and id(x) not in self.inputs
-                        and x is not out):
-                    seen.add(id(x))
-                    self.dies_at.setdefault(id(n), []).append(x)
+                if x in batched:
+                    batched.add(n)
+                    break
+        self.dies_at: dict[Node, list[Node]] = {}
+        seen: set[Node] = set()
+        for n in graph.nodes:
+            for x in n.inputs:
+                if x not in seen and last.get(x) is n and x not in self.inputs and x is not out:
+                    seen.add(x)
+                    self.dies_at.setdefault(n, []).append(x)
         self.frees = bool(self.dies_at)
 
     def overwritable(self, x: Node, user: Node) -> bool:
         """May `user` overwrite the value `x` in place? Only a fresh tensor (see
         `OpSpec.fresh_output`) that no other op, nor the return, reads, of `user`'s shape."""
+        if (x in self.inputs or self.uses.get(x) != 1 or x not in self.batched
+                or x.shape != user.shape or x.dtype != user.dtype):
+            return False
         spec = get_op(x.op)
-        return (
-            id(x) not in self.inputs
-            and self.uses.get(id(x)) == 1
-            and id(x) in self.batched
-            and x.shape == user.shape
-            and x.dtype == user.dtype
-            and spec is not None
-            and spec.fresh_output(x.attrs, [y.shape for y in x.inputs])
-        )
+        return spec is not None and spec.fresh_output(x.attrs, [y.shape for y in x.inputs])
 
 
 def _var_name(n: Node) -> str:
@@ -248,6 +246,7 @@ class _Classes:
         self.by_text: dict[str, str] = {}
         self.taken = {network_class, "Indexed"}
         self.module_of: dict[str, str] = {}
+        self.inits = layer_inits(graph)
 
     def network(self, root: Part) -> list[str]:
         """The network class's body (indented one level)."""
@@ -288,10 +287,8 @@ class _Classes:
         attr = part.attrs[id(item)]
         if isinstance(item, Part):
             return self._ctor(item, f"{prefix}{attr}.")
-        spec = get_op(item.op)
-        assert spec is not None
         self.module_of[item.name] = prefix + attr
-        init = spec.emit_init(item.attrs, [x.shape for x in item.inputs])
+        init = self.inits[id(item)]
         assert init is not None
         return init
 

@@ -163,7 +163,7 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
                              hint=f"does block `{block.name}` apply itself?", code="E603")
     env = Env(layer.env, dict(layer.args))
     tensors = _tensors(inputs)
-    declared = block.inputs if block.inputs is not None else (A.Input("input"),)
+    declared = block.inputs if block.inputs is not None else _ONE_INPUT
     if len(tensors) != len(declared):
         raise ArchTypeError(
             f"block `{block.name}` takes {len(declared)} input tensor"
@@ -200,6 +200,10 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
     if key is not None:
         blockmemo.finish(elab, rec, key, layer, tensors, child, *before, result)
     return result
+
+
+#: what a block that declares no inputs takes: one tensor
+_ONE_INPUT = (A.Input("input"),)
 
 
 def _apply_repeat(elab: Elaborator, layer: RepeatLayer, inputs: Any, scope: Scope,

@@ -17,7 +17,7 @@ from archlang.diagnostics import ArchTypeError, Suggest
 from archlang.ir.graph import RESERVED
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import Layer, Tensor, Unknown, type_name
-from archlang.ops.registry import OpSpec
+from archlang.ops.registry import REQUIRED, OpSpec
 from archlang.source import Span
 from archlang.syntax import ast as A
 from archlang.syntax.literals import value_text
@@ -36,11 +36,10 @@ def bind_call(
 ) -> dict[str, Any]:
     """Evaluate the arguments of `call` and match them to `target`'s parameters."""
     names = [p.name for p in target.params]
-    kind = "op" if isinstance(target, OpSpec) else "block"
     if len(call.args) > len(names):
         extra = call.args[len(names)]
         raise ArchTypeError(
-            f"{kind} `{target.name}` takes {len(names)} positional argument"
+            f"{_kind(target)} `{target.name}` takes {len(names)} positional argument"
             f"{'' if len(names) == 1 else 's'}, but got {len(call.args)}",
             extra.span,
             hint=_signature_hint(target),
@@ -50,22 +49,28 @@ def bind_call(
     for pname, arg in zip(names, call.args):
         exprs[pname] = (arg, arg.span)
     for kw in call.kwargs:
-        if kw.name == MODULE_KW and MODULE_KW not in names:
-            continue  # see `module_name`
-        if kw.name not in names:
+        kname = kw.name
+        if kname not in names:
+            if kname == MODULE_KW:
+                continue  # see `module_name`
             raise ArchTypeError(
-                f"{kind} `{target.name}` has no parameter `{kw.name}`",
+                f"{_kind(target)} `{target.name}` has no parameter `{kname}`",
                 kw.span,
-                hint=Suggest(names).hint(kw.name) or _signature_hint(target),
+                hint=Suggest(names).hint(kname) or _signature_hint(target),
                 code="E303",
             )
-        if kw.name in exprs:
-            raise ArchTypeError(f"`{kw.name}` is given twice", kw.span, code="E306")
-        exprs[kw.name] = (kw.value, kw.span)
-    values = {p: elab.eval(e, scope, frame, hint=f"{instance}.{p}") for p, (e, _) in exprs.items()}
+        if kname in exprs:
+            raise ArchTypeError(f"`{kname}` is given twice", kw.span, code="E306")
+        exprs[kname] = (kw.value, kw.span)
+    evaluate = elab.eval
+    values = {p: evaluate(e, scope, frame, f"{instance}.{p}") for p, (e, _) in exprs.items()}
     if isinstance(target, OpSpec):
         return _check_op_args(target, values, exprs, call)
     return _fill_block_defaults(elab, target, values, exprs, call, scope, instance)
+
+
+def _kind(target: OpSpec | A.BlockDef) -> str:
+    return "op" if isinstance(target, OpSpec) else "block"
 
 
 #: the keyword every call takes for its module name
@@ -76,11 +81,12 @@ def module_name(call: A.Call, target: OpSpec | A.BlockDef) -> str | None:
     """The module name a call gives (``name = "conv1"``): "" for none, None for
     ``name = none`` on a block call. A literal only, so that it is the same in every member
     of a space."""
-    if any(p.name == MODULE_KW for p in target.params):
-        return ""
     for kw in call.kwargs:
         if kw.name != MODULE_KW:
             continue
+        for p in target.params:
+            if p.name == MODULE_KW:
+                return ""  # the block's own parameter `name`
         value = kw.value
         if isinstance(value, A.NoneLit) and isinstance(target, A.BlockDef):
             return None
@@ -111,23 +117,30 @@ def _check_op_args(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in spec.params:
-        if p.name not in values:
-            if p.required:
+        name = p.name
+        if name not in values:
+            if p.default is REQUIRED:
                 raise ArchTypeError(
-                    f"op `{spec.name}` needs `{p.name}`",
+                    f"op `{spec.name}` needs `{name}`",
                     call.span,
                     hint=_signature_hint(spec),
                     code="E305",
                 )
-            out[p.name] = p.default
+            out[name] = p.default
             continue
-        value, span = values[p.name], exprs[p.name][1]
-        out[p.name] = check_kind(value, p.kind, p.name, span)
-        if p.check is not None and not _has_unknown(out[p.name]):
-            problem = p.check(out[p.name])
+        value = values[name]
+        if not (type(value) is int and p.kind in _INT_KINDS):  # else nothing to check
+            value = check_kind(value, p.kind, name, exprs[name][1])
+        out[name] = value
+        if p.check is not None and not _has_unknown(value):
+            problem = p.check(value)
             if problem:
-                raise ArchTypeError(problem, span, code="E319")
+                raise ArchTypeError(problem, exprs[name][1], code="E319")
     return out
+
+
+#: op parameter kinds an `int` passes as it is (`check_kind` returns it unchanged)
+_INT_KINDS = frozenset({"int", "ints", "any", "int?", "ints?", "any?"})
 
 
 def _ANY(v: Any) -> bool:
@@ -200,7 +213,8 @@ def _fill_block_defaults(
     for p in block.params:
         if p.name in values:
             value = values[p.name]
-            _check_block_type(p, value, exprs[p.name][1])
+            if p.type is not None:
+                _check_block_type(p, value, exprs[p.name][1])
         elif p.default is not None:
             value = elab.eval(
                 p.default, scope, Frame(Env(env, dict(out))), hint=f"{instance}.{p.name}"

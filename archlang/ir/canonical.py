@@ -37,7 +37,10 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 import json
+import operator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from archlang.ops import OPS  # the package import registers every builtin op
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from archlang.ir.graph import Graph, Node
 
 _PLAIN = frozenset({int, bool, str, type(None)})
+_FLOATS = _PLAIN | {float}
 _blake2b = hashlib.blake2b
 
 
@@ -67,8 +71,57 @@ def canonical_form(graph: Graph) -> list[Any]:
 
 def canonical_text(graph: Graph) -> str:
     """``json.dumps(canonical_form(graph), sort_keys=True, separators=(",", ":"))``, built
-    from text cached per op and per attributes: what `Graph.hash` hashes, on every trial."""
-    nodes, infos, order, numbers, out = _canonical(graph)
+    from text cached per op and per attributes: what `Graph.hash` hashes, on every trial.
+
+    Remembered per structure (`MEMO`): a graph whose nodes have the same ops, attributes
+    and dtypes (the same cached `_Info`), read the same positions of ``inputs + nodes``, with
+    the same input shapes and output, has the same text, so a search that binds an equal
+    network again (most of its trials, in a space with dead nodes) reads the text back
+    after one pass over the nodes instead of digesting and numbering them again."""
+    _fresh_caches()
+    output = graph.output
+    if not MEMO or output is None:
+        return _text(graph)
+    inputs = graph.inputs
+    every = inputs + graph.nodes
+    pos: dict[int, int] = {}
+    infos = []
+    #: how many inputs; each node's info serial and what it reads (a position or several);
+    #: the output's position; the inputs' shapes
+    key: list[Any] = [len(inputs)]
+    append = key.append
+    try:
+        for i, n in enumerate(every):
+            pos[id(n)] = i
+            info = _info(n)
+            if info.serial < 0:  # not kept: its serial names nothing
+                return _text(graph)
+            infos.append(info)
+            append(info.serial)
+            xs = n.inputs
+            append(pos[id(xs[0])] if len(xs) == 1 else tuple([pos[id(x)] for x in xs]))
+        append(pos[id(output)])
+    except KeyError:  # a node read before it is created, or from outside the graph
+        return _text(graph)
+    for n in inputs:
+        append(shape := tuple(n.shape))
+        for d in shape:
+            if type(d) is not int:
+                return _text(graph)
+    memo_key = tuple(key)
+    entry = _TEXTS.get(memo_key)
+    if entry is not None and not _ops_stale(entry[1]):
+        return entry[0]
+    text = _text(graph, (pos, infos))
+    _TEXTS[memo_key] = (text, tuple({id(info.op): info.op for info in infos}.values()))
+    _MEMO_NODES[0] += len(every)
+    return text
+
+
+def _text(graph: Graph, read: tuple[dict[int, int], list[_Info]] | None = None) -> str:
+    """`canonical_text` computed (`read`: the positions and infos of ``inputs + nodes``
+    when already made)."""
+    nodes, infos, order, numbers, out = _canonical(graph, read)
     parts = [_input(i, n)[1] for i, n in enumerate(graph.inputs)]
     for i in order:
         info = infos[i]
@@ -97,11 +150,12 @@ class _Op(NamedTuple):
     read: tuple[Any, ...]
 
 
+_read_spec = operator.attrgetter("commutative", "associative", "zeros", "origin",
+                                 "transparent", "params", "name")
+
+
 def _spec_fields(spec: Any) -> tuple[Any, ...]:
-    if spec is None:
-        return ()
-    return (spec.commutative, spec.associative, spec.zeros, spec.origin, spec.transparent,
-            spec.params, spec.name)
+    return () if spec is None else _read_spec(spec)
 
 
 class _Info(NamedTuple):
@@ -112,25 +166,40 @@ class _Info(NamedTuple):
     transparent: bool
     prefix: bytes  # the start of its digest's text: op, attributes, dtype
     text: str | None  # its attributes (as the form lists them) as JSON; None: not JSON-able
+    #: a number no other info of this process has: kept in `_INFOS` (the memo of
+    #: `canonical_text` keys by it); -1 for an info not kept (its key could not be made)
+    serial: int
 
 
 #: op name -> `_Op`; (op, dtype, attribute types, attributes...) -> `_Info` (a zero's key
 #: also holds its shape); digest text -> digest; an input's (position, shape, dtype) -> its
-#: digest and JSON. All are emptied when the op registry changes (`generation`: an op may be
-#: replaced by another) or when one grows past `_MAX_CACHED`.
+#: digest and JSON; a graph's structure (`canonical_text`'s key) -> its text. All are
+#: emptied when the op registry changes (`generation`: an op may be replaced by another),
+#: when one grows past `_MAX_CACHED`, or when the texts' graphs hold more than
+#: `_MAX_MEMO_NODES` nodes in all.
 _OPS: dict[str, _Op] = {}
 _INFOS: dict[Any, _Info] = {}
 _DIGESTS: dict[tuple[bytes, ...], bytes] = {}
 _INPUTS: dict[Any, tuple[bytes, str]] = {}
+_TEXTS: dict[tuple[Any, ...], tuple[str, tuple[_Op, ...]]] = {}
 _GENERATION = [-1]
 _MAX_CACHED = 1 << 16
+_MAX_MEMO_NODES = 1 << 18
+_MEMO_NODES = [0]  # nodes of the graphs whose texts `_TEXTS` holds
+_SERIALS = itertools.count()
+
+#: False: `canonical_text` computes every text (the reference tests/ir/test_hash_memo.py
+#: compares the memo against)
+MEMO = True
 
 
 def _fresh_caches() -> None:
     if _GENERATION[0] != generation() or len(_INFOS) > _MAX_CACHED or \
-            len(_DIGESTS) > _MAX_CACHED or len(_INPUTS) > _MAX_CACHED:
-        for cache in (_OPS, _INFOS, _DIGESTS, _INPUTS):
+            len(_DIGESTS) > _MAX_CACHED or len(_INPUTS) > _MAX_CACHED or \
+            _MEMO_NODES[0] > _MAX_MEMO_NODES:
+        for cache in (_OPS, _INFOS, _DIGESTS, _INPUTS, _TEXTS):
             cache.clear()
+        _MEMO_NODES[0] = 0
         _GENERATION[0] = generation()
 
 
@@ -173,8 +242,12 @@ def _op(name: str) -> _Op:
 def _stale(infos: list[_Info]) -> bool:
     """Whether an op these infos were read from is no longer what the registry holds (a
     spec changed in place, `object.__setattr__` on the frozen dataclass: tests do it)."""
-    ops = {id(info.op): info.op for info in infos}
-    for op in ops.values():
+    return _ops_stale({id(info.op): info.op for info in infos}.values())
+
+
+def _ops_stale(ops: Iterable[_Op]) -> bool:
+    """`_stale` of these (distinct) ops."""
+    for op in ops:
         spec = op.spec
         if spec is not OPS.get(spec.name if spec is not None else op.identity) or \
                 _spec_fields(spec) != op.read:
@@ -184,11 +257,17 @@ def _stale(infos: list[_Info]) -> bool:
 
 def _info(node: Node) -> _Info:
     attrs = node.attrs
-    types = tuple(map(type, attrs.values()))
-    if _PLAIN.issuperset(types):  # ints, bools, strings: the types tell 1 from True
-        key: Any = (node.op, node.dtype, types, *attrs.items())
+    key: Any
+    if not attrs:
+        key = (node.op, node.dtype, ())
     else:
-        key = _typed_key(node.op, node.dtype, attrs)
+        types = tuple(map(type, attrs.values()))
+        if _PLAIN.issuperset(types):  # ints, bools, strings: the types tell 1 from True
+            key = (node.op, node.dtype, types, *attrs.items())
+        elif _FLOATS.issuperset(types) and _plain_floats(attrs):
+            key = (node.op, node.dtype, types, *attrs.items())
+        else:
+            key = _typed_key(node.op, node.dtype, attrs)
     info = _INFOS.get(key) if key is not None else None
     if info is not None and not info.op.zeros:
         return info
@@ -205,10 +284,21 @@ def _info(node: Node) -> _Info:
         except (TypeError, ValueError):  # `Graph.hash` raises it where it did
             text = None
         info = _Info(op, spec is not None and spec.is_transparent(attrs),
-                     f"{op.identity}|{at!r}|{node.dtype}".encode(), text)
+                     f"{op.identity}|{at!r}|{node.dtype}".encode(), text,
+                     next(_SERIALS) if key is not None else -1)
         if key is not None:
             _INFOS[key] = info
     return info
+
+
+def _plain_floats(attrs: dict[str, Any]) -> bool:
+    """Whether no float of `attrs` is a zero or a NaN: a float key then equals only the
+    same float (``0.0 == -0.0`` prints apart; a NaN equals nothing), so the plain key
+    serves."""
+    for v in attrs.values():
+        if type(v) is float and not (v and v == v):
+            return False
+    return True
 
 
 def _typed_key(op: str, dtype: str, attrs: dict[str, Any]) -> Any:
@@ -237,14 +327,17 @@ def _typed(v: Any) -> Any:
 
 # ------------------------------------------------------------ the form
 
-def _canonical(graph: Graph) -> tuple[list[Node], list[_Info], list[int], list[list[int]], int]:
+def _canonical(graph: Graph, read: tuple[dict[int, int], list[_Info]] | None = None
+               ) -> tuple[list[Node], list[_Info], list[int], list[list[int]], int]:
     """The live op nodes, their infos, their indices in canonical order, each one's inputs'
-    numbers, and the output's number."""
-    _fresh_caches()
+    numbers, and the output's number (`read`: `_live_forward`'s positions and infos, when
+    the caller made them)."""
+    if read is None:
+        _fresh_caches()
     if graph.output is None:
         return [], [], [], [], -1
     k = len(graph.inputs)
-    nodes, infos, args, out = _live_forward(graph) or _live(graph)
+    nodes, infos, args, out = _live_forward(graph, read) or _live(graph)
     if _stale(infos):  # read again, from the registry as it is now
         _GENERATION[0] = -1
         _fresh_caches()
@@ -317,17 +410,21 @@ def _number(infos: list[_Info], args: list[list[int]], key: list[bytes], k: int,
     return order, numbers
 
 
-def _live_forward(graph: Graph) -> tuple[list[Node], list[_Info], list[list[int]],
-                                         Node] | None:
+def _live_forward(graph: Graph, read: tuple[dict[int, int], list[_Info]] | None = None
+                  ) -> tuple[list[Node], list[_Info], list[list[int]], Node] | None:
     """`_live` in one pass over ``graph.inputs + graph.nodes`` by position, no walk: for a
     graph whose every node reads only earlier ones (the bind walk's, in creation order).
     None for any other graph (a node read before it is created, or from outside the graph;
-    a transparent node with no input), which `_live` then handles."""
+    a transparent node with no input), which `_live` then handles. `read`: each node's
+    position (by id) and info, when the caller made them."""
     inputs, gnodes = graph.inputs, graph.nodes
     k = len(inputs)
     every_node = inputs + gnodes
-    pos = dict(zip(map(id, every_node), range(len(every_node))))
-    infos: list[Any] = list(map(_info, every_node))
+    if read is None:
+        pos = dict(zip(map(id, every_node), range(len(every_node))))
+        infos: list[Any] = list(map(_info, every_node))
+    else:
+        pos, infos = read
     res = list(range(len(every_node)))  # each position, looked through transparent nodes
     reads: list[Any] = [()] * len(res)
     try:

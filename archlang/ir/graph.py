@@ -144,7 +144,6 @@ class Graph:
         return "\n".join(lines)
 
 
-@functools.lru_cache(maxsize=65536)
 @functools.lru_cache(maxsize=1 << 16)
 def sanitize(path: str) -> str:
     """A decision or instance path -> a safe Python identifier (``a.b[1].c`` -> ``a_b_1_c``).

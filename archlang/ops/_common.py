@@ -24,16 +24,19 @@ def define(
     """Register an op. Every callable sees `attrs` with defaults filled in (`emit_inplace`
     gets them too, through its own wrapper: its third argument is an input index)."""
     params = tuple(params)
+    # every call fills the defaults in: they are worked out once here, not per call
+    # (a fresh dict each time, as `with_defaults` gives)
+    defaults = with_defaults(params, {})
     inplace = fields.pop("emit_inplace", None)
-    filled = {k: _filling(params, fn) for k, fn in fields.items() if callable(fn)}
+    filled = {k: _filling(defaults, fn) for k, fn in fields.items() if callable(fn)}
     if inplace is not None:
-        filled["emit_inplace"] = lambda v, attrs, i: inplace(v, with_defaults(params, attrs), i)
+        filled["emit_inplace"] = lambda v, attrs, i: inplace(v, {**defaults, **attrs}, i)
 
     def forward(in_vars: Sequence[str], attrs: Attrs, module: str | None) -> str:
-        return emit_forward(in_vars, with_defaults(params, attrs), module)
+        return emit_forward(in_vars, {**defaults, **attrs}, module)
 
     fields.update(filled)
-    return register(OpSpec(name, params, inputs, _filling(params, shape_rule), forward,
+    return register(OpSpec(name, params, inputs, _filling(defaults, shape_rule), forward,
                            doc=doc, **fields))
 
 
@@ -43,8 +46,8 @@ def always_fresh(attrs: Attrs, in_shapes: Sequence[Shape]) -> bool:
     return True
 
 
-def _filling(params: tuple[Param, ...], fn: Callable[..., Any]) -> Callable[..., Any]:
-    return lambda attrs, *rest: fn(with_defaults(params, attrs), *rest)
+def _filling(defaults: Attrs, fn: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda attrs, *rest: fn({**defaults, **attrs}, *rest)
 
 
 # ---------------------------------------------------------------- parameter checks

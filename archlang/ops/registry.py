@@ -308,7 +308,8 @@ def unregister(name: str) -> OpSpec:
 
 
 def get_op(name: str) -> OpSpec | None:
-    _load_builtin_ops()
+    if not _loaded:  # tested here, not in a call: get_op runs per node in bind and codegen
+        _load_builtin_ops()
     return OPS.get(name)
 
 

@@ -7,8 +7,8 @@ the results it is told about; it never builds, trains or imports torch. The sear
 
 from __future__ import annotations
 
+import operator
 import random
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir.decisions import Assignment, DecisionPoint, DecisionTree
@@ -18,6 +18,12 @@ from archlang.search.jsontext import sorted_dumps as _key  # assignment_key, mad
 
 if TYPE_CHECKING:
     from archlang.ir.space import Space
+
+#: False: `Searcher.key_of` always encodes (the reference tests/search/test_loop_fast_paths.py
+#: compares against)
+REUSE_KEYS = True
+#: value types whose JSON text the value's identity settles (immutable scalars)
+_SCALARS = frozenset({int, float, str, bool, type(None)})
 
 
 class SearcherUnavailable(Exception):
@@ -65,6 +71,8 @@ class Searcher:
 
     #: the name the command line knows the algorithm by
     name = "searcher"
+    #: what `admit` let through last: its keys and values in order, and its key
+    _admitted: tuple[tuple[str, ...], tuple[Any, ...], str] | None = None
 
     def __init__(self, *, seed: int = 0) -> None:
         self.seed = seed
@@ -94,36 +102,32 @@ class Searcher:
         if key in self.proposed or not self.allows(assignment):
             return False
         self.proposed.add(key)
+        values = tuple(assignment.values())
+        self._admitted = ((tuple(assignment), values, key)
+                          if _SCALARS.issuperset(map(type, values)) else None)
         return True
+
+    def key_of(self, assignment: Assignment) -> str:
+        """`assignment_key` of `assignment`. The loop observes a copy of each proposal: when
+        it has the keys (in the same order) and the very value objects of the assignment
+        `admit` let through last, all immutable scalars, that key is the same text, so it is
+        not encoded again."""
+        last = self._admitted
+        if (REUSE_KEYS and last is not None and len(assignment) == len(last[1])
+                and tuple(assignment) == last[0]
+                and all(map(operator.is_, assignment.values(), last[1]))):
+            return last[2]
+        return _key(assignment)
 
     def sample_new(self, draws: int = 200) -> Assignment | None:
         """A random assignment that `admit` lets through, or None after `draws` tries."""
         assert self.tree is not None, "call setup(space) first"
-        sample = self._sampler()
+        sample = self.tree.sample  # (without the walk where nothing is conditional)
         for _ in range(draws):
             assignment = sample(self.rng)
             if self.admit(assignment):
                 return assignment
         return None
-
-    def _sampler(self) -> Callable[[random.Random], Assignment]:
-        """`DecisionTree.sample` of the tree; for a tree without conditional decisions, the
-        same draws without the walk (every decision is active and the walk visits them in
-        declaration order, so each draws from the rng as it would there), at a third of
-        the cost: the random searcher draws once per trial."""
-        tree = self.tree
-        assert tree is not None
-        made = getattr(self, "_made_sampler", None)
-        if made is not None and made[0] is tree:
-            return made[1]
-        sample: Callable[[random.Random], Assignment] = tree.sample
-        if all(d.cond is None for d in tree.decisions):
-            draws = [(d.key, d.sample) for d in tree.decisions]
-
-            def sample(rng: random.Random) -> Assignment:
-                return {key: draw(rng) for key, draw in draws}
-        self._made_sampler = (tree, sample)
-        return sample
 
     @property
     def decisions(self) -> list[DecisionPoint]:
@@ -140,7 +144,7 @@ class Searcher:
         A result replayed from storage (observed without having been proposed by this
         searcher, when a search resumes) counts as proposed: it is never proposed again.
         """
-        self.proposed.add(_key(assignment))
+        self.proposed.add(self.key_of(assignment))
 
     def replay(self, assignment: Assignment, result: dict[str, Any] | None) -> None:
         """A trial of an earlier run (resume): `mark_seen`, then `observe` unless `result`

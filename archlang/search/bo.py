@@ -263,7 +263,7 @@ class BayesOpt(Searcher):
 
     def observe(self, assignment: Assignment, result: dict[str, Any]) -> None:
         super().observe(assignment, result)
-        key = assignment_key(assignment)
+        key = self.key_of(assignment)
         encoding = self.pending.pop(key, None)
         if encoding is None:
             encoding = self.encode(assignment)

@@ -98,7 +98,8 @@ class _Run:
 
     space: Space
     study: Study
-    constraints: Constraints
+    #: None when it sets no bound (nothing to check)
+    constraints: Constraints | None
     recorder: Recorder | None
     executor: Executor
     evaluated: dict[str, Trial] = field(default_factory=dict)
@@ -146,7 +147,8 @@ def run_search(space: Space, evaluate: Evaluate, searcher: Searcher, budget: int
                             trial_timeout=trial_timeout, address=address, gpus=gpus,
                             threads=threads)
               if owned else executor)
-    run = _Run(space, study, constraints or Constraints(), recorder, runner)  # type: ignore[arg-type]
+    run = _Run(space, study, constraints if constraints else None, recorder,
+               runner)  # type: ignore[arg-type]
     try:
         return _loop(run, searcher, budget, history, on_trial, max_duplicates, max_infeasible,
                      rounds)
@@ -179,7 +181,7 @@ def _loop(run: _Run, searcher: Searcher, budget: int, history: Sequence[Trial],
         searcher.observe(trial.assignment, _result(study, trial))
         if on_trial is not None:
             on_trial(trial, study)
-        if study.stopped is None and min(left.values()) < 0:
+        if study.stopped is None and (left["duplicates"] < 0 or left["infeasible"] < 0):
             study.stopped = min(left, key=left.__getitem__)
 
     ended: list[Trial] = []  # this round's evaluated trials, observed when it ends
@@ -259,7 +261,7 @@ def _start_trial(run: _Run, trial: Trial) -> bool:
     earlier = run.evaluated.get(trial.hash)
     if earlier is not None:
         return _finish(run, _reuse(trial, earlier), start)
-    violation = run.constraints.violation(arch) if run.constraints else None
+    violation = run.constraints.violation(arch) if run.constraints is not None else None
     if violation is not None:
         trial.state, trial.error = INFEASIBLE, violation
         trial.metrics = {"params": arch.params, "flops": arch.flops}

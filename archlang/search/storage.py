@@ -374,6 +374,7 @@ class StudyStore:
     def __init__(self, storage: Storage, study_id: int, name: str) -> None:
         self.storage, self.id, self.name = storage, study_id, name
         self.db = storage.db
+        self._writer = self.db.cursor()  # one cursor for every trial written, not one each
 
     def field(self, column: str) -> Any:
         """One stored field of the study (``space_hash``, ``settings``, ...), JSON decoded
@@ -419,9 +420,10 @@ class StudyStore:
 
     def _write(self, t: Trial) -> None:
         # one statement in autocommit mode: the row is committed when `execute` returns
-        self.db.execute(_WRITE_TRIAL, (self.id, t.number, t.state, dumps(t.assignment), t.hash,
-                                       dumps(t.metrics), t.error, t.duplicate_of, t.started,
-                                       t.seconds, t.lost))
+        metrics = "{}" if type(t.metrics) is dict and not t.metrics else dumps(t.metrics)
+        self._writer.execute(_WRITE_TRIAL, (self.id, t.number, t.state, dumps(t.assignment),
+                                            t.hash, metrics, t.error, t.duplicate_of,
+                                            t.started, t.seconds, t.lost))
 
     def rewrite(self, kept: Iterable[Trial], dropped: Iterable[int],
                 stale: Iterable[int] = ()) -> None:

@@ -72,17 +72,27 @@ class Study:
 
     def scores(self, trial: Trial) -> tuple[float, ...] | None:
         """Every objective oriented so that larger is better; None unless complete."""
-        if not trial.ok:
+        if trial.state != COMPLETE:
             return None
+        metrics = trial.metrics
         try:
-            return tuple(o.oriented(trial.metrics[o.name]) for o in self.objectives)
+            return tuple([o.oriented(metrics[o.name]) for o in self.objectives])
         except (KeyError, TypeError, ValueError):
             return None
 
     def score(self, trial: Trial) -> float | None:
-        """The first objective oriented so that larger is better; None for a failed trial."""
-        scores = self.scores(trial)
-        return None if scores is None else scores[0]
+        """The first objective oriented so that larger is better; None for a failed trial
+        (or one that lacks an objective: `scores` is None)."""
+        if len(self.objectives) != 1:
+            scores = self.scores(trial)
+            return None if scores is None else scores[0]
+        if trial.state != COMPLETE:
+            return None
+        objective = self.objectives[0]
+        try:
+            return objective.oriented(trial.metrics[objective.name])
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def evaluated(self) -> list[Trial]:
         """Completed trials that were evaluated (not reused) and carry every objective."""

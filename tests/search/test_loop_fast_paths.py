@@ -7,7 +7,7 @@ import json
 import random
 
 import pytest
-from search_spaces import SYN, make_space
+from search_spaces import SYN, make_space, reward
 
 from archlang.search import RandomSearch, assignment_key
 from archlang.search.jsontext import dumps, sorted_dumps
@@ -57,20 +57,63 @@ SUBSET = """network pick() (x: [4]) {
 
 
 @pytest.mark.parametrize("text", [FLAT, SUBSET, SYN], ids=["flat", "subset", "conditional"])
-def test_draws_are_the_trees_own_draws(text):
-    space = make_space(text)
-    searcher = RandomSearch(seed=0)
-    searcher.setup(space)
-    assert (searcher._sampler() == space.tree.sample) == (text == SYN)  # the walk: conditions
+def test_draws_are_the_walks_draws(text):
+    """`DecisionTree.sample` draws a tree without conditions in declaration order, without
+    the walk: the same assignments from the same rng as the walk draws."""
+    tree = make_space(text).tree
     fast, slow = random.Random(3), random.Random(3)
     for _ in range(300):
-        assert searcher._sampler()(fast) == space.tree.sample(slow)
+        walked = {d.key: v for d, v in tree.walk(lambda d: d.sample(slow))}
+        drawn = tree.sample(fast)
+        assert drawn == walked and list(drawn) == list(walked)
 
 
-def test_a_new_tree_gets_its_own_sampler():
+def _searched(name: str, reuse: bool, text: str, budget: int = 40):
+    from archlang.search import base, get_searcher, run_search
+    from archlang.search.storage import Storage
+
+    saved, base.REUSE_KEYS = base.REUSE_KEYS, reuse
+    try:
+        space = make_space(text)
+        searcher = get_searcher(name, seed=1)
+        store = Storage(":memory:").open_study("s")
+        study = run_search(space, reward, searcher, budget, recorder=store,
+                           max_duplicates=10 * budget)
+    finally:
+        base.REUSE_KEYS = saved
+    trials = [(t.number, t.assignment, t.hash, t.state, t.metrics, t.duplicate_of)
+              for t in study.trials]
+    stored = [(t.number, t.assignment, t.hash, t.state, t.metrics, t.duplicate_of)
+              for t in store.trials()]
+    return trials, stored, sorted(searcher.proposed)
+
+
+@pytest.mark.parametrize("name", ["random", "grid", "evolution", "mcts", "bo"])
+@pytest.mark.parametrize("text", [FLAT, SUBSET, SYN], ids=["flat", "subset", "conditional"])
+def test_observed_keys_reused_from_admit_change_nothing(name, text):
+    if name == "grid" and text == FLAT:
+        text = FLAT.replace("float(0.0, 0.5)", "choice(0.0, 0.5)")  # grid: finite only
+    assert _searched(name, True, text) == _searched(name, False, text)
+
+
+def test_a_reused_key_needs_the_very_values_admit_saw():
+    from archlang.search.base import Searcher
+
     searcher = RandomSearch(seed=0)
     searcher.setup(make_space(FLAT))
-    first = searcher._sampler()
-    searcher.setup(make_space(SUBSET))
-    assert searcher._sampler() is not first
-    assert set(searcher._sampler()(random.Random(0))) == {d.key for d in searcher.decisions}
+    proposal = searcher.propose()
+    key = next(iter(searcher.proposed))
+    assert searcher.key_of(dict(proposal)) == key  # a copy: the same values
+    first = next(iter(proposal))
+    for value in (True, 1.0, -0.0, [proposal[first]]):  # equal to Python, printed apart
+        other = {**proposal, first: value}
+        assert searcher.key_of(other) == assignment_key(other)
+    reordered = dict(reversed(list(proposal.items())))
+    assert searcher.key_of(reordered) == assignment_key(reordered) == key
+    searcher.observe({**proposal, first: True}, {"state": "failed", "metrics": {},
+                                                 "score": None})
+    assert assignment_key({**proposal, first: True}) in searcher.proposed
+    listed = Searcher(seed=0)
+    listed.setup(make_space(SUBSET))
+    assert listed.admit({"pick.subset": [0, 1], "pick.choice": 2})
+    assert listed._admitted is None  # a list value may change in place: always encoded
