@@ -66,14 +66,15 @@ class Program:
 
     @classmethod
     def from_source(cls, source: Source, base: Path | None = None,
-                    tree: A.Module | None = None) -> Program:
+                    tree: A.Module | None = None, file: bool = True) -> Program:
         """Link `source` and its imports. With `tree`, the root is that already built
         module tree instead of `source` parsed (a rewritten program, archlang.symbolic:
-        `source` then only names the file and renders the spans that point into it)."""
+        `source` then only names the file and renders the spans that point into it).
+        `file=False`: the source's path names no file (`to_arch`'s check), not looked up."""
         prog = cls()
         prog.base = base
         path = Path(source.path)
-        key = str(path.resolve()) if path.is_file() else source.path
+        key = str(path.resolve()) if file and path.is_file() else source.path
         prog.root = prog._load(source, base, chain=[], key=key, tree=tree)
         return prog
 

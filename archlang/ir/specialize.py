@@ -21,7 +21,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir.graph import Node
-from archlang.ir.record import Recorder
+from archlang.ir.record import Recorder, recording_nodes
 from archlang.ir.sharing import SHARED
 from archlang.ops.dims import Dim, full_shape, lead_of
 from archlang.ops.registry import get_op
@@ -77,8 +77,9 @@ def _same_network(arch: Arch, module: A.Module, text: str) -> bool:
     source = Source(text, "<to_arch>")
     try:
         tree = None if os.environ.get("ARCHLANG_VERIFY") == "1" else module
-        program = Program.from_source(source, tree=tree)
+        program = Program.from_source(source, tree=tree, file=False)
         _share_caches(arch.space.program, program, arch.name)
+        program.bind_caches["printed"] = True  # (its walk remembers no statement: statements.py)
         net = program.network(arch.name)
         elab = Elaborator(program, {})
         elab.run(net.network_def, program.env_of(net.network_def), net.params)
@@ -164,6 +165,7 @@ class _Specializer:
                for i in self.root.tree.items):
             raise _CannotSpecialize("relative imports")  # TODO(#2): bundle them
         self.rec = Recorder()
+        self.program.bind_caches["printing"] = True  # (binds keep statements' events now)
         elab = Elaborator(self.program, {**space.fixed, **arch.assignment}, recorder=self.rec)
         elab.run(space.network_def, self.program.env_of(space.network_def), space.params)
         self.net = space.network_def
@@ -176,6 +178,8 @@ class _Specializer:
         for path, node_id in self.rec.events:
             self.noted.setdefault(path, set()).add(node_id)
         self.facts: dict[int, _Facts] = self.program.bind_caches.setdefault("print_facts", {})
+        #: (statement, its recorded values) -> (statement, values, its rewrite): `_plain_stmt`
+        self.stmts: dict[Any, Any] = self.program.bind_caches.setdefault("print_stmts", {})
 
     def module(self) -> A.Module:
         net = self._network()
@@ -250,7 +254,30 @@ class _Specializer:
             taken = self._one(path, s, pat)
             body = s.branches[taken][1] if taken < len(s.branches) else (s.orelse or ())
             return list(self._stmts(body, path, pat))
-        return [self._rewrite(s, path, pat)]
+        return [self._plain_stmt(s, path, pat)]
+
+    def _plain_stmt(self, s: A.Stmt, path: str, pat: dict[int, int | None]) -> A.Stmt:
+        """The rewrite of a statement, the same object for the same recorded values where
+        they are all it depends on: a statement that calls no block and holds no `repeat`
+        (`record.recording_nodes`) is rewritten from the values recorded for its hyper
+        primitives and conditional expressions alone (`_settled` then reads the syntax
+        only: no call of it records an instance). A member of a space that prints a line
+        the way an earlier one did gets that line's very statement, which the check binds
+        (ir/stmtmemo.py replays it there) and the printer prints (`format._stmt_text`)
+        as they did before."""
+        nodes = recording_nodes(self, s)
+        if nodes is None:
+            return self._rewrite(s, path, pat)  # type: ignore[no-any-return]
+        values = tuple(tuple(self.rec.values(path, n, pat)) for n in nodes)
+        key = (id(s), tuple(tuple(map(_value_key, vs)) for vs in values))
+        hit = self.stmts.get(key)
+        if hit is not None and hit[0] is s:
+            return hit[2]  # type: ignore[no-any-return]
+        new = self._rewrite(s, path, pat)
+        if len(self.stmts) >= _MAX_FACTS:
+            self.stmts.clear()
+        self.stmts[key] = (s, values, new)  # (holding the values keeps their ids in the key)
+        return new  # type: ignore[no-any-return]
 
     def _for(self, s: A.For, path: str, pat: dict[int, int | None]) -> list[A.Stmt]:
         if not _has_hyper(s):
@@ -391,6 +418,18 @@ class _Rewrite(A.NodeTransformer):
         new = self.owner._expr(node, self.path, self.pat)
         # an equal rewrite keeps the original, whose spans keep the source's spelling (`1K`)
         return node if new is not node and new == node else new
+
+
+def _value_key(v: Any) -> Any:
+    """A recorded value's part of `_plain_stmt`'s key: the object (a candidate, a node of
+    the program), or, for a number a range recorded as a new literal without a span (which
+    prints from its value alone), its type and value; plain values by type and value."""
+    t = type(v)
+    if (t is A.IntLit or t is A.FloatLit) and v.span.source is None:
+        return (t, repr(v.value))
+    if t is bool or t is int:
+        return (t, v)
+    return id(v)
 
 
 def _as_layer(body: tuple[A.Stmt, ...]) -> A.Expr:

@@ -36,11 +36,14 @@ class Statements(WalkState):
                   span: Span) -> Any:
         """Run statements; the result is the `return` value, else the current tensor."""
         # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
-        # not in a block body the block memo is gathering: it remembers the body whole
+        # not in a block body the block memo is gathering: it remembers the body whole;
+        # nor in a program `to_arch` printed (its check: most of its lines come back once
+        # or twice, too few times to pay for remembering them)
         memo = _stmtmemo.Context(self, scope) if (
-            _stmtmemo.ENABLED and not self.space_walk and self.recorder is None
-            and self.observer is None and scope.active and scope.dynamic_if is None
-            and not (self.memo_stack and self.memo_stack[-1].block)) else None
+            _stmtmemo.ENABLED and not self.space_walk and self.observer is None
+            and scope.active and scope.dynamic_if is None
+            and not (self.memo_stack and self.memo_stack[-1].block)
+            and "printed" not in self.program.bind_caches) else None
         for stmt in body:
             if memo is not None and type(stmt) in _REMEMBERED:
                 _stmtmemo.run(self, stmt, scope, frame, memo)  # type: ignore[arg-type]

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from archlang.ir import blockmemo
+from archlang.ir import blockmemo, record
 from archlang.ir.blockmemo import Recording, _NotPlain
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.sharing import SHARED
@@ -163,9 +163,9 @@ def memo_key(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame,
     picked = None
     env: Any
     try:
-        if syntax.pick is not None and elab.recorder is None:
-            # (a walk that records sees which candidate the choice took: its entries are
-            # kept per candidate, keyed by every name)
+        if syntax.pick is not None:
+            # (a walk that records sees which candidate the choice took: its entries'
+            # events name the one they ran with, `record.replay` names the one taken)
             n = scope.namer.counts.get("choice", 0)
             pkey = ctx.kp + ("choice" if n == 0 else f"choice_{n}")
             c = elab.assignment.get(pkey)  # type: ignore[union-attr]
@@ -264,7 +264,9 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     """Run an assignment or expression statement of an active bind walk, or replay it;
     `ctx` is `Context(elab, scope)`, made once per body."""
     at, kp = ctx.at, ctx.kp
-    found = memo_key(elab, stmt, scope, frame, ctx)
+    recording = elab.recorder is not None  # (`to_arch`'s walk: replay with the events)
+    found = None if recording and not record.tappable(elab, stmt) else \
+        memo_key(elab, stmt, scope, frame, ctx)
     if found is None:
         elab.exec_stmt(stmt, scope, frame)
         return
@@ -272,23 +274,28 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     hit = ctx.memo.get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
-        if entry is not None:
+        if entry is not None and (not recording or len(entry.result) > 2):
             if picked is not None:
                 elab.use(*picked)  # read first, as the choice reads it
             made = blockmemo.redo(elab, entry, sources, at, kp)
             if made is not None:
                 _apply(elab, entry.result, stmt, scope, frame, sources, made)
+                if recording:
+                    record.replay(elab, scope.path, entry.result[2], picked)
                 return
     counts = dict(scope.namer.counts)
     nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
                                                    len(elab.requires))
     rec = Recording(next_serial(), -1, block=False)  # (a walk without a recorder)
     elab.memo_stack.append(rec)
+    tapped = record.tap(elab, stmt)
     try:
         elab.exec_stmt(stmt, scope, frame)
     except BaseException:
         elab.memo_stack.remove(rec)
+        record.untap(elab, tapped, scope.path)
         raise
+    events = record.untap(elab, tapped, scope.path)
     blockmemo.pop(elab, rec)
     if rec.tainted or len(elab.requires) != requires_before or \
             len(elab.graph.nodes) - nodes_before > MAX_NODES:
@@ -302,6 +309,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
         # the entry holds what the statement read besides the choice: the picked tensor
         # is its first source
         rec.reads = [r for r in rec.reads if r[0] != picked[0]]
+        events = record.picked_first(events, picked)
     captured = blockmemo.capture(elab, sources, nodes_before, at)
     if captured is None:
         return
@@ -312,7 +320,8 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     except _NotPlain:
         return
     moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
-    blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, (value, moved),
+    result = (value, moved) if events is None else (value, moved, events)
+    blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, result,
                     elab.steps - steps_before)
 
 
@@ -350,7 +359,7 @@ def _rebuild(d: Any, sources: list[Tensor], made: list[Any],
 def _apply(elab: Elaborator, result: Any, stmt: A.Stmt, scope: Scope, frame: Frame,
            sources: list[Tensor], made: list[Any]) -> None:
     """What the statement left behind: its variable (or current tensor) and label counts."""
-    described, moved = result
+    described, moved = result[0], result[1]  # (result[2]: its events, ir/record.py)
     value = _rebuild(described, sources, made, elab.source_parts)
     if isinstance(stmt, A.Assign):
         frame.env.vars[stmt.name] = value

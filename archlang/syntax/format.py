@@ -44,6 +44,8 @@ def _item_text(printer: _Printer) -> Any:
     so its id cannot be reused while the entry stands. `Arch.to_arch` prints the blocks of a
     space again and again (every member keeps the ones without decisions as they are).
     """
+    printer.remember = True
+
     def render(item: Any, ind: str) -> str:
         hit = _ITEM_TEXTS.get(id(item))
         if hit is not None and hit[0] is item and hit[1] == WIDTH and hit[2] == INDENT:
@@ -54,6 +56,15 @@ def _item_text(printer: _Printer) -> Any:
         _ITEM_TEXTS[id(item)] = (item, WIDTH, INDENT, text)
         return text
     return render
+
+
+#: id(statement) -> (statement, WIDTH, INDENT, indentation, in brackets, its text), and
+#: (ids of a definition's parameters and inputs, its kind, name, indentation, WIDTH, INDENT)
+#: -> (parameters, inputs, its header): what `_Printer.remember` keeps, for a module without
+#: comments, on the argument of `_item_text` (`Arch.to_arch` prints each member's network
+#: anew, from lines and a header that earlier members printed too)
+_STMT_TEXTS: dict[int, tuple[Any, int, str, str, bool, str]] = {}
+_HEADERS: dict[tuple[Any, ...], tuple[Any, Any, str]] = {}
 
 
 def format_item(item: A.Item) -> str:
@@ -175,6 +186,9 @@ class _Printer:
         self._flat: dict[int, str] = {}
         self._table: dict[int, bool] = {}
         self._texts: dict[int, SourceText] = {}
+        #: no comment in the pool: statements and headers printed once per object
+        #: (`_item_text`; `_stmt_text`, `_definition`)
+        self.remember = False
 
     # ------------------------------------------------------------ module items
 
@@ -188,8 +202,21 @@ class _Printer:
         return self.stmt(it, ind, False)
 
     def _definition(self, d: A.BlockDef | A.NetworkDef, ind: str) -> str:
+        if not self.remember:
+            head, after = self._header(d, ind)
+            return head + " " + self.body(d.body, self._region(after, d.body), ind, False)
+        # no comments: the header depends on these alone, and the body has no region
+        key = (id(d.params), id(d.inputs), type(d), d.name, ind, WIDTH, INDENT)
+        hit = _HEADERS.get(key)
+        if hit is None or hit[0] is not d.params or hit[1] is not d.inputs:
+            if len(_HEADERS) >= _MAX_ITEM_TEXTS:
+                _HEADERS.clear()
+            hit = _HEADERS[key] = (d.params, d.inputs, self._header(d, ind)[0])
+        return hit[2] + " " + self.body(d.body, None, ind, False)
+
+    def _header(self, d: A.BlockDef | A.NetworkDef, ind: str) -> tuple[str, Any]:
         """The header on one line if it fits; else the parameters one a line, then (if the
-        line `) (inputs) {` still does not fit) the inputs too."""
+        line `) (inputs) {` still does not fit) the inputs too. With where it ends."""
         kw = "block" if isinstance(d, A.BlockDef) else "network"
         inputs = d.inputs or ()
         params_at = self.pool.region(start(d), d.params, "()")
@@ -209,7 +236,7 @@ class _Printer:
         if after is None:
             header = [start(d)] + [end(n) for n in (*d.params, *inputs)]
             after = max((p for p in header if p is not None), default=None)
-        return head + " " + self.body(d.body, self._region(after, d.body), ind, False)
+        return head, after
 
     def _flat_list(self, nodes: tuple[Any, ...], render: Any) -> str:
         self.pool.frozen += 1
@@ -276,11 +303,25 @@ class _Printer:
         if self.pool.frozen:
             return "{ " + "; ".join(self.stmt(s, "", True) for s in stmts) + " }" if stmts else "{}"
         inner = ind + INDENT
+        render = self._stmt_text if self.remember else self.stmt
         opening, entries, closing = gather(self.pool, stmts, region,
-                                           lambda s: self.stmt(s, inner, br))
+                                           lambda s: render(s, inner, br))
         head = "{" + "".join("  " + c.text for c in opening)
         lines = emit(entries, closing, inner, ";" if br else "", "body")
         return head + "\n" + (lines + "\n" if lines else "") + ind + "}"
+
+    def _stmt_text(self, s: Any, ind: str, br: bool) -> str:
+        """`stmt`, printed once per statement object (`remember`: its text depends on it,
+        the indentation and the brackets alone, as an item's does in `_item_text`)."""
+        hit = _STMT_TEXTS.get(id(s))
+        if hit is not None and hit[0] is s and hit[1] == WIDTH and hit[2] == INDENT and \
+                hit[3] == ind and hit[4] == br:
+            return hit[5]
+        text = self.stmt(s, ind, br)
+        if len(_STMT_TEXTS) >= _MAX_ITEM_TEXTS:
+            _STMT_TEXTS.clear()
+        _STMT_TEXTS[id(s)] = (s, WIDTH, INDENT, ind, br, text)
+        return text
 
     # ------------------------------------------------------------ expressions
 

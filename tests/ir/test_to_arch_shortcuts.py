@@ -1,8 +1,9 @@
 """`to_arch`'s shortcuts print what the full walks print, and its check still refuses.
 
-The shortcuts (archlang/ir/specialize.py, blockmemo.py, syntax/format.py): the rewrite skips
-subtrees it would return unchanged (`_settled`); the recording walk replays the block
-applications that recorded nothing (`Entry.quiet`); the check of a printed program shares the
+The shortcuts (archlang/ir/specialize.py, blockmemo.py, stmtmemo.py, record.py,
+syntax/format.py): the rewrite skips subtrees it would return unchanged (`_settled`); the
+recording walk replays the block applications that recorded nothing (`Entry.quiet`) and the
+statements remembered with their events (`record.tap`, by bind walks too); the check of a printed program shares the
 bind caches of the earlier printed programs made of the same items (`_share_caches`); a module
 without comments prints each item once (`_item_text`). Each is compared here with the walk it
 stands for, on members of many spaces, with the caches cold and warm; and a wrong rewrite is
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 import archlang
-from archlang.ir import blockmemo
+from archlang.ir import blockmemo, stmtmemo
 from archlang.ir import specialize as S
 from archlang.source import Source
 from archlang.syntax import ast as A
@@ -41,11 +42,23 @@ network n() (x: [3]) {
 """
 
 
+NBG = """
+network nbg() (x: [16]) {
+    n1 = choice(x) -> choice(linear(16), relu(), gelu())
+    n2 = choice(x, n1) -> choice(linear(16), relu(), gelu())
+    n3 = choice(x, n1, n2) -> choice(linear(choice(16, 32)), relu(), identity())
+    h = n3 -> linear(int(4, 6)) -> choice(relu(), tanh())
+    return h
+}
+"""
+
+
 def _spaces() -> list[tuple[str, archlang.Space]]:
     out = [(f"conditional{i}", archlang.parse(text).network())
            for i, (text, _) in enumerate(CONDITIONAL_SPACES)]
     out.append(("macro6", archlang.parse(macro_space(6)).network()))
     out.append(("nested", archlang.parse(NESTED).network()))
+    out.append(("nbg", archlang.parse(NBG).network()))
     for path, network in [("examples/digits.arch", None), ("examples/nb201_cell.arch", None),
                           ("examples/dag_inputs.arch", None), ("examples/darts.arch", None),
                           ("examples/transformer.arch", "token_transformer"),
@@ -76,15 +89,61 @@ def test_a_recording_walk_that_replays_blocks_records_what_one_that_runs_them_do
     assert replayed == ran
 
 
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_a_recording_walk_that_replays_statements_records_what_one_that_runs_them_does(
+        name: str, space: archlang.Space, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statements remembered by bind walks (tapped) and by recording walks, replayed in
+    recording walks with their events, against recording walks that run every statement."""
+    archs = _members(space, 8)
+    for a in archs:
+        space.bind(a.assignment)  # bind walks remember the statements, with their events
+    replayed = [_events(a) for a in archs + archs]
+    monkeypatch.setattr(stmtmemo, "ENABLED", False)
+    ran = [_events(a) for a in archs + archs]
+    assert replayed == ran
+
+
+def test_a_statement_is_replayed_in_a_recording_walk() -> None:
+    """The shortcut above is taken: once a member of the space was printed, the recording
+    walk of a member just bound replays every statement of a network of op choices (no
+    `stmt_memo` entry is added); before any print, binds keep no events."""
+    space = archlang.parse(NBG).network()
+    archs = _members(space, 3)
+    for a in archs:
+        space.bind(a.assignment)
+        space.bind(a.assignment)
+    table = space.program.bind_caches["stmt_memo"]
+    assert all(len(e.result) == 2 for v in table.values() for by in v[1].values()
+               for e in by.values())  # nothing printed yet: binds keep no events
+    space = archlang.parse(NBG).network()
+    space.sample(100).to_arch()  # printed once: binds keep the events from now on
+    archs = _members(space, 3)
+    for a in archs:
+        space.bind(a.assignment)
+        space.bind(a.assignment)
+    table = space.program.bind_caches["stmt_memo"]
+    before = {k: {keys: dict(by) for keys, by in v[1].items()} for k, v in table.items()}
+    for a in archs:
+        _events(a)
+    after = {k: {keys: dict(by) for keys, by in v[1].items()} for k, v in table.items()}
+    assert after == before  # the same entries, none run again and stored anew
+    assert all(len(e.result) == 3 for v in table.values() for by in v[1].values()
+               for e in by.values())
+
+
 @pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
 def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlang.Space,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     archs = _members(space, 6)
     fast = [a.to_arch() for a in archs + archs]
     monkeypatch.setattr(S._Specializer, "_settled", lambda self, node, path: False)
+    monkeypatch.setattr(S._Specializer, "_plain_stmt", S._Specializer._rewrite)
     monkeypatch.setattr(S, "_share_caches", lambda owner, program, name: None)
     monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
     monkeypatch.setattr(blockmemo, "ENABLED", False)
+    monkeypatch.setattr(stmtmemo, "ENABLED", False)
     slow = [a.to_arch() for a in archs + archs]
     assert fast == slow
 
@@ -111,6 +170,23 @@ def test_a_wrong_width_is_refused_with_every_cache_warm(check: str,
     monkeypatch.setattr(S._Specializer, "_one", off_by_one)
     for a in archs:
         assert a.to_arch().endswith(_flat(a))
+
+
+def test_a_wrong_statement_rewrite_is_refused_with_every_cache_warm(
+        check: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembered statement rewrites answering wrongly (every line's recorded values
+    taken as equal): the check, after the faithful prints warmed every cache, refuses
+    those that print another network (a line whose value the network does not read can
+    be wrong and still print this network: the check checks the network)."""
+    space = archlang.parse(NBG).network()
+    archs = _members(space, 12)
+    faithful = [a.to_arch() for a in archs + archs]
+    assert all(not t.endswith(_flat(a)) for t, a in zip(faithful, archs))
+    monkeypatch.setattr(S, "_value_key", lambda v: 0)
+    texts = [a.to_arch() for a in archs]
+    assert sum(t.endswith(_flat(a)) for t, a in zip(texts, archs)) >= 6  # refused: flat
+    for a, t in zip(archs, texts):
+        assert archlang.parse(t).network().bind().hash == a.hash
 
 
 def test_a_wrong_printer_is_refused_where_the_check_reads_the_text(
@@ -161,3 +237,23 @@ def test_item_texts_are_kept_only_for_modules_without_comments() -> None:
     bare = A.Module(module.items)
     assert F.format_module(bare) == F.format_module(bare)
     assert len(F._ITEM_TEXTS) == 2
+
+
+def test_statement_texts_and_headers_are_kept_only_for_modules_without_comments() -> None:
+    """A new network made of statements printed before prints them as they were printed
+    (`_stmt_text`, `_definition`'s header), and as the full printer prints them."""
+    text = "network n(w: int = 4) (x: [3]) {\n    h = x -> linear(w)  # trails\n\n" \
+           "    return h -> relu()\n}\n"
+    module = parse_source(Source(text))
+    F._STMT_TEXTS.clear()
+    F._HEADERS.clear()
+    assert "# trails" in F.format_module(module)
+    assert not F._STMT_TEXTS and not F._HEADERS
+    net = module.items[0]
+    bare = A.Module((net,))
+    first = F.format_module(bare)
+    assert len(F._STMT_TEXTS) == 2 and len(F._HEADERS) == 1
+    again = A.Module((A.NetworkDef(net.name, net.params, net.inputs, net.body, span=net.span),))
+    full = F._Printer(F.CommentPool((), None)).item(again.items[0], "") + "\n"
+    assert F.format_module(again) == first == full
+    assert "\n\n    return" in first  # the blank line, read off the spans, kept
