@@ -33,8 +33,9 @@ class Statements(WalkState):
     """The statement half of the Elaborator."""
 
     def exec_body(self, body: tuple[A.Stmt, ...], scope: Scope, frame: Frame,
-                  span: Span) -> Any:
-        """Run statements; the result is the `return` value, else the current tensor."""
+                  span: Span, state: Any = _stmtmemo.FRESH) -> Any:
+        """Run statements; the result is the `return` value, else the current tensor.
+        `state`: where the body starts (ir/stmtmemo.py `State`), where the caller knows."""
         # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
         # not in a block body the block memo is gathering: it remembers the body whole;
         # nor in a program `to_arch` printed (its check: most of its lines come back once
@@ -44,10 +45,16 @@ class Statements(WalkState):
             and scope.active and scope.dynamic_if is None
             and not (self.memo_stack and self.memo_stack[-1].block)
             and "printed" not in self.program.bind_caches) else None
+        # (the body's state as statement keys read it: ir/stmtmemo.py `State`)
+        if memo is None or not _stmtmemo.STATES or self.recorder is not None:
+            state = None
         for stmt in body:
             if memo is not None and type(stmt) in _REMEMBERED:
-                _stmtmemo.run(self, stmt, scope, frame, memo)  # type: ignore[arg-type]
+                state = _stmtmemo.run(self, stmt, scope, frame, memo,  # type: ignore[arg-type]
+                                      state)
                 continue
+            if state is not None:
+                state = _stmtmemo.FRESH
             result = self.exec_stmt(stmt, scope, frame)
             if result is not None:
                 return result[0]
