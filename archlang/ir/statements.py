@@ -33,21 +33,25 @@ class Statements(WalkState):
     """The statement half of the Elaborator."""
 
     def exec_body(self, body: tuple[A.Stmt, ...], scope: Scope, frame: Frame,
-                  span: Span, state: Any = _stmtmemo.FRESH) -> Any:
+                  span: Span, start: tuple[Any, Any] | None = None) -> Any:
         """Run statements; the result is the `return` value, else the current tensor.
-        `state`: where the body starts (ir/stmtmemo.py `State`), where the caller knows."""
-        # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
-        # not in a block body the block memo is gathering: it remembers the body whole;
-        # nor in a program `to_arch` printed (its check: most of its lines come back once
-        # or twice, too few times to pay for remembering them)
-        memo = _stmtmemo.Context(self, scope) if (
-            _stmtmemo.ENABLED and not self.space_walk and self.observer is None
-            and scope.active and scope.dynamic_if is None
-            and not (self.memo_stack and self.memo_stack[-1].block)
-            and "printed" not in self.program.bind_caches) else None
-        # (the body's state as statement keys read it: ir/stmtmemo.py `State`)
-        if memo is None or not _stmtmemo.STATES or self.recorder is not None:
-            state = None
+        `start`: the statements' memo `Context` and the `State` the body starts in
+        (ir/stmtmemo.py), where the caller knows them."""
+        if start is not None:
+            memo, state = start
+        else:
+            # statements are remembered one by one (ir/stmtmemo.py) in active bind walks,
+            # but not in a block body the block memo is gathering: it remembers the body
+            # whole; nor in a program `to_arch` printed (its check: most of its lines come
+            # back once or twice, too few times to pay for remembering them)
+            memo = _stmtmemo.Context(self, scope) if (
+                _stmtmemo.ENABLED and not self.space_walk and self.observer is None
+                and scope.active and scope.dynamic_if is None
+                and not (self.memo_stack and self.memo_stack[-1].block)
+                and "printed" not in self.program.bind_caches) else None
+            # (the body's state as statement keys read it: ir/stmtmemo.py `State`)
+            state = _stmtmemo.FRESH if memo is not None and _stmtmemo.STATES and \
+                self.recorder is None else None
         for stmt in body:
             if memo is not None and type(stmt) in _REMEMBERED:
                 state = _stmtmemo.run(self, stmt, scope, frame, memo,  # type: ignore[arg-type]

@@ -722,20 +722,22 @@ _EFFECTS: dict[Any, int] = {}
 _NUMBERS = itertools.count()
 
 
-def network_state(elab: Elaborator, net: A.NetworkDef, scope: Scope, frame: Frame) -> Any:
-    """The State a network's body starts in, where its frame holds only its inputs, whose
-    shapes are literals (the caller checks): the same on every bind, worked out once per
-    registry generation."""
+def network_start(elab: Elaborator, net: A.NetworkDef, scope: Scope,
+                  frame: Frame) -> tuple[Context, State] | None:
+    """The `Context` and `State` a network's body starts in, where its frame holds only its
+    inputs, whose shapes are literals, and nothing turns the memo off (the caller checks):
+    the same on every bind, worked out once per registry generation."""
     table = elab.program.bind_caches.setdefault("stmt_first", {})
     hit = table.get(id(net))
     if hit is not None and hit[0] is net and hit[1] == registry.generation() and \
-            hit[2].env is frame.env.parent:
-        return hit[2]
-    state = _state(elab, scope, frame, Context(elab, scope))
+            hit[3].env is frame.env.parent:
+        return hit[2], hit[3]
+    ctx = Context(elab, scope)
+    state = _state(elab, scope, frame, ctx)
     if state is None:
-        return FRESH
-    table[id(net)] = (net, registry.generation(), state)
-    return state
+        return None
+    table[id(net)] = (net, registry.generation(), ctx, state)
+    return ctx, state
 
 
 def _effect(result: Any) -> int:
