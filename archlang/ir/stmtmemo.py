@@ -477,7 +477,7 @@ class _Steps:
 
 
 class Step:
-    __slots__ = ("key", "slot", "recipe", "next", "moves", "groups", "grouped")
+    __slots__ = ("key", "slot", "recipe", "next", "groups", "grouped")
 
     def __init__(self, key: Any, recipe: tuple[str | None, ...]) -> None:
         self.key = key
@@ -487,8 +487,6 @@ class Step:
         self.recipe = recipe
         #: the `_effect` of an entry replayed -> the State after it
         self.next: dict[int, State] = {}
-        #: entry -> its `Move` from here
-        self.moves: dict[Any, Move] = {}
         #: the slot's groups of entries, by the absolute keys of the decisions they read
         self.groups: list[tuple[tuple[str, ...], dict[Any, Any]]] = []
         self.grouped: tuple[Any, int] | None = None  # (the slot, its groups) they are of
@@ -620,50 +618,54 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
     entry = step.find(assignment, ctx.kp, stmt)
     if entry is None:
         return None
-    move = step.moves.get(entry)
+    placed = entry.placed
+    after = step.next.get(entry.effect)  # type: ignore[arg-type]
     graph = elab.graph
-    if move is None or elab.memo_stack or elab.steps + move.steps > MAX_STEPS or \
-            len(graph.nodes) + len(move.nodes) > MAX_GRAPH:
+    if after is None or placed is None or placed[0] != ctx.at or placed[1] != ctx.kp or \
+            elab.memo_stack or elab.steps + entry.steps > MAX_STEPS or \
+            len(graph.nodes) + len(entry.nodes) > MAX_GRAPH:
         return _replay(elab, stmt, scope, frame, ctx, step, entry, pkey, value)
-    # what `_replay` does, with what `Move` holds made once: `WalkState.use`,
-    # `blockmemo.redo` and `_apply`, inlined (no block around: nothing else to tell)
+    # what `_replay` does, with the entry placed here before (`Entry.place`) and the State
+    # after it known: `WalkState.use`, `blockmemo.redo` and `_apply`, inlined (no block
+    # around that gathers what it reads)
     inner = frame.env.vars
     sources = [inner[n] if n is not None else frame.current for n in step.recipe]
     used = elab.used
     if pkey is not None:
         used[pkey] = value
-    elab.steps += move.steps
+    elab.steps += entry.steps
     add = graph.add
     made: list[Any] = []
-    for op, attrs, refs, shape, path, span, dtype, meta in move.nodes:
+    for op, attrs, refs, shape, path, span, dtype, meta in placed[2]:
         node = add(op, [sources[i].node if new is False else made[i] for new, i in refs],
                    dict(attrs), shape, path, span, dtype)
         if meta:
             node.meta.update(meta)
         made.append(node)
-    if move.instances:
-        graph.instances.update(move.instances)
-    used.update(move.used)
-    described = move.described
+    if placed[3]:
+        graph.instances.update(placed[3])
+    used.update(placed[4])
+    described, moved = entry.result[0], entry.result[1]
     if described[0] == "new":
         v = Tensor(made[described[1]], described[2], described[3])
         elab.source_parts[id(v)] = (v, described[4])
     else:
         v = _rebuild(described, sources, made, elab.source_parts)
-    if move.name is not None:
-        inner[move.name] = v
+    if type(stmt) is A.Assign:
+        inner[stmt.name] = v
         if type(v) is Tensor:
             frame.current = v
     else:
         frame.current = v
-    if move.moved:
-        scope.namer.counts.update(move.moved)
-    return move.after
+    if moved:
+        scope.namer.counts.update(moved)
+    return after
 
 
 def _replay(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
             step: Step, entry: blockmemo.Entry, pkey: str | None, value: Any) -> Any:
-    """`_replay_step`'s replay by the functions `run` calls; then remembers its `Move`."""
+    """`_replay_step`'s replay by the functions `run` calls (the first from this step, or
+    at another place, or inside a block that gathers what it reads)."""
     if not elab.room_for(entry.steps, len(entry.nodes)):
         return None
     inner = frame.env.vars
@@ -673,28 +675,7 @@ def _replay(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Con
     made = blockmemo.redo(elab, entry, sources, ctx.at, ctx.kp)
     assert made is not None  # (room for it was checked)
     _apply(elab, entry.result, stmt, scope, frame, sources, made)
-    after = _after(elab, scope, frame, ctx, step, entry)
-    if len(step.moves) >= blockmemo.MAX_VARIANTS:
-        step.moves.clear()
-    step.moves[entry] = Move(entry, stmt, ctx, after)
-    return after
-
-
-class Move:
-    """What replaying one entry by one step does, ready to do (`_replay_step`): its nodes,
-    instances and used decisions placed at the step's instance, its value as described,
-    the label counts it moves, and the State after it."""
-
-    __slots__ = ("steps", "nodes", "instances", "used", "described", "moved", "name",
-                 "after")
-
-    def __init__(self, entry: blockmemo.Entry, stmt: A.Stmt, ctx: Context,
-                 after: Any) -> None:
-        _, _, self.nodes, self.instances, self.used = entry.place(ctx.at, ctx.kp)
-        self.steps = entry.steps
-        self.described, self.moved = entry.result[0], entry.result[1]
-        self.name = stmt.name if type(stmt) is A.Assign else None
-        self.after = after
+    return _after(elab, scope, frame, ctx, step, entry)
 
 
 def _after(elab: Elaborator, scope: Scope, frame: Frame, ctx: Context, step: Step | None,
