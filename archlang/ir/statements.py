@@ -57,6 +57,13 @@ class Statements(WalkState):
                 state = _stmtmemo.run(self, stmt, scope, frame, memo,  # type: ignore[arg-type]
                                       state)
                 continue
+            if memo is not None and type(stmt) is A.Return and type(stmt.value) is not A.Name \
+                    and self.recorder is None:
+                # remembered as an expression statement whose value the body returns
+                # (`return h -> linear(4)`; a name alone costs less to read than to look up;
+                # a walk that records runs it, as before)
+                _stmtmemo.run(self, stmt, scope, frame, memo, state)  # type: ignore[arg-type]
+                return frame.current
             if state is not None:
                 state = _stmtmemo.FRESH
             result = self.exec_stmt(stmt, scope, frame)

@@ -77,7 +77,7 @@ class _Syntax:
 
     def __init__(self, stmt: A.Stmt) -> None:
         self.node = stmt
-        value = stmt.value if isinstance(stmt, A.Assign) else stmt.expr
+        value = stmt.expr if isinstance(stmt, A.ExprStmt) else stmt.value  # type: ignore[attr-defined]
         nodes = _nodes(value)
         names = {n.id for n in nodes if isinstance(n, A.Name)}
         calls = {n.func for n in nodes if isinstance(n, A.Call)}
@@ -310,7 +310,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     found = None if recording and not record.tappable(elab, stmt) else \
         memo_key(elab, stmt, scope, frame, ctx)
     if found is None:
-        elab.exec_stmt(stmt, scope, frame)
+        _exec(elab, stmt, scope, frame)
         return FRESH if state is not None else None
     key, sources, picked = found
     step = None if state is None else _new_step(state, stmt, frame, key, sources, picked, ctx)
@@ -334,7 +334,7 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     elab.memo_stack.append(rec)
     tapped = record.tap(elab, stmt)
     try:
-        elab.exec_stmt(stmt, scope, frame)
+        _exec(elab, stmt, scope, frame)
     except BaseException:
         elab.memo_stack.remove(rec)
         record.untap(elab, tapped, scope.path)
@@ -373,6 +373,14 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     step.slot = ctx.memo.get(key)
     entry = blockmemo.lookup(elab, step.slot[1], kp) if step.slot is not None else None
     return after if entry is None else _after(elab, scope, frame, ctx, step, entry)
+
+
+def _exec(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame) -> None:
+    """Run the statement; a `return` leaves its value as the frame's current value (what
+    the body then returns: ir/statements.py), as an expression statement leaves its own."""
+    result = elab.exec_stmt(stmt, scope, frame)
+    if result is not None:
+        frame.current = result[0]
 
 
 def _describe(v: Any, sources: list[Tensor], index: dict[int, int]) -> Any:

@@ -413,6 +413,16 @@ STATE_SPACES = [
     " g = choice(x, h) -> choice(relu(), linear(4))\n return g\n}",
     "network n() (x: [N, 8] unbatched, m: [8]) {\n h = choice(x, m) -> relu()\n"
     " g = choice(h, x) -> linear(8)\n return g\n}",
+    # `return` statements remembered too: an op after the input choice, a sum that fails
+    # for one width, a tuple from a block body that runs in a repeat
+    "network g() (x: [16]) {\n h0 = x -> linear(16)\n"
+    " h1 = choice(h0) -> choice(relu(), identity())\n"
+    " h2 = choice(h0, h1) -> choice(relu(), linear(16))\n return h2 -> linear(4)\n}",
+    "network n() (x: [4]) {\n w = choice(4, 8)\n h = x -> linear(w)\n"
+    " return (choice(x, h) -> relu()) + x\n}",
+    "block two() (a) { return (a -> relu(), a) }\n"
+    "network n() (x: [4]) {\n h = x -> repeat(int(1, 2)) { choice(relu(), linear(4)) }\n"
+    " (a, b) = h -> two()\n return choice(a, b, h) -> choice(relu(), linear(4))\n}",
     # `y` holds `x`'s tensor or another of its shape: a State tells them apart
     "network n() (x: [8]) {\n z = x -> relu()\n y = choice(x, z)\n h = x + y\n"
     " g = choice(h, y) -> relu()\n return g + x\n}",
@@ -506,3 +516,17 @@ def test_tree_sample_draws_what_the_decisions_draw() -> None:
             assert list(fast.items()) == list(slow.items()), (text, seed)
             assert a.random() == b.random()  # the generator moved alike
             assert tree.sample(Counted(seed)) == fast
+
+
+def test_a_return_that_applies_a_layer_is_replayed(monkeypatch) -> None:
+    """``return h2 -> linear(4)`` (the search benchmark's space ends so) is remembered as
+    the body's other statements are: once warm, a bind evaluates no statement at all."""
+    space = archlang.parse(next(t for t in STATE_SPACES if t.startswith("network g()"))).network()
+    members = every_member(space)
+    for _ in range(3):
+        first = [built(space, a) for a in members]
+    ran = statements_run(monkeypatch)
+    again = [built(space, a) for a in members]
+    assert ran == []
+    with plain_walk():
+        assert again == first == [built(space, a) for a in members]
