@@ -109,8 +109,8 @@ class Entry:
         self.instances, self.used, self.result, self.steps = instances, used, result, steps
         #: made by a walk that records, whose recorder the body left alone
         self.quiet = quiet
-        #: (at, kp, nodes, instances, used) with paths and keys made absolute: the place
-        #: it was last replayed at (`redo`), kept for the next replay there
+        #: (at, kp, nodes, instances, used) with paths and keys made absolute at the place
+        #: a statement's State replays it (`place`, ir/stmtmemo.py), for `redo` there
         self.placed: tuple[str, str, list[Any], list[Any], list[Any]] | None = None
         #: a statement's entry: the number of what its replay leaves in the frame
         #: (ir/stmtmemo.py `_effect`; None until asked)
@@ -220,14 +220,36 @@ def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
     graph = elab.graph
     add = graph.add
     made: list[Any] = []
-    _, _, nodes, instances, used_here = entry.place(at, kp)
+    stack = elab.memo_stack
+    placed = entry.placed
+    if placed is None or placed[0] != at or placed[1] != kp:
+        # (placed elsewhere, or never: a block's entry serves many places, each once a
+        # bind, so it is placed as it goes, not kept)
+        for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
+            inputs = [sources[i].node if new is False else made[i] for new, i in refs]
+            node = add(op, inputs, dict(attrs), shape, at + path, span, dtype)
+            if meta:
+                node.meta.update(meta)
+            made.append(node)
+        if entry.instances:
+            instances = [(at + path, instance) for path, instance in entry.instances]
+            graph.instances.update(instances)
+            if stack:
+                stack[-1].instances.extend(instances)
+        used = elab.used
+        for k, v in entry.used:  # (`WalkState.use`, inlined)
+            k = kp + k
+            used[k] = v
+            if stack:
+                stack[-1].reads.append((k, elab.assignment[k]))  # type: ignore[index]
+        return made
+    _, _, nodes, instances, used_here = placed
     for op, attrs, refs, shape, path, span, dtype, meta in nodes:
         inputs = [sources[i].node if new is False else made[i] for new, i in refs]
         node = add(op, inputs, dict(attrs), shape, path, span, dtype)
         if meta:
             node.meta.update(meta)
         made.append(node)
-    stack = elab.memo_stack
     if instances:
         graph.instances.update(instances)
         if stack:

@@ -278,7 +278,7 @@ class Context:
     prefixes their paths and decision keys are stored relative to, and the program's
     tables (looked up once per body, not per statement)."""
 
-    __slots__ = ("where", "at", "kp", "syntax", "memo", "states")
+    __slots__ = ("where", "at", "kp", "syntax", "memo")
 
     def __init__(self, elab: Elaborator, scope: Scope) -> None:
         at = scope.path.partition(".")[2]
@@ -289,7 +289,6 @@ class Context:
         caches = elab.program.bind_caches
         self.syntax: dict[int, Any] = caches.setdefault("stmt_syntax", {})
         self.memo: dict[Any, Any] = caches.setdefault("stmt_memo", {})
-        self.states: dict[Any, State] = caches.setdefault("stmt_states", {})
 
 
 def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
@@ -342,8 +341,12 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     events = record.untap(elab, tapped, scope.path)
     blockmemo.pop(elab, rec)
     after = FRESH if state is not None else None
-    if rec.tainted or len(elab.requires) != requires_before or \
-            len(elab.graph.nodes) - nodes_before > MAX_NODES:
+    if len(elab.graph.nodes) - nodes_before > MAX_NODES:
+        syntax = _syntax(elab, stmt)
+        if syntax is not None:
+            syntax.ok = False  # (a whole stage: gathering what it does costs every bind)
+        return after
+    if rec.tainted or len(elab.requires) != requires_before:
         return after
     if picked is not None:
         if not rec.reads or rec.reads[0] != picked:  # not the choice `memo_key` predicted:
@@ -548,7 +551,7 @@ def _state(elab: Elaborator, scope: Scope, frame: Frame, ctx: Context) -> State 
         return None
     key = (ctx.where, ctx.kp, ctx.at, id(parent), tuple(scope.namer.counts.items()), items,
            current)
-    table = ctx.states
+    table = elab.program.bind_caches.setdefault("stmt_states", {})
     hit = table.get(key)
     if hit is None or hit.env is not parent:
         if len(table) >= blockmemo.MAX_ENTRIES:
@@ -680,6 +683,7 @@ def _replay(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Con
     sources = [inner[n] if n is not None else frame.current for n in step.recipe]
     if pkey is not None:
         elab.use(pkey, value)  # read first, as the choice reads it
+    entry.place(ctx.at, ctx.kp)  # (kept: from this step, `_replay_step` replays it so)
     made = blockmemo.redo(elab, entry, sources, ctx.at, ctx.kp)
     assert made is not None  # (room for it was checked)
     _apply(elab, entry.result, stmt, scope, frame, sources, made)
