@@ -4,7 +4,8 @@ The statement-sized sibling of ir/blockmemo.py. A statement ``n3 = choice(x, n1,
 choice(relu(), conv2d(16, 3))`` builds what its syntax, the values of the names it reads,
 the labels its instance has handed out so far and the decisions it reads make of it: a bind
 walk is deterministic. So a bind walk remembers each assignment or expression statement it
-ran, per program:
+ran (and each ``return`` of more than a name: ``return h -> linear(4)``, as an expression
+statement whose value the body returns), per program:
 
     key   = (statement, the values of the names it reads (a tensor by its shape, dtype, which
             other name holds the same node and whether that node is a constant), the
@@ -25,9 +26,15 @@ a run-time size, a `shared` block), makes a node reading a tensor from elsewhere
 
 When it is worth it: a statement is remembered from its second run in a program (reading
 its syntax costs more than running it once, and a program bound once, as `to_arch`'s check
-binds one, gains nothing), never where it adds more than `MAX_NODES` nodes, and not in a
-block body that the block memo is gathering (it remembers the body whole; remembering each
-statement too made a first bind of mobilenet_v2 a fifth slower).
+binds one, gains nothing), never where it adds more than `MAX_NODES` nodes (once it did,
+it is not gathered again), and not in a block body that the block memo is gathering (it
+remembers the body whole; remembering each statement too made a first bind of mobilenet_v2
+a fifth slower).
+
+Working out the key is most of a replay, so a network's body also keeps its `State` (see
+"a body's States" below): once warm, a statement's key and sources are not worked out at
+all, only the decisions' values are looked up (NAS-Bench-Graph: bind 19-21 µs, 33-36 µs
+with keys worked out per statement; benchmarks/README.md).
 
 Why the key is enough: an expression reads its names (`Name`s through the environment),
 calls through the module's globals, the builtins (unless the innermost variables rebind
@@ -60,9 +67,10 @@ if TYPE_CHECKING:
 
 #: False: every statement is evaluated (the reference tests/ir/test_bind_fast_paths.py uses)
 ENABLED = True
-#: a statement that adds more nodes is not remembered: copying them costs more than a
-#: replay saves, and one that builds a whole stage (``h = x -> repeat(16) { ... }``) rarely
-#: comes again equal; the blocks and statements inside it are remembered on their own
+#: a statement that adds more nodes is not remembered (nor gathered again): copying them
+#: costs more than a replay saves, and one that builds a whole stage (``h = x -> repeat(16)
+#: { ... }``) rarely comes again equal; the blocks and statements inside it are remembered
+#: on their own
 MAX_NODES = 32
 
 _PLAIN = (int, str, bool, float, type(None))
@@ -444,13 +452,19 @@ def _apply(elab: Elaborator, result: Any, stmt: A.Stmt, scope: Scope, frame: Fra
 # its `State`, that much of them and nothing else (each variable's kind: a plain value, a
 # definition, or a tensor by its key part and which variables share its object and node),
 # and a State remembers, per statement and value of its input choice, the key the
-# statement gets there and where its sources are (`Step`), and per entry replayed there the
-# State after (`Step.next`). A body whose statements are all replayed then works out no key
-# at all: each statement is a lookup of its decisions' values, a replay and a lookup of the
-# next State. A statement the State has no step for runs `memo_key` as before, and the
-# State after it is worked out again from the frame (`_state`). Only the bodies whose frame
-# sits right under its module's globals keep States (a network's body; the parent of any
-# other holds variables the State would have to hold too).
+# statement gets there and where its sources are (`Step`), and per effect of an entry
+# replayed there (`_effect`: the value it leaves, as described, and the label counts it
+# moves) the State after it (`Step.next`). A body whose statements are all replayed then
+# works out no key at all: each statement is a lookup of its decisions' values, a replay
+# and a lookup of the next State. A statement the State has no step for runs `memo_key` as
+# before, and the State after it is worked out from the frame (`_state`). Why that is
+# enough: `memo_key` reads the frame's variables by name (through to the module's globals,
+# the same on every bind), the current tensor, the label counts, the context (`Context`:
+# instance, depth, copies, condition, registry generation) and the input choice's value;
+# the State holds all of them but that value, which picks the step. Only the bodies whose
+# frame sits right under its module's globals keep States (a network's body; the parent
+# of any other holds variables the State would have to hold too), and a network whose
+# inputs' shapes are literals starts in the same State on every bind (`network_start`).
 
 #: False: every remembered statement works out its key (tests/ir/test_bind_fast_paths.py)
 STATES = True
