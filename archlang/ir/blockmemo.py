@@ -186,23 +186,29 @@ def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
             if len(absolute) >= MAX_ENTRIES:
                 absolute.clear()
             keys = absolute[rel_keys] = tuple(kp + k for k in rel_keys)
-        if len(keys) == 1:  # (most code reads one decision: the same, spelled out)
-            value = get(keys[0], _MISSING)
-            try:
-                entry = by_values.get((value,))
-            except TypeError:
-                continue
-            if entry is not None and type(value) is entry.types[0]:
-                return entry
-            continue
-        values = tuple([get(k, _MISSING) for k in keys])
-        try:
-            entry = by_values.get(values)
-        except TypeError:  # an unhashable value: never remembered
-            continue
-        if entry is not None and tuple(map(type, values)) == entry.types:
+        entry = entry_for(keys, by_values, get)
+        if entry is not None:
             return entry
     return None
+
+
+def entry_for(keys: tuple[str, ...], by_values: dict[Any, Entry],
+              get: Any) -> Entry | None:
+    """The entry of one group (`by_values`, its decisions' absolute `keys`) for the values
+    `get` gives them, of the same types (`1` is not `True`); None where there is none."""
+    if len(keys) == 1:  # (most code reads one decision: the same, spelled out)
+        value = get(keys[0], _MISSING)
+        try:
+            entry = by_values.get((value,))
+        except TypeError:  # an unhashable value: never remembered
+            return None
+        return entry if entry is not None and type(value) is entry.types[0] else None
+    values = tuple([get(k, _MISSING) for k in keys])
+    try:
+        entry = by_values.get(values)
+    except TypeError:
+        return None
+    return entry if entry is not None and tuple(map(type, values)) == entry.types else None
 
 
 #: prefix -> relative keys -> the keys: made once, not on every lookup

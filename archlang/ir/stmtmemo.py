@@ -52,7 +52,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir import blockmemo, record
-from archlang.ir.blockmemo import _MISSING, Recording, _NotPlain
+from archlang.ir.blockmemo import Recording, _NotPlain
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.sharing import SHARED
 from archlang.ir.values import Tensor, next_serial
@@ -529,21 +529,8 @@ class Step:
             self.grouped = (slot, len(by_keys))
         get = assignment.get
         for keys, by_values in self.groups:
-            if len(keys) == 1:
-                v = get(keys[0], _MISSING)
-                try:
-                    entry = by_values.get((v,))
-                except TypeError:  # an unhashable value: never remembered
-                    continue
-                if entry is not None and type(v) is entry.types[0]:
-                    return entry
-                continue
-            values = tuple([get(k, _MISSING) for k in keys])
-            try:
-                entry = by_values.get(values)
-            except TypeError:
-                continue
-            if entry is not None and tuple(map(type, values)) == entry.types:
+            entry = blockmemo.entry_for(keys, by_values, get)
+            if entry is not None:
                 return entry
         return None
 
@@ -670,20 +657,7 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
     if placed[3]:
         graph.instances.update(placed[3])
     used.update(placed[4])
-    described, moved = entry.result[0], entry.result[1]
-    if described[0] == "new":
-        v = Tensor(made[described[1]], described[2], described[3])
-        elab.source_parts[id(v)] = (v, described[4])
-    else:
-        v = _rebuild(described, sources, made, elab.source_parts)
-    if type(stmt) is A.Assign:
-        inner[stmt.name] = v
-        if type(v) is Tensor:
-            frame.current = v
-    else:
-        frame.current = v
-    if moved:
-        scope.namer.counts.update(moved)
+    _apply(elab, entry.result, stmt, scope, frame, sources, made)
     return after
 
 
