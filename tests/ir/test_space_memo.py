@@ -24,6 +24,7 @@ from archlang.ir.elaborate import Elaborator
 from archlang.resources import stdlib_root
 from archlang.testing.fuzz import mutated
 from archlang.testing.spaces import CONDITIONAL_SPACES, macro_space
+from tests.ir.test_bind_fast_paths import built, plain_walk
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted((ROOT / "examples").glob("*.arch")) + sorted(
@@ -169,34 +170,21 @@ def test_a_decided_network_binds_after_its_space_walk(text: str, code: str) -> N
     assert f"error[{code}]" in str(err.value)
 
 
-def built(space: archlang.Space) -> object:
-    try:
-        arch = space.bind()
-    except ArchError as exc:
-        return ("error", str(exc))
-    g = arch.graph
-    return (str(g), [(n.path, n.op, n.attrs, n.shape, n.meta, n.span, n.dtype) for n in
-                     g.inputs + g.nodes], list(g.instances.items()), arch.assignment,
-            arch.hash)
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_a_decided_networks_first_bind_remembers_nothing(path: Path) -> None:
     """The first bind of each decided network of a program leaves the block memo as it
     was; the second remembers, the third replays; all three build what the plain walk
     (both memos off) builds."""
-    from tests.ir.test_bind_fast_paths import plain_walk
-
     program = archlang.load(path)
     decided = [n.name for n in program.networks() if not program.network(n.name).decisions]
     for name in decided:
         memo_table = program.bind_caches.get("block_memo", {})
         size = len(memo_table)
-        first = built(program.network(name))
+        first = built(program.network(name), {})
         assert len(program.bind_caches.get("block_memo", {})) == size, name
-        second, third = built(program.network(name)), built(program.network(name))
+        second, third = built(program.network(name), {}), built(program.network(name), {})
         with plain_walk():
-            plain = built(program.network(name))
+            plain = built(program.network(name), {})
         assert first == second == third == plain, name
 
 
