@@ -79,7 +79,7 @@ def test_draws_are_the_walks_draws(text):
     for rng in (random.Random, _Counting):
         fast, slow = rng(3), rng(3)
         for _ in range(300):
-            walked = {d.key: v for d, v in tree.walk(lambda d: d.sample(slow))}
+            walked = {d.key: v for d, v in tree.walk(lambda d, r=slow: d.sample(r))}
             drawn = tree.sample(fast)
             assert drawn == walked and list(drawn) == list(walked)
             assert [type(v) for v in drawn.values()] == [type(v) for v in walked.values()]
