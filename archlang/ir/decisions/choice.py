@@ -45,19 +45,6 @@ class _Choice(DecisionPoint):
     def sample(self, rng: random.Random) -> Any:
         return self._at(rng.randrange(len(self.labels)))
 
-    def uniform(self) -> tuple[int, tuple[Any, ...] | None] | None:
-        """(n, values): `sample` is ``values[rng.randrange(n)]`` (values None: the index
-        itself), for `DecisionTree.sample` to draw without the calls; None where a class
-        draws otherwise."""
-        cls = type(self)
-        if cls.sample is not _Choice.sample:
-            return None
-        if cls._at is _Choice._at:
-            return len(self.labels), None
-        if cls._at is ValueChoice._at:
-            return len(self.labels), self.values  # type: ignore[attr-defined]
-        return None
-
     def mutate(self, value: Any, rng: random.Random, **_: Any) -> Any:
         """Another candidate, uniformly."""
         i = self.index_of(value)
