@@ -35,20 +35,50 @@ def bind_call(
     instance: str,
 ) -> dict[str, Any]:
     """Evaluate the arguments of `call` and match them to `target`'s parameters."""
-    params = target.params
-    if len(call.args) > len(params):
-        extra = call.args[len(params)]
-        raise ArchTypeError(
-            f"{_kind(target)} `{target.name}` takes {len(params)} positional argument"
-            f"{'' if len(params) == 1 else 's'}, but got {len(call.args)}",
-            extra.span,
-            hint=_signature_hint(target),
-            code="E304",
-        )
-    exprs: dict[str, tuple[A.Expr, Span]] = {}
-    for p, arg in zip(params, call.args):
-        exprs[p.name] = (arg, arg.span)
-    if call.kwargs:
+    plans: dict[int, _Plan] = elab.program.bind_caches.setdefault("call_plans", {})
+    plan = plans.get(id(call))
+    if plan is None or plan.call is not call or plan.target is not target:
+        plan = _Plan(call, target)  # raises where the call does not fit the parameters
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plans[id(call)] = plan
+    evaluate = elab.eval
+    values: dict[str, Any] = {}
+    for p, e, how in plan.steps:
+        if how is _LITERAL:  # what `Expressions._literal` returns, without the dispatch
+            values[p] = e.value  # type: ignore[attr-defined]
+        else:  # only a call (`choice(...)`) or a conditional reads the decision's name
+            values[p] = evaluate(e, scope, frame, f"{instance}.{p}" if how is _HINTED else None)
+    if isinstance(target, OpSpec):
+        return _check_op_args(target, values, plan.exprs, call)
+    return _fill_block_defaults(elab, target, values, plan.exprs, call, scope, instance)
+
+
+class _Plan:
+    """How a call's arguments meet its target's parameters, worked out once per call node
+    and target (`Program.bind_caches`; holding the node keeps its id from being reused):
+    each given parameter's expression and span (`exprs`), and per argument in evaluation
+    order its parameter, its expression and how it is evaluated (`steps`). Building one
+    raises what the call's syntax does not fit (E304, E303, E306), before any argument is
+    evaluated, as binding did."""
+
+    __slots__ = ("call", "target", "exprs", "steps")
+
+    def __init__(self, call: A.Call, target: OpSpec | A.BlockDef) -> None:
+        self.call, self.target = call, target
+        params = target.params
+        if len(call.args) > len(params):
+            extra = call.args[len(params)]
+            raise ArchTypeError(
+                f"{_kind(target)} `{target.name}` takes {len(params)} positional argument"
+                f"{'' if len(params) == 1 else 's'}, but got {len(call.args)}",
+                extra.span,
+                hint=_signature_hint(target),
+                code="E304",
+            )
+        exprs: dict[str, tuple[A.Expr, Span]] = {}
+        for p, arg in zip(params, call.args):
+            exprs[p.name] = (arg, arg.span)
         names = [p.name for p in params]
         for kw in call.kwargs:
             kname = kw.name
@@ -64,24 +94,23 @@ def bind_call(
             if kname in exprs:
                 raise ArchTypeError(f"`{kname}` is given twice", kw.span, code="E306")
             exprs[kname] = (kw.value, kw.span)
-    evaluate = elab.eval
-    values: dict[str, Any] = {}
-    for p, (e, _) in exprs.items():
-        kind = type(e)
-        if kind in _LITERALS:  # what `Expressions._literal` returns, without the dispatch
-            values[p] = e.value  # type: ignore[attr-defined]
-        else:  # only a call (`choice(...)`) or a conditional reads the decision's name
-            values[p] = evaluate(e, scope, frame, f"{instance}.{p}" if kind in _HINTED else None)
-    if isinstance(target, OpSpec):
-        return _check_op_args(target, values, exprs, call)
-    return _fill_block_defaults(elab, target, values, exprs, call, scope, instance)
+        self.exprs = exprs
+        self.steps = tuple((p, e, _LITERAL if type(e) in _LITERALS else
+                            _HINTED if type(e) in _HINTED_TYPES else None)
+                           for p, (e, _) in exprs.items())
+
+
+#: how many call plans a program keeps (they are emptied when there are more)
+_MAX_PLANS = 100_000
+#: `_Plan.steps` marks: a literal read as it is; an expression given the decision's name
+_LITERAL, _HINTED = object(), object()
 
 
 #: literal expressions whose value is their `value` (`none` is not one: it has no `value`)
 _LITERALS = frozenset({A.IntLit, A.FloatLit, A.StrLit, A.BoolLit})
 #: the expressions that read the `hint` `Expressions.eval` passes (a decision's name):
 #: `Expressions._call` (for `choice(...)` and the other hyper calls) and `_cond_expr`
-_HINTED = frozenset({A.Call, A.CondExpr})
+_HINTED_TYPES = frozenset({A.Call, A.CondExpr})
 
 
 def _kind(target: OpSpec | A.BlockDef) -> str:
