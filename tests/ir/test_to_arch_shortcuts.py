@@ -257,3 +257,138 @@ def test_statement_texts_and_headers_are_kept_only_for_modules_without_comments(
     full = F._Printer(F.CommentPool((), None)).item(again.items[0], "") + "\n"
     assert F.format_module(again) == first == full
     assert "\n\n    return" in first  # the blank line, read off the spans, kept
+
+
+# ---------------------------------------------------------------- the check without a bind
+#
+# `specialize._substituted` says yes only where the binding check does, takes the shortcut
+# where it is meant to (a network of op choices), and refuses a printed tree that is not
+# the source with each decision replaced by what the recording walk took there, whatever
+# its memo of matched statements remembers.
+
+OPS = """
+network ops(w: int = 8) (x: [16]) {
+    n1 = x -> choice(linear(16), relu(), gelu())
+    n2 = choice(x, n1) -> choice(linear(choice(16, 32)), tanh(), identity())
+    n3 = (n1, n1) -> choice(add(), mul())
+    f = float(0.0, 0.5)
+    h = (n3, n2) -> concat() -> dropout(f) -> linear(int(4, 6)) -> linear(w)
+    return h
+}
+"""
+
+
+def _printed(arch: Any) -> tuple[Any, A.Module, str]:
+    spec = S._Specializer(arch)
+    module = spec.module()
+    return spec, module, F.format_module(module)
+
+
+def _binds_to_arch(arch: Any, module: A.Module, text: str) -> bool:
+    return S._same_network(arch, module, text)
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_the_check_without_a_bind_says_yes_only_where_the_bind_does(
+        name: str, space: archlang.Space) -> None:
+    for arch in _members(space, 6) * 2:  # the second round: every memo warm
+        spec, module, text = _printed(arch)
+        if S._substituted(spec, module):
+            assert _binds_to_arch(arch, module, text)
+
+
+def test_a_network_of_op_choices_is_checked_without_a_bind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every member of an op-choice space (value, layer, input choices, ranges, a parameter
+    default) takes the shortcut, and prints what the binding check alone lets through."""
+    space = archlang.parse(OPS).network()
+    archs = _members(space, 12)
+    texts = []
+    for arch in archs * 2:
+        spec, module, text = _printed(arch)
+        assert S._substituted(spec, module)
+        texts.append(arch.to_arch())
+    monkeypatch.setattr(S, "_substituted", lambda spec, module: False)
+    assert [a.to_arch() for a in archs * 2] == texts
+    for a, t in zip(archs, texts):
+        assert not t.endswith(_flat(a))
+        assert archlang.parse(t).network().bind().hash == a.hash
+
+
+def test_another_candidate_is_refused_with_every_memo_warm(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewrite that prints the next candidate of each layer choice: refused by the check
+    without a bind (each statement's earlier match was with the candidate taken), so the
+    binding check decides, and what is printed is the network."""
+    space = archlang.parse(NBG).network()
+    archs = _members(space, 8)
+    for a in archs * 2:
+        spec, module, _ = _printed(a)
+        assert S._substituted(spec, module)
+    one = S._Specializer._one
+
+    def next_candidate(self: Any, path: str, node: Any, pat: Any) -> Any:
+        value = one(self, path, node, pat)
+        args = node.args if isinstance(node, A.Call) else ()
+        layers = [x for x in args if isinstance(x, A.Call)]
+        if value in layers and len(layers) > 1:
+            return layers[(layers.index(value) + 1) % len(layers)]
+        return value
+
+    monkeypatch.setattr(S._Specializer, "_one", next_candidate)
+    monkeypatch.setattr(S._Specializer, "_plain_stmt", S._Specializer._rewrite)
+    refused = 0
+    for a in archs:
+        try:
+            spec, module, _ = _printed(a)
+        except S._CannotSpecialize:  # (a candidate whose decision never ran)
+            continue
+        assert not S._substituted(spec, module)
+        refused += 1
+    assert refused >= 4
+    for a in archs:
+        out = a.to_arch()
+        assert archlang.parse(out).network().bind().hash == a.hash
+
+
+def test_a_recording_of_another_member_is_refused() -> None:
+    """A printed tree checked against another member's recording (its statements matched
+    before, with the decisions this member took: the memo remembers what was taken), and a
+    recording that built another graph than the Arch's."""
+    space = archlang.parse(NBG).network()
+    a, b = _two_different(space)
+    spec, module, _ = _printed(a)
+    assert S._substituted(spec, module) and S._substituted(spec, module)
+    other, _, _ = _printed(b)
+    assert S._substituted(other, other.module())
+    assert not S._substituted(other, module)
+    spec.arch = b
+    assert not S._substituted(spec, module)
+
+
+def _two_different(space: archlang.Space) -> tuple[Any, Any]:
+    members = _members(space, 12)
+    first = members[0]
+    return first, next(m for m in members if m.hash != first.hash)
+
+
+def test_a_decision_left_is_refused() -> None:
+    space = archlang.parse(NBG).network()
+    arch = space.sample(3)
+    spec, _, _ = _printed(arch)
+    assert not S._substituted(spec, spec.root.tree)
+    original = A.Module(tuple(i for i in spec.root.tree.items if i is not spec.net)
+                        + (spec.net,))
+    assert not S._substituted(spec, original)
+
+
+@pytest.mark.parametrize("a,b", [
+    (A.IntLit(1), A.IntLit(True)), (A.FloatLit(0.0), A.FloatLit(-0.0)),
+    (A.IntLit(2), A.FloatLit(2.0)), (A.Call("linear", (A.IntLit(1),)), A.Call("relu")),
+    (A.Name("x"), A.Name("y")),
+])
+def test_leaves_match_by_type_and_value(a: Any, b: Any) -> None:
+    space = archlang.parse(NBG).network()
+    spec = S._Specializer(space.sample(0))
+    assert not S._Substitution(spec).match(a, b)
+    assert S._Substitution(spec).match(a, a)
