@@ -192,8 +192,7 @@ class _Substitution:
         if events is None or len(events) != 1 or events[0][0] != ():
             return None
         v = events[0][1]
-        if any(type(x) is A.Starred for x in e.args):
-            return None  # (candidates expanded from a value: made by the walk)
+        # (a candidate expanded from a starred value is a node the walk made: not among them)
         if e.func == "choice":
             return v if _among(v, e.args) else None
         if e.func == "subset":
@@ -280,11 +279,12 @@ def _identical(a: Any, b: Any) -> bool:
     where_a = {id(n): i for i, n in enumerate(a.inputs + a.nodes)}
     where_b = {id(n): i for i, n in enumerate(b.inputs + b.nodes)}
     for x, y in zip(a.inputs + a.nodes, b.inputs + b.nodes):
-        if x.op != y.op or x.dtype != y.dtype or not _plain_shape(x.shape) or \
-                x.shape != y.shape or not _plain_shape(y.shape) or \
-                [where_a[id(i)] for i in x.inputs] != [where_b[id(i)] for i in y.inputs]:
+        if x.op != y.op or x.dtype != y.dtype or x.shape is not y.shape and (
+                not _plain_shape(x.shape) or x.shape != y.shape or not _plain_shape(y.shape)) \
+                or [where_a[id(i)] for i in x.inputs] != [where_b[id(i)] for i in y.inputs]:
             return False
-        if repr(x.attrs) != repr(y.attrs):  # types and signs too: `1` and `1.0`, `-0.0`
+        # types and signs too: `1` and `1.0`, `-0.0` (one dict: a node replayed twice)
+        if x.attrs is not y.attrs and repr(x.attrs) != repr(y.attrs):
             return False
     return a.output is None or where_a[id(a.output)] == where_b[id(b.output)]
 
