@@ -14,10 +14,20 @@ no block (`tappable`; with a recorder a block body is replayed only when it reco
 nothing), so that `to_arch`'s recording walk replays what the bind before it remembered;
 only in a program one of whose members `to_arch` printed (a search that never prints pays
 nothing for it).
+
+A bind walk records too (`bind_recorder`, `keep`) where `to_arch` then reads what it
+recorded instead of walking again (`recorded`): in a program whose last print found a
+network whose top-level statements all call no block and hold no `repeat` and that applied
+no block, so a walk with a recorder replays just what one without does (the block memo and
+the statement memo differ with a recorder only for block applications and statements that
+are not `tappable`). The recorder is kept beside the graph the walk built, weakly, for as
+long as the graph lives (never pickled: its events are keyed by the ids of this process's
+nodes).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -170,3 +180,27 @@ def replay(elab: Elaborator, path: str, events: tuple[tuple[Any, Any], ...],
     assert rec is not None
     for i, (node, value) in enumerate(events):
         rec.add(path, node, node.args[picked[1]] if i == 0 and picked is not None else value)
+
+
+#: False: every `to_arch` walks again (the reference the tests compare `recorded` with)
+KEEP = True
+
+#: the graph a bind walk built -> that walk's recorder (`keep`)
+_KEPT: weakref.WeakKeyDictionary[Any, Recorder] = weakref.WeakKeyDictionary()
+
+
+def bind_recorder(program: Any) -> Recorder | None:
+    """A recorder for a bind walk of `program`, where `to_arch` may read it instead of
+    walking again (module docstring): once a print found that it may (``print_flat``)."""
+    return Recorder() if KEEP and program.bind_caches.get("print_flat") else None
+
+
+def keep(elab: Elaborator) -> None:
+    """Keep what a finished bind walk recorded beside the graph it built (`recorded`)."""
+    if type(elab.recorder) is Recorder:
+        _KEPT[elab.graph] = elab.recorder
+
+
+def recorded(graph: Any) -> Recorder | None:
+    """What the bind walk that built `graph` recorded, where it recorded (`keep`)."""
+    return _KEPT.get(graph) if KEEP else None

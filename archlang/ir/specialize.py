@@ -20,6 +20,7 @@ import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
+from archlang.ir import record
 from archlang.ir.graph import Node
 from archlang.ir.record import Recorder, recording_nodes
 from archlang.ir.sharing import SHARED
@@ -309,12 +310,22 @@ class _Specializer:
         if any(isinstance(i, A.Import) and not i.path.startswith("stdlib/")
                for i in self.root.tree.items):
             raise _CannotSpecialize("relative imports")  # TODO(#2): bundle them
-        self.rec = Recorder()
-        self.program.bind_caches["printing"] = True  # (binds keep statements' events now)
-        elab = Elaborator(self.program, {**space.fixed, **arch.assignment}, recorder=self.rec)
-        elab.run(space.network_def, self.program.env_of(space.network_def), space.params)
-        self.arch, self.graph = arch, elab.graph  # (the graph the recording walk built)
+        caches = self.program.bind_caches
+        caches["printing"] = True  # (binds keep statements' events now)
+        kept = record.recorded(arch.graph)
+        if kept is not None:
+            self.rec, self.graph = kept, arch.graph  # (the bind walk recorded: record.keep)
+        else:
+            self.rec = Recorder()
+            elab = Elaborator(self.program, {**space.fixed, **arch.assignment},
+                              recorder=self.rec)
+            elab.run(space.network_def, self.program.env_of(space.network_def), space.params)
+            self.graph = elab.graph  # (the graph the recording walk built)
+        self.arch = arch
         self.net = space.network_def
+        # later binds record too where that replays what a bind without a recorder does
+        caches["print_flat"] = not self.rec.instances and all(
+            recording_nodes(self, s) is not None for s in self.net.body)
         self.params = space.params
         self.variants: dict[str, list[tuple[A.BlockDef, str]]] = {}
         self.order: list[A.BlockDef] = []

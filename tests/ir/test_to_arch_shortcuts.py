@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import archlang
-from archlang.ir import blockmemo, stmtmemo
+from archlang.ir import blockmemo, record, stmtmemo
 from archlang.ir import specialize as S
 from archlang.source import Source
 from archlang.syntax import ast as A
@@ -75,7 +75,13 @@ def _members(space: archlang.Space, n: int) -> list[Any]:
 
 
 def _events(arch: Any) -> tuple[dict[Any, Any], dict[str, Any]]:
-    rec = S._Specializer(arch).rec
+    """What `to_arch`'s recording walk records for `arch` (a walk, not what the bind that
+    made `arch` may have recorded: `record.KEEP`)."""
+    keep, record.KEEP = record.KEEP, False
+    try:
+        rec = S._Specializer(arch).rec
+    finally:
+        record.KEEP = keep
     return dict(rec.events), dict(rec.instances)
 
 
@@ -103,6 +109,26 @@ def test_a_recording_walk_that_replays_statements_records_what_one_that_runs_the
     monkeypatch.setattr(stmtmemo, "ENABLED", False)
     ran = [_events(a) for a in archs + archs]
     assert replayed == ran
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_what_a_bind_recorded_is_what_the_recording_walk_records(
+        name: str, space: archlang.Space) -> None:
+    """Once a print found a network of op choices, binds record and `to_arch` reads what
+    they recorded (`record.keep`): the same events and instances as its own walk."""
+    space.sample(100).to_arch()
+    archs = _members(space, 6) + [space.clone().bind(a.assignment) for a in _members(space, 3)]
+    flat = space.program.bind_caches.get("print_flat")
+    for a in archs:
+        kept = record.recorded(a.graph)
+        assert (kept is not None) == bool(flat)
+        if kept is not None:
+            assert (dict(kept.events), dict(kept.instances)) == _events(a)
+            assert S._Specializer(a).rec is kept
+    if name in ("nbg", "conditional0", "conditional5", "conditional6"):
+        assert flat  # op choices, value choices, ranges, subsets
+    if name in ("macro6", "conditional1", "conditional3"):
+        assert not flat  # blocks, a repeat
 
 
 def test_a_statement_is_replayed_in_a_recording_walk() -> None:
@@ -144,6 +170,7 @@ def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlan
     monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
     monkeypatch.setattr(blockmemo, "ENABLED", False)
     monkeypatch.setattr(stmtmemo, "ENABLED", False)
+    monkeypatch.setattr(record, "KEEP", False)
     slow = [a.to_arch() for a in archs + archs]
     assert fast == slow
 
