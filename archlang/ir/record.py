@@ -77,8 +77,11 @@ class Recorder(Trail):
     def values(self, path: str, node: Any, pattern: dict[int, int | None]) -> list[Any]:
         """The values recorded for `node` in `path` whose loop context fits `pattern`
         (a loop id absent from the pattern, or mapped to None, matches any iteration)."""
+        events = self.events.get((path, id(node)), ())
+        if not pattern:  # (every context fits)
+            return [value for _, value in events]
         out = []
-        for ctx, value in self.events.get((path, id(node)), ()):
+        for ctx, value in events:
             if all(pattern.get(loop) in (None, it) for loop, it in ctx):
                 out.append(value)
         return out
@@ -189,10 +192,19 @@ KEEP = True
 _KEPT: weakref.WeakKeyDictionary[Any, Recorder] = weakref.WeakKeyDictionary()
 
 
-def bind_recorder(program: Any) -> Recorder | None:
-    """A recorder for a bind walk of `program`, where `to_arch` may read it instead of
-    walking again (module docstring): once a print found that it may (``print_flat``)."""
-    return Recorder() if KEEP and program.bind_caches.get("print_flat") else None
+def bind_recorder(program: Any, net: A.NetworkDef) -> Recorder | None:
+    """A recorder for a bind walk of network `net` of `program`, where `to_arch` may read
+    it instead of walking again (module docstring): once the last print of a member of
+    `net` found that it may (`note_flat`)."""
+    table = program.bind_caches.get("print_flat")
+    hit = table.get(id(net)) if table is not None else None
+    return Recorder() if hit is not None and hit[0] is net and hit[1] and KEEP else None
+
+
+def note_flat(program: Any, net: A.NetworkDef, flat: bool) -> None:
+    """Whether binds of `net` record for `to_arch` from now on (`bind_recorder`); the
+    entry holds the network, so its id cannot be reused while it stands."""
+    program.bind_caches.setdefault("print_flat", {})[id(net)] = (net, flat)
 
 
 def keep(elab: Elaborator) -> None:

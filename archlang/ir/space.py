@@ -186,9 +186,10 @@ class Space:
                         self.decision(key).span,
                         hint="bind it on the unfixed space, or drop it", code="E516")
         full = {**self.fixed, **given}
-        elab = Elaborator(self.program, full, recorder=record.bind_recorder(self.program))
+        rec = record.bind_recorder(self.program, self.network_def)  # (for `to_arch`)
+        elab = Elaborator(self.program, full, recorder=rec)
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
-        record.keep(elab)  # (for `to_arch`: ir/record.py)
+        record.keep(elab)
         used = elab.used
         if not given.keys() <= used.keys():
             self._check_unused(given, used)

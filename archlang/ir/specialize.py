@@ -324,8 +324,8 @@ class _Specializer:
         self.arch = arch
         self.net = space.network_def
         # later binds record too where that replays what a bind without a recorder does
-        caches["print_flat"] = not self.rec.instances and all(
-            recording_nodes(self, s) is not None for s in self.net.body)
+        record.note_flat(self.program, self.net, not self.rec.instances and all(
+            recording_nodes(self, s) is not None for s in self.net.body))
         self.params = space.params
         self.variants: dict[str, list[tuple[A.BlockDef, str]]] = {}
         self.order: list[A.BlockDef] = []

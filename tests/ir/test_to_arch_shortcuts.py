@@ -118,7 +118,7 @@ def test_what_a_bind_recorded_is_what_the_recording_walk_records(
     they recorded (`record.keep`): the same events and instances as its own walk."""
     space.sample(100).to_arch()
     archs = _members(space, 6) + [space.clone().bind(a.assignment) for a in _members(space, 3)]
-    flat = space.program.bind_caches.get("print_flat")
+    flat = space.program.bind_caches["print_flat"][id(space.network_def)][1]
     for a in archs:
         kept = record.recorded(a.graph)
         assert (kept is not None) == bool(flat)
@@ -129,6 +129,21 @@ def test_what_a_bind_recorded_is_what_the_recording_walk_records(
         assert flat  # op choices, value choices, ranges, subsets
     if name in ("macro6", "conditional1", "conditional3"):
         assert not flat  # blocks, a repeat
+
+
+def test_binds_record_only_for_the_network_whose_print_found_it_flat() -> None:
+    program = archlang.parse("""
+block b() { linear(choice(4, 8)) }
+network flat() (x: [3]) { return x -> choice(relu(), tanh()) }
+network blocks() (x: [3]) { return x -> b() -> choice(relu(), tanh()) }
+""")
+    flat, blocks = program.network("flat"), program.network("blocks")
+    flat.sample(0).to_arch()
+    assert record.recorded(flat.sample(1).graph) is not None
+    assert record.recorded(blocks.sample(1).graph) is None
+    blocks.sample(2).to_arch()
+    assert record.recorded(blocks.sample(1).graph) is None
+    assert record.recorded(flat.sample(1).graph) is not None
 
 
 def test_a_statement_is_replayed_in_a_recording_walk() -> None:
