@@ -11,7 +11,12 @@ parameter default), the network is printed as a straight line of primitive ops i
 
 Either way the result parses, has no decisions left, and compiles to a graph with the
 Arch's canonical hash: `specialize` checks this before it returns (binding the printed
-tree; ``ARCHLANG_VERIFY=1`` binds the printed text parsed back instead).
+tree; ``ARCHLANG_VERIFY=1`` binds the printed text parsed back instead). Where the printed
+network is the source with each decision replaced by what the recording walk took and
+nothing else changed (a network of op choices), it checks that without a bind
+(`_substituted`: the tree compared with the source and the recording node by node, the
+recording walk's graph with the Arch's), and the recording is the bind's own where the bind
+recorded (ir/record.py `keep`).
 """
 
 from __future__ import annotations
@@ -223,6 +228,20 @@ def _same_taken(v: Any, w: Any) -> bool:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _replace(node: Any, changes: dict[str, Any]) -> Any:
+    """`dataclasses.replace(node, **changes)` (every field of a node is an init field),
+    with the type's fields read once."""
+    names = _INIT_FIELDS.get(type(node))
+    if names is None:
+        names = _INIT_FIELDS[type(node)] = tuple(
+            f.name for f in dataclasses.fields(node) if f.init)
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(node, name)
+    return type(node)(**changes)
 
 
 def _fields_of(node: Any) -> tuple[str, ...]:
@@ -578,6 +597,19 @@ class _Rewrite(A.NodeTransformer):
         new = self.owner._expr(node, self.path, self.pat)
         # an equal rewrite keeps the original, whose spans keep the source's spelling (`1K`)
         return node if new is not node and new == node else new
+
+    def generic_visit(self, node: Any) -> Any:
+        """`NodeTransformer.generic_visit`, with each type's fields read once (`_fields_of`)
+        and a changed node rebuilt as `dataclasses.replace` rebuilds it (`_replace`)."""
+        changes = None
+        for name in _fields_of(node):
+            value = getattr(node, name)
+            new = self._visit_value(value)
+            if new is not value:
+                if changes is None:
+                    changes = {}
+                changes[name] = new
+        return node if changes is None else _replace(node, changes)
 
 
 def _value_key(v: Any) -> Any:
