@@ -434,3 +434,18 @@ def test_leaves_match_by_type_and_value(a: Any, b: Any) -> None:
     spec = S._Specializer(space.sample(0))
     assert not S._Substitution(spec).match(a, b)
     assert S._Substitution(spec).match(a, a)
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in [
+    *ROOT.glob("examples/*.arch"), *ROOT.glob("stdlib/**/*.arch")]))
+def test_a_module_without_comments_prints_as_the_full_printer_prints_it(
+        path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembering printer (item and statement texts, headers, bodies laid out without
+    the comment machinery: `format._bare_body`) against the printer that remembers nothing,
+    on every example and stdlib file with its comments left out (blank lines, literals'
+    spellings and broken lines kept: read off the spans)."""
+    module = parse_source(Source((ROOT / path).read_text(), path))
+    bare = A.Module(module.items)
+    fast = [F.format_module(bare), F.format_module(bare)]
+    monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
+    assert fast == [F.format_module(bare)] * 2
