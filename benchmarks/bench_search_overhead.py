@@ -45,7 +45,7 @@ from archlang.search import get_searcher, run_search, searcher_names
 from archlang.search.executors import InProcessExecutor
 from archlang.search.optuna_search import OptunaSearch
 from archlang.search.resume import prepare_study
-from archlang.search.storage import Storage
+from archlang.search.storage import Storage, StudyStore
 
 OPS = ["linear(16)", "relu()", "tanh()", "gelu()", "sigmoid()", "silu()", "layernorm()",
        "relu6()", "identity()"]
@@ -200,7 +200,42 @@ def pyglove_rows(trials: int) -> list[Row]:
     return rows
 
 
-def loop_split(name: str, trials: int, tmp: Path) -> dict[str, float]:
+class HeldStore:
+    """NOT how archlang stores trials (a kill loses what it holds), only for
+    ``--split-held``: a trial that evaluated nothing (an equal network, an infeasible one)
+    is held in memory and written in one transaction with the next commit (an evaluated
+    trial's start or finish) or when the search ends, instead of committed when it ends.
+    What archlang's promise (every finished trial committed when it ends) costs."""
+
+    def __init__(self, store: StudyStore) -> None:
+        self.store, self.held = store, []
+
+    def next_number(self) -> int:
+        return self.store.next_number()
+
+    def start(self, trial) -> None:
+        self.commit(trial)
+
+    def finish(self, trial) -> None:
+        if trial.duplicate_of is not None or trial.state == "infeasible":
+            self.held.append(trial)
+        else:
+            self.commit(trial)
+
+    def commit(self, trial=None) -> None:
+        store, held = self.store, self.held
+        if not held:
+            if trial is not None:
+                store.finish(trial)
+            return
+        store.db.execute("BEGIN")
+        for t in (*held, trial) if trial is not None else held:
+            store.finish(t)  # (one statement each, inside the transaction)
+        store.db.execute("COMMIT")
+        held.clear()
+
+
+def loop_split(name: str, trials: int, tmp: Path, *, held: bool = False) -> dict[str, float]:
     """CPU µs per trial of a `trials`-trial search by `name` with SQLite storage, split into
     bind, hash, storage (the recorder's start and finish: JSON and the commits), searcher
     (propose + observe), evaluate (the in-process executor's `wait`: the dummy evaluator,
@@ -233,7 +268,9 @@ def loop_split(name: str, trials: int, tmp: Path) -> dict[str, float]:
         spent["hash"] += clock() - bound
         return arch
 
-    store = prepare_study(Storage(tmp / f"split-{name}.db"), name, space).store
+    store = prepare_study(Storage(tmp / f"split-{name}-{held}.db"), name, space).store
+    if held:
+        store = HeldStore(store)  # type: ignore[assignment]
     store.start = timed_call("storage", store.start)  # type: ignore[method-assign]
     store.finish = timed_call("storage", store.finish)  # type: ignore[method-assign]
     searcher = get_searcher(name, seed=0)
@@ -246,6 +283,8 @@ def loop_split(name: str, trials: int, tmp: Path) -> dict[str, float]:
         start = clock()
         study = run_search(space, evaluate, searcher, trials, stop_after(trials),
                            max_duplicates=100 * trials, recorder=store, executor=executor)
+        if held:
+            timed_call("storage", store.commit)()  # type: ignore[attr-defined]
         total = clock() - start
     finally:
         space_type.bind = real_bind  # type: ignore[method-assign]
@@ -300,6 +339,10 @@ def main() -> None:
                              "of each searcher named by --split-searchers")
     parser.add_argument("--split-searchers", default="random",
                         help="comma-separated searchers for --split (default: random)")
+    parser.add_argument("--split-held", type=int, default=0, metavar="ROUNDS",
+                        help="with --split: ROUNDS alternating runs in this process of the "
+                             "split as it is and with the trials that evaluated nothing held "
+                             "for the next commit (`HeldStore`: not durable, not archlang's)")
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     if args.split:
@@ -308,6 +351,15 @@ def main() -> None:
               f"(load average {os.getloadavg()[0]:.1f}); untimed: the same search with no "
               "timer inside\n\n| searcher | " + " | ".join(parts) + " | untimed |\n|"
               + "---|" * (len(parts) + 2))
+        if args.split_held:
+            with tempfile.TemporaryDirectory() as tmp:
+                loop_split("random", min(args.split, 200), Path(tmp))  # warm-up
+                for _ in range(args.split_held):
+                    for held in (False, True):
+                        split = loop_split("random", args.split, Path(tmp), held=held)
+                        print(f"| random, {'held' if held else 'committed'} | " + " | ".join(
+                            f"{split[p]:,.0f}" for p in parts) + " | - |", flush=True)
+            return
         with tempfile.TemporaryDirectory() as tmp:
             for name in args.split_searchers.split(","):
                 loop_split(name, min(args.split, 200), Path(tmp))  # warm-up: imports, caches

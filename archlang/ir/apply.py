@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchLimitError, ArchShapeError, ArchTypeError
-from archlang.ir import blockmemo
+from archlang.ir import blockmemo, spacememo
 from archlang.ir.graph import META_MODULE
 from archlang.ir.scope import Env, Frame, Scope
 from archlang.ir.values import (
@@ -177,6 +177,8 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
     if layer.call is not None:
         elab.record_instance(layer.origin, layer.call, child, block, scope)
     elab.add_instance(child, block.name, layer.module_name, layer.span)
+    if elab.space_walk:
+        return _walk_block(elab, layer, tensors, child, Frame(env, current))
     key = blockmemo.memo_key(elab, layer, tensors, child)
     if key is not None:
         result = blockmemo.replay(elab, key, layer, tensors, child)
@@ -184,21 +186,45 @@ def _apply_block(elab: Elaborator, layer: BlockLayer, inputs: Any, scope: Scope,
             return result
         before = len(elab.graph.nodes), elab.steps, len(elab.requires)
         rec = blockmemo.start(elab)
+    result = _run_body(elab, layer, child, Frame(env, current), rec if key is not None else None)
+    if key is not None:
+        blockmemo.finish(elab, rec, key, layer, tensors, child, *before, result)
+    return result
+
+
+def _walk_block(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: Scope,
+                frame: Frame) -> Any:
+    """A block applied in a space walk: an equal application walked before is taken
+    (ir/spacememo.py), else the body runs."""
+    key = spacememo.key(elab, layer, tensors, child)
+    if key is None:
+        return _run_body(elab, layer, child, frame, None)
+    result = spacememo.replay(elab, key, layer, tensors)
+    if result is not None:
+        return result
+    watch = spacememo.start(elab)
+    result = _run_body(elab, layer, child, frame, watch[0])
+    spacememo.finish(elab, watch, key, layer, tensors, result)
+    return result
+
+
+def _run_body(elab: Elaborator, layer: BlockLayer, child: Scope, frame: Frame,
+              rec: Any) -> Any:
+    """Run the block's body; `rec` (a memo's recording) is dropped where it fails."""
+    block = layer.block
     try:
         with elab.in_block(block.name, layer.span):
-            result = elab.exec_body(block.body, child, Frame(env, current), block.span)
+            result = elab.exec_body(block.body, child, frame, block.span)
     except BaseException:
-        if key is not None:
+        if rec is not None:
             elab.memo_stack.remove(rec)
         raise
     if not (isinstance(result, Tensor) or isinstance(result, tuple) and result and all(
             isinstance(t, Tensor) for t in result)):
-        if key is not None:
+        if rec is not None:
             elab.memo_stack.remove(rec)
         raise ArchTypeError(f"block `{block.name}` must return a tensor, but returns "
                             f"{type_name(result)}", block.span, code="E307")
-    if key is not None:
-        blockmemo.finish(elab, rec, key, layer, tensors, child, *before, result)
     return result
 
 

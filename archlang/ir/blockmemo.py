@@ -113,7 +113,7 @@ class Entry:
 
 def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: Scope) -> Any:
     """The key of this application, or None where it is not remembered."""
-    if (not ENABLED or elab.space_walk or elab.observer is not None
+    if (not ENABLED or not elab.remember or elab.space_walk or elab.observer is not None
             or not child.active or layer.shared is not None):
         return None
     try:

@@ -188,6 +188,8 @@ class Space:
         full = {**self.fixed, **given}
         rec = record.bind_recorder(self.program, self.network_def)  # (for `to_arch`)
         elab = Elaborator(self.program, full, recorder=rec)
+        if not tree.keys:
+            elab.remember = self._bound_before()
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
         record.keep(elab)
         used = elab.used
@@ -196,6 +198,16 @@ class Space:
         if list(used) != tree.keys:  # else already in declaration order, every one used
             used = {k: used[k] for k in tree.by_key if k in used}
         return self.arch_type(self, used, elab.graph)
+
+    def _bound_before(self) -> bool:
+        """Whether this decided network of the program was bound before: the first bind
+        remembers nothing (the memos' bookkeeping is about a tenth of a first bind walk, and
+        a decided network's walk has few equal parts), later ones do, to replay it."""
+        bound = self.program.bind_caches.setdefault("decided_bound", {})
+        if id(self.network_def) in bound:
+            return True
+        bound[id(self.network_def)] = self.network_def  # (kept: its id is not reused)
+        return False
 
     def _check_unused(self, given: Assignment, used: Assignment) -> None:
         for key in given:

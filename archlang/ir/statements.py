@@ -40,7 +40,7 @@ class Statements(WalkState):
         # nor in a program `to_arch` printed (its check: most of its lines come back once
         # or twice, too few times to pay for remembering them)
         memo = _stmtmemo.Context(self, scope) if (
-            _stmtmemo.ENABLED and not self.space_walk and self.observer is None
+            _stmtmemo.ENABLED and self.remember and not self.space_walk and self.observer is None
             and scope.active and scope.dynamic_if is None
             and not (self.memo_stack and self.memo_stack[-1].block)
             and "printed" not in self.program.bind_caches) else None

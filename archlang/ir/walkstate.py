@@ -64,6 +64,13 @@ class WalkState:
         #: id(tensor) -> (tensor, what a remembered statement's key holds of it)
         #: (ir/stmtmemo.py), made once per walk
         self.source_parts: dict[int, tuple[Any, Any]] = {}
+        #: False: this bind walk remembers no block application or statement
+        #: (ir/blockmemo.py, ir/stmtmemo.py): a decided network's first bind, which no
+        #: later bind may replay (`Space.bind`)
+        self.remember = True
+        #: a space walk's block applications walked before its first decision
+        #: (ir/spacememo.py)
+        self.space_memo: dict[Any, Any] = {}
 
     # ------------------------------------------------------------ limits
 

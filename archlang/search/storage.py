@@ -28,6 +28,9 @@ Durability: every `StudyStore.start` and `StudyStore.finish` commits at once. Th
 runs in WAL mode with ``synchronous=NORMAL``: a commit survives the process being killed
 (SIGKILL included); only a power loss or an OS crash may lose the last few commits. A
 trial still ``running`` when its process died is run again on resume (`archlang.search.loop`).
+A trial that evaluated nothing (an equal network) is committed when it ends too, not held
+for the next commit: that would save about a tenth of a trial's CPU in a tight search, but
+a kill would lose finished trials (benchmarks/README.md, "The loop's own cost").
 
 Several processes may read a storage file while one search writes it (WAL). Only one
 search (one *driver*) may write a study at a time: `Storage.lock(name)` takes an exclusive

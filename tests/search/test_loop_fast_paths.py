@@ -55,17 +55,35 @@ SUBSET = """network pick() (x: [4]) {
     return subset(2, a, b, c) -> add() -> linear(choice(2, 3))
 }"""
 
+#: choices only (of layers, of values, of tuples, of one candidate, between tensors): drawn
+#: with the rng's `_randbelow` directly (`DecisionTree._choices`)
+CHOICES = """network only() (x: [4]) {
+    a = x -> linear(4)
+    b = x -> choice(relu(), tanh(), gelu())
+    h = choice(a, b) -> linear(choice(2, 4, 8)) -> linear(choice(3))
+    return h -> reshape(choice((1, 3), (3, 1), (3,))) -> flatten() -> linear(2)
+}"""
 
-@pytest.mark.parametrize("text", [FLAT, SUBSET, SYN], ids=["flat", "subset", "conditional"])
+
+class _Counting(random.Random):
+    """A `random.Random` subclass: drawn through `randrange`, never the shortcut."""
+
+
+@pytest.mark.parametrize("text", [FLAT, SUBSET, SYN, CHOICES],
+                         ids=["flat", "subset", "conditional", "choices"])
 def test_draws_are_the_walks_draws(text):
     """`DecisionTree.sample` draws a tree without conditions in declaration order, without
     the walk: the same assignments from the same rng as the walk draws."""
     tree = make_space(text).tree
-    fast, slow = random.Random(3), random.Random(3)
-    for _ in range(300):
-        walked = {d.key: v for d, v in tree.walk(lambda d: d.sample(slow))}
-        drawn = tree.sample(fast)
-        assert drawn == walked and list(drawn) == list(walked)
+    assert (tree._choices is not None) == (text is CHOICES)
+    for rng in (random.Random, _Counting):
+        fast, slow = rng(3), rng(3)
+        for _ in range(300):
+            walked = {d.key: v for d, v in tree.walk(lambda d, r=slow: d.sample(r))}
+            drawn = tree.sample(fast)
+            assert drawn == walked and list(drawn) == list(walked)
+            assert [type(v) for v in drawn.values()] == [type(v) for v in walked.values()]
+        assert fast.random() == slow.random()  # the same draws consumed
 
 
 def _searched(name: str, reuse: bool, text: str, budget: int = 40):

@@ -89,10 +89,32 @@ class DecisionTree:
         if not fixed and not self.children:
             # every decision is active, and the walk visits them in declaration order: the
             # same draws without it (a third of the cost; searchers draw once per trial)
+            choices = self._choices
+            if choices is not None and type(rng) is random.Random:
+                below = rng._randbelow  # what `randrange(n)` returns for n > 0: the same draw
+                return {key: below(n) if values is None else values[below(n)]
+                        for key, n, values in choices}
             return {key: draw(rng) for key, draw in self._draws}
         fixed = fixed or {}
         return {d.key: value for d, value in self.walk(
             lambda d: fixed[d.key] if d.key in fixed else d.sample(rng))}
+
+    @functools.cached_property
+    def _choices(self) -> list[tuple[str, int, tuple[Any, ...] | None]] | None:
+        """(key, how many candidates, the values or None for an index) of each decision,
+        when every one is a choice of at least one candidate drawn as `_Choice.sample` draws
+        (``_at(rng.randrange(n))``, `_at` an index or a value); None otherwise."""
+        from archlang.ir.decisions.choice import ValueChoice, _Choice
+
+        out = []
+        for d in self.decisions:
+            kind = type(d)
+            if not isinstance(d, _Choice) or kind.sample is not _Choice.sample or \
+                    not d.labels or kind._at not in (_Choice._at, ValueChoice._at):
+                return None
+            out.append((d.key, len(d.labels),
+                        d.values if kind._at is ValueChoice._at else None))  # type: ignore[attr-defined]
+        return out
 
     @functools.cached_property
     def _draws(self) -> list[tuple[str, Callable[[random.Random], Any]]]:
