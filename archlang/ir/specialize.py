@@ -121,8 +121,8 @@ def _substituted(spec: _Specializer, module: A.Module) -> bool:
             any(a is not b for a, b in zip(items, rest)) or \
             not _Substitution(spec).network(net, items[-1]):
         return False
-    graph, arch = spec.graph, spec.arch
-    return _identical(graph, arch.graph) or graph.hash() == arch.hash
+    graph, arch = spec.graph, spec.arch  # (the very graph where the bind recorded)
+    return graph is arch.graph or _identical(graph, arch.graph) or graph.hash() == arch.hash
 
 
 class _Substitution:
