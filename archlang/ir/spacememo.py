@@ -57,15 +57,22 @@ def key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: Scope
             or elab.recorder is not None or layer.shared is not None
             or child.keys is not None or child.cond is not None):
         return None
+    args = []
     try:
-        args = tuple((k, _arg_key(v)) for k, v in layer.args.items())
+        for k, v in layer.args.items():
+            t = type(v)  # (the common cases of `_arg_key`, inlined: a key per application)
+            args.append((k, (t, v) if t is int or t is float or t is str else _arg_key(v)))
     except blockmemo._NotPlain:
         return None
-    first: dict[int, int] = {}
-    sources = tuple((None if t.shape is None else blockmemo._shape_key(t.shape), t.dtype,
-                     first.setdefault(id(t), i)) for i, t in enumerate(tensors))
-    return (id(layer.block), child.depth, child.copies, child.dynamic_if is None, args,
-            sources, registry.generation())
+    if len(tensors) == 1:
+        t = tensors[0]
+        sources: Any = (None if t.shape is None else blockmemo._shape_key(t.shape), t.dtype)
+    else:
+        first: dict[int, int] = {}
+        sources = tuple((None if t.shape is None else blockmemo._shape_key(t.shape), t.dtype,
+                         first.setdefault(id(t), i)) for i, t in enumerate(tensors))
+    return (id(layer.block), child.depth, child.copies, child.dynamic_if is None,
+            tuple(args), sources, registry.generation())
 
 
 def replay(elab: Elaborator, key: Any, layer: BlockLayer, tensors: list[Tensor]) -> Any:
