@@ -63,22 +63,33 @@ def module_tree(graph: Graph, inits: dict[int, str | None] | None = None) -> Par
     parts = {path: Part(path, inst.block, inst.name or "", span=inst.span)
              for path, inst in graph.instances.items() if inst.name is not None}
     around = _Around(root, parts)
+    # where each node's instance ends (`_Around.of`): the nodes of one instance share it,
+    # and so the parts around them
+    heads = [n.path[:_last_separator(n.path)] for n in graph.nodes]
+    by_head: dict[str, list[Node]] = {}
+    for n, head in zip(graph.nodes, heads):
+        same = by_head.get(head)
+        if same is None:
+            by_head[head] = [n]
+        else:
+            same.append(n)
     # nodes and parts are keys by identity (neither defines `__eq__`)
     members: dict[Part, set[Node]] = {}
-    for n in graph.nodes:
-        for part in around.of(n.path):
+    for head, same in by_head.items():
+        for part in around.within(head):
             nodes = members.get(part)
             if nodes is None:
-                nodes = members[part] = set()
-            nodes.add(n)
+                members[part] = set(same)
+            else:
+                nodes.update(same)
     users = _Users(graph)
     for part, nodes in members.items():
         out = users.outside(nodes)
         if len(set(out)) == 1:  # a single output: the part is a module
             around.output[part] = out[0]
     output = around.output
-    for n in graph.nodes:
-        chain = around.kept_of(n.path)
+    for n, head in zip(graph.nodes, heads):
+        chain = around.kept_at(head)
         for outer, inner in zip(chain, chain[1:]):
             if n is output[inner]:
                 inner.output = n
@@ -102,26 +113,23 @@ class _Around:
         self._of: dict[str, list[Part]] = {}
         self._kept: dict[str, list[Part]] = {}
 
-    def of(self, path: str) -> list[Part]:
-        """The parts enclosing a node at `path` (not `path` itself)."""
-        return self._within(path[:_last_separator(path)])
-
-    def kept_of(self, path: str) -> list[Part]:
-        """The root, then the enclosing parts that become modules."""
-        head = path[:_last_separator(path)]
+    def kept_at(self, head: str) -> list[Part]:
+        """The root, then the parts that become modules among those at `head` or around it
+        (those enclosing a node whose path is `head` and one more segment)."""
         chain = self._kept.get(head)
         if chain is None:
             chain = self._kept[head] = [self.root] + [
-                p for p in self._within(head) if p in self.output]
+                p for p in self.within(head) if p in self.output]
         return chain
 
-    def _within(self, head: str) -> list[Part]:
-        """The parts at `head` or around it."""
+    def within(self, head: str) -> list[Part]:
+        """The parts at `head` or around it (those enclosing a node whose path is `head` and
+        one more segment, ``a.b[1]`` for ``a.b[1].conv2d``)."""
         if not head:
             return []
         chain = self._of.get(head)
         if chain is None:
-            chain = list(self._within(head[:_last_separator(head)]))
+            chain = list(self.within(head[:_last_separator(head)]))
             part = self.parts.get(head)
             if part is not None:
                 chain.append(part)
