@@ -99,7 +99,7 @@ class Recording:
 
 class Entry:
     __slots__ = ("keys", "values", "types", "nodes", "instances", "used", "result", "steps",
-                 "quiet")
+                 "quiet", "placed", "effect")
 
     def __init__(self, keys: tuple[str, ...], values: tuple[Any, ...], nodes: list[Any],
                  instances: list[tuple[str, Any]], used: list[tuple[str, Any]], result: Any,
@@ -109,6 +109,23 @@ class Entry:
         self.instances, self.used, self.result, self.steps = instances, used, result, steps
         #: made by a walk that records, whose recorder the body left alone
         self.quiet = quiet
+        #: (at, kp, nodes, instances, used) with paths and keys made absolute at the place
+        #: a statement's State replays it (`place`, ir/stmtmemo.py), for `redo` there
+        self.placed: tuple[str, str, list[Any], list[Any], list[Any]] | None = None
+        #: a statement's entry: the number of what its replay leaves in the frame
+        #: (ir/stmtmemo.py `_effect`; None until asked)
+        self.effect: int | None = None
+
+    def place(self, at: str, kp: str) -> tuple[str, str, list[Any], list[Any], list[Any]]:
+        """The entry's nodes, instances and used decisions at `at` / `kp` (`placed`)."""
+        placed = self.placed
+        if placed is None or placed[0] != at or placed[1] != kp:
+            placed = self.placed = (
+                at, kp, [(op, attrs, refs, shape, at + path, span, dtype, meta)
+                         for op, attrs, refs, shape, path, span, dtype, meta in self.nodes],
+                [(at + path, instance) for path, instance in self.instances],
+                [(kp + k, v) for k, v in self.used])
+        return placed
 
 
 def memo_key(elab: Elaborator, layer: BlockLayer, tensors: list[Tensor], child: Scope) -> Any:
@@ -169,14 +186,29 @@ def lookup(elab: Elaborator, by_keys: dict[tuple[str, ...], dict[Any, Entry]],
             if len(absolute) >= MAX_ENTRIES:
                 absolute.clear()
             keys = absolute[rel_keys] = tuple(kp + k for k in rel_keys)
-        values = tuple([get(k, _MISSING) for k in keys])
-        try:
-            entry = by_values.get(values)
-        except TypeError:  # an unhashable value: never remembered
-            continue
-        if entry is not None and tuple(map(type, values)) == entry.types:
+        entry = entry_for(keys, by_values, get)
+        if entry is not None:
             return entry
     return None
+
+
+def entry_for(keys: tuple[str, ...], by_values: dict[Any, Entry],
+              get: Any) -> Entry | None:
+    """The entry of one group (`by_values`, its decisions' absolute `keys`) for the values
+    `get` gives them, of the same types (`1` is not `True`); None where there is none."""
+    if len(keys) == 1:  # (most code reads one decision: the same, spelled out)
+        value = get(keys[0], _MISSING)
+        try:
+            entry = by_values.get((value,))
+        except TypeError:  # an unhashable value: never remembered
+            return None
+        return entry if entry is not None and type(value) is entry.types[0] else None
+    values = tuple([get(k, _MISSING) for k in keys])
+    try:
+        entry = by_values.get(values)
+    except TypeError:
+        return None
+    return entry if entry is not None and tuple(map(type, values)) == entry.types else None
 
 
 #: prefix -> relative keys -> the keys: made once, not on every lookup
@@ -192,25 +224,50 @@ def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
         return None
     elab.steps += entry.steps
     graph = elab.graph
+    add = graph.add
     made: list[Any] = []
-    for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
+    stack = elab.memo_stack
+    placed = entry.placed
+    if placed is None or placed[0] != at or placed[1] != kp:
+        # (placed elsewhere, or never: a block's entry serves many places, each once a
+        # bind, so it is placed as it goes, not kept)
+        for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
+            inputs = [sources[i].node if new is False else made[i] for new, i in refs]
+            node = add(op, inputs, dict(attrs), shape, at + path, span, dtype)
+            if meta:
+                node.meta.update(meta)
+            made.append(node)
+        if entry.instances:
+            instances = [(at + path, instance) for path, instance in entry.instances]
+            graph.instances.update(instances)
+            if stack:
+                stack[-1].instances.extend(instances)
+        used = elab.used
+        for k, v in entry.used:  # (`WalkState.use`, inlined)
+            k = kp + k
+            used[k] = v
+            if stack:
+                stack[-1].reads.append((k, elab.assignment[k]))  # type: ignore[index]
+        return made
+    _, _, nodes, instances, used_here = placed
+    for op, attrs, refs, shape, path, span, dtype, meta in nodes:
         inputs = [sources[i].node if new is False else made[i] for new, i in refs]
-        node = graph.add(op, inputs, dict(attrs), shape, at + path, span, dtype)
+        node = add(op, inputs, dict(attrs), shape, path, span, dtype)
         if meta:
             node.meta.update(meta)
         made.append(node)
-    stack = elab.memo_stack
-    if entry.instances:
-        instances = [(at + path, instance) for path, instance in entry.instances]
+    if instances:
         graph.instances.update(instances)
         if stack:
             stack[-1].instances.extend(instances)
-    used = elab.used
-    for k, v in entry.used:  # (`WalkState.use`, inlined)
-        k = kp + k
-        used[k] = v
-        if stack:
-            stack[-1].reads.append((k, elab.assignment[k]))  # type: ignore[index]
+    if stack:
+        reads = stack[-1].reads
+        assignment = elab.assignment
+        for k, v in used_here:  # (`WalkState.use`, inlined)
+            elab.used[k] = v
+            reads.append((k, assignment[k]))  # type: ignore[index]
+    else:
+        elab.used.update(used_here)
     return made
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archlang.diagnostics import ArchError, ArchTypeError
+from archlang.ir import stmtmemo as _stmtmemo
 from archlang.ir.blockmemo import source_key
 from archlang.ir.expressions import Expressions
 from archlang.ir.scope import Env, Frame, Scope
@@ -53,12 +54,21 @@ class Elaborator(Statements, Expressions):
         frame.env.vars.update(args)
         dims: dict[str, Dim] = {}  # the run-time sizes the inputs name, shared among them
         inputs = [self._network_input(i, scope, frame, dims) for i in net.inputs]
+        # (every input's shape a literal one, worked out before: `_network_input`)
+        static = not self.space_walk and len(self.source_parts) == len(inputs)
         if self.observer is not None:
             inputs = self.observer.inputs(net.inputs, inputs)
         for i, t in zip(net.inputs, inputs):
             frame.env.vars[i.name] = t
         frame.current = inputs[0] if len(inputs) == 1 else None
-        result = self.exec_body(net.body, scope, frame, net.span)
+        start = None
+        if static and not args and self.remember and self.recorder is None and \
+                self.observer is None and _stmtmemo.ENABLED and _stmtmemo.STATES and \
+                "printed" not in self.program.bind_caches:
+            # the body starts in the same State on every bind where the inputs' shapes
+            # are literals: worked out once (ir/stmtmemo.py)
+            start = _stmtmemo.network_start(self, net, scope, frame)
+        result = self.exec_body(net.body, scope, frame, net.span, start)
         if not isinstance(result, Tensor):
             raise ArchTypeError(f"network `{net.name}` must return a tensor, but returns "
                                 f"{type_name(result)}", net.span, code="E307")

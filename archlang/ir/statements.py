@@ -33,21 +33,39 @@ class Statements(WalkState):
     """The statement half of the Elaborator."""
 
     def exec_body(self, body: tuple[A.Stmt, ...], scope: Scope, frame: Frame,
-                  span: Span) -> Any:
-        """Run statements; the result is the `return` value, else the current tensor."""
-        # statements are remembered one by one (ir/stmtmemo.py) in active bind walks, but
-        # not in a block body the block memo is gathering: it remembers the body whole;
-        # nor in a program `to_arch` printed (its check: most of its lines come back once
-        # or twice, too few times to pay for remembering them)
-        memo = _stmtmemo.Context(self, scope) if (
-            _stmtmemo.ENABLED and self.remember and not self.space_walk and self.observer is None
-            and scope.active and scope.dynamic_if is None
-            and not (self.memo_stack and self.memo_stack[-1].block)
-            and "printed" not in self.program.bind_caches) else None
+                  span: Span, start: tuple[Any, Any] | None = None) -> Any:
+        """Run statements; the result is the `return` value, else the current tensor.
+        `start`: the statements' memo `Context` and the `State` the body starts in
+        (ir/stmtmemo.py), where the caller knows them."""
+        if start is not None:
+            memo, state = start
+        else:
+            # statements are remembered one by one (ir/stmtmemo.py) in active bind walks,
+            # but not in a block body the block memo is gathering: it remembers the body
+            # whole; nor in a program `to_arch` printed (its check: most of its lines come
+            # back once or twice, too few times to pay for remembering them)
+            memo = _stmtmemo.Context(self, scope) if (
+                _stmtmemo.ENABLED and self.remember and not self.space_walk
+                and self.observer is None and scope.active and scope.dynamic_if is None
+                and not (self.memo_stack and self.memo_stack[-1].block)
+                and "printed" not in self.program.bind_caches) else None
+            # (the body's state as statement keys read it: ir/stmtmemo.py `State`)
+            state = _stmtmemo.FRESH if memo is not None and _stmtmemo.STATES and \
+                self.recorder is None else None
         for stmt in body:
             if memo is not None and type(stmt) in _REMEMBERED:
-                _stmtmemo.run(self, stmt, scope, frame, memo)  # type: ignore[arg-type]
+                state = _stmtmemo.run(self, stmt, scope, frame, memo,  # type: ignore[arg-type]
+                                      state)
                 continue
+            if memo is not None and type(stmt) is A.Return and type(stmt.value) is not A.Name \
+                    and self.recorder is None:
+                # remembered as an expression statement whose value the body returns
+                # (`return h -> linear(4)`; a name alone costs less to read than to look up;
+                # a walk that records runs it, as before)
+                _stmtmemo.run(self, stmt, scope, frame, memo, state)  # type: ignore[arg-type]
+                return frame.current
+            if state is not None:
+                state = _stmtmemo.FRESH
             result = self.exec_stmt(stmt, scope, frame)
             if result is not None:
                 return result[0]

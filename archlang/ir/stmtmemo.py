@@ -4,7 +4,8 @@ The statement-sized sibling of ir/blockmemo.py. A statement ``n3 = choice(x, n1,
 choice(relu(), conv2d(16, 3))`` builds what its syntax, the values of the names it reads,
 the labels its instance has handed out so far and the decisions it reads make of it: a bind
 walk is deterministic. So a bind walk remembers each assignment or expression statement it
-ran, per program:
+ran (and each ``return`` of more than a name: ``return h -> linear(4)``, as an expression
+statement whose value the body returns), per program:
 
     key   = (statement, the values of the names it reads (a tensor by its shape, dtype, which
             other name holds the same node and whether that node is a constant), the
@@ -25,9 +26,15 @@ a run-time size, a `shared` block), makes a node reading a tensor from elsewhere
 
 When it is worth it: a statement is remembered from its second run in a program (reading
 its syntax costs more than running it once, and a program bound once, as `to_arch`'s check
-binds one, gains nothing), never where it adds more than `MAX_NODES` nodes, and not in a
-block body that the block memo is gathering (it remembers the body whole; remembering each
-statement too made a first bind of mobilenet_v2 a fifth slower).
+binds one, gains nothing), never where it adds more than `MAX_NODES` nodes (once it did,
+it is not gathered again), and not in a block body that the block memo is gathering (it
+remembers the body whole; remembering each statement too made a first bind of mobilenet_v2
+a fifth slower).
+
+Working out the key is most of a replay, so a network's body also keeps its `State` (see
+"a body's States" below): once warm, a statement's key and sources are not worked out at
+all, only the decisions' values are looked up (NAS-Bench-Graph: bind 19-21 µs, 33-36 µs
+with keys worked out per statement; benchmarks/README.md).
 
 Why the key is enough: an expression reads its names (`Name`s through the environment),
 calls through the module's globals, the builtins (unless the innermost variables rebind
@@ -41,6 +48,7 @@ at replay, exactly as running the statement would name them.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 from archlang.ir import blockmemo, record
@@ -48,6 +56,8 @@ from archlang.ir.blockmemo import Recording, _NotPlain
 from archlang.ir.builtins import BUILTINS
 from archlang.ir.sharing import SHARED
 from archlang.ir.values import Tensor, next_serial
+from archlang.ir.walkstate import MAX_NODES as MAX_GRAPH
+from archlang.ir.walkstate import MAX_STEPS
 from archlang.ops import registry
 from archlang.syntax import ast as A
 
@@ -57,9 +67,10 @@ if TYPE_CHECKING:
 
 #: False: every statement is evaluated (the reference tests/ir/test_bind_fast_paths.py uses)
 ENABLED = True
-#: a statement that adds more nodes is not remembered: copying them costs more than a
-#: replay saves, and one that builds a whole stage (``h = x -> repeat(16) { ... }``) rarely
-#: comes again equal; the blocks and statements inside it are remembered on their own
+#: a statement that adds more nodes is not remembered (nor gathered again): copying them
+#: costs more than a replay saves, and one that builds a whole stage (``h = x -> repeat(16)
+#: { ... }``) rarely comes again equal; the blocks and statements inside it are remembered
+#: on their own
 MAX_NODES = 32
 
 _PLAIN = (int, str, bool, float, type(None))
@@ -74,8 +85,8 @@ class _Syntax:
 
     def __init__(self, stmt: A.Stmt) -> None:
         self.node = stmt
-        value = stmt.value if isinstance(stmt, A.Assign) else stmt.expr
-        nodes = list(A.walk(value))
+        value = stmt.expr if isinstance(stmt, A.ExprStmt) else stmt.value  # type: ignore[attr-defined]
+        nodes = _nodes(value)
         names = {n.id for n in nodes if isinstance(n, A.Name)}
         calls = {n.func for n in nodes if isinstance(n, A.Call)}
         self.builtins = tuple(sorted(calls & set(BUILTINS)))
@@ -91,6 +102,34 @@ class _Syntax:
     def no_pick(self) -> None:
         """Key this statement by every name it reads, as any other (`run`)."""
         self.pick = None
+
+
+#: a class of the tree -> the fields that can hold its children (None: not a node)
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _nodes(root: A.Expr) -> list[Any]:
+    """Every node of `root`'s tree, as `A.walk` gives them but in no set order: walking
+    with the dataclass fields of each node was half of a statement's second run."""
+    out: list[Any] = []
+    stack: list[Any] = [root]
+    while stack:
+        top = stack.pop()
+        t = type(top)
+        if t is tuple:
+            stack.extend(top)
+            continue
+        try:
+            fields = _FIELDS[t]
+        except KeyError:
+            fields = _FIELDS[t] = tuple(n for n, _ in A.iter_fields(top)) \
+                if A.is_node(top) else None
+        if fields is None:
+            continue
+        out.append(top)
+        for f in fields:
+            stack.append(getattr(top, f))
+    return out
 
 
 def _pick(value: A.Expr, nodes: list[Any]) -> tuple[str, ...] | None:
@@ -260,17 +299,28 @@ class Context:
         self.memo: dict[Any, Any] = caches.setdefault("stmt_memo", {})
 
 
-def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context) -> None:
+def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
+        state: Any = None) -> Any:
     """Run an assignment or expression statement of an active bind walk, or replay it;
-    `ctx` is `Context(elab, scope)`, made once per body."""
+    `ctx` is `Context(elab, scope)`, made once per body. `state`: the body's `State` before
+    this statement (`FRESH`: not known yet; None: none is kept, as in a walk that records);
+    returns the state after it (`FRESH` where it is not known)."""
+    if state is not None:
+        if state is FRESH:
+            state = _state(elab, scope, frame, ctx)
+        if state is not None:
+            after = _replay_step(elab, stmt, scope, frame, ctx, state)
+            if after is not None:
+                return after
     at, kp = ctx.at, ctx.kp
     recording = elab.recorder is not None  # (`to_arch`'s walk: replay with the events)
     found = None if recording and not record.tappable(elab, stmt) else \
         memo_key(elab, stmt, scope, frame, ctx)
     if found is None:
-        elab.exec_stmt(stmt, scope, frame)
-        return
+        _exec(elab, stmt, scope, frame)
+        return FRESH if state is not None else None
     key, sources, picked = found
+    step = None if state is None else _new_step(state, stmt, frame, key, sources, picked, ctx)
     hit = ctx.memo.get(key)
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
@@ -282,7 +332,8 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
                 _apply(elab, entry.result, stmt, scope, frame, sources, made)
                 if recording:
                     record.replay(elab, scope.path, entry.result[2], picked)
-                return
+                return _after(elab, scope, frame, ctx, step, entry) if state is not None \
+                    else None
     counts = dict(scope.namer.counts)
     nodes_before, steps_before, requires_before = (len(elab.graph.nodes), elab.steps,
                                                    len(elab.requires))
@@ -290,39 +341,57 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     elab.memo_stack.append(rec)
     tapped = record.tap(elab, stmt)
     try:
-        elab.exec_stmt(stmt, scope, frame)
+        _exec(elab, stmt, scope, frame)
     except BaseException:
         elab.memo_stack.remove(rec)
         record.untap(elab, tapped, scope.path)
         raise
     events = record.untap(elab, tapped, scope.path)
     blockmemo.pop(elab, rec)
-    if rec.tainted or len(elab.requires) != requires_before or \
-            len(elab.graph.nodes) - nodes_before > MAX_NODES:
-        return
+    after = FRESH if state is not None else None
+    if len(elab.graph.nodes) - nodes_before > MAX_NODES:
+        syntax = _syntax(elab, stmt)
+        if syntax is not None:
+            syntax.ok = False  # (a whole stage: gathering what it does costs every bind)
+        return after
+    if rec.tainted or len(elab.requires) != requires_before:
+        return after
     if picked is not None:
         if not rec.reads or rec.reads[0] != picked:  # not the choice `memo_key` predicted:
             syntax = _syntax(elab, stmt)
             if syntax is not None:
                 syntax.no_pick()  # (never again)
-            return
+            return after
         # the entry holds what the statement read besides the choice: the picked tensor
         # is its first source
         rec.reads = [r for r in rec.reads if r[0] != picked[0]]
         events = record.picked_first(events, picked)
     captured = blockmemo.capture(elab, sources, nodes_before, at)
     if captured is None:
-        return
+        return after
     nodes, index = captured
     try:
         value = _describe(frame.env.vars[stmt.name] if isinstance(stmt, A.Assign)
                           else frame.current, sources, index)
     except _NotPlain:
-        return
+        return after
     moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
     result = (value, moved) if events is None else (value, moved, events)
     blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, result,
                     elab.steps - steps_before)
+    if step is None:
+        return after
+    step.slot = ctx.memo.get(key)
+    entry = blockmemo.lookup(elab, step.slot[1], kp) if step.slot is not None else None
+    return after if entry is None else _after(elab, scope, frame, ctx, step, entry)
+
+
+def _exec(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame) -> None:
+    """Run the statement; a `return` leaves its value as the frame's current value (what
+    the body then returns: ir/statements.py), as an expression statement leaves its own."""
+    result = elab.exec_stmt(stmt, scope, frame)
+    if result is not None:
+        frame.current = result[0]
 
 
 def _describe(v: Any, sources: list[Tensor], index: dict[int, int]) -> Any:
@@ -360,11 +429,310 @@ def _apply(elab: Elaborator, result: Any, stmt: A.Stmt, scope: Scope, frame: Fra
            sources: list[Tensor], made: list[Any]) -> None:
     """What the statement left behind: its variable (or current tensor) and label counts."""
     described, moved = result[0], result[1]  # (result[2]: its events, ir/record.py)
-    value = _rebuild(described, sources, made, elab.source_parts)
-    if isinstance(stmt, A.Assign):
+    if described[0] == "new":  # (`_rebuild` of a new tensor, the common case, inlined)
+        value = Tensor(made[described[1]], described[2], described[3])
+        elab.source_parts[id(value)] = (value, described[4])
+    else:
+        value = _rebuild(described, sources, made, elab.source_parts)
+    if type(stmt) is A.Assign:
         frame.env.vars[stmt.name] = value
-        if isinstance(value, Tensor):
+        if type(value) is Tensor:
             frame.current = value
     else:
         frame.current = value
-    scope.namer.counts.update(moved)
+    if moved:
+        scope.namer.counts.update(moved)
+
+
+# ---------------------------------------------------------------- a body's states
+#
+# Working out a statement's key (`memo_key`) costs about as much as replaying its entry.
+# But what the key holds is read off the body's frame, its instance's label counts and its
+# context, and of those a replay changes only what its entry says. So a body's walk keeps
+# its `State`, that much of them and nothing else (each variable's kind: a plain value, a
+# definition, or a tensor by its key part and which variables share its object and node),
+# and a State remembers, per statement and value of its input choice, the key the
+# statement gets there and where its sources are (`Step`), and per effect of an entry
+# replayed there (`_effect`: the value it leaves, as described, and the label counts it
+# moves) the State after it (`Step.next`). A body whose statements are all replayed then
+# works out no key at all: each statement is a lookup of its decisions' values, a replay
+# and a lookup of the next State. A statement the State has no step for runs `memo_key` as
+# before, and the State after it is worked out from the frame (`_state`). Why that is
+# enough: `memo_key` reads the frame's variables by name (through to the module's globals,
+# the same on every bind), the current tensor, the label counts, the context (`Context`:
+# instance, depth, copies, condition, registry generation) and the input choice's value;
+# the State holds all of them but that value, which picks the step. Only the bodies whose
+# frame sits right under its module's globals keep States (a network's body; the parent
+# of any other holds variables the State would have to hold too), and a network whose
+# inputs' shapes are literals starts in the same State on every bind (`network_start`).
+
+#: False: every remembered statement works out its key (tests/ir/test_bind_fast_paths.py)
+STATES = True
+
+
+class _Fresh:
+    def __repr__(self) -> str:
+        return "FRESH"
+
+
+#: `run`'s state where it is not known yet: worked out from the frame when it is needed
+FRESH: Any = _Fresh()
+
+
+class State:
+    """What a statement's key can read of a body's walk at one point (see above)."""
+
+    __slots__ = ("env", "steps")
+
+    def __init__(self, env: Any) -> None:
+        self.env = env  # the module environment the frame sits under (its id is in the key)
+        #: id(statement) -> its steps from here
+        self.steps: dict[int, _Steps] = {}
+
+
+class _Steps:
+    """One statement's steps from one State: per value of its input choice (None: it starts
+    with none), where `memo_key` finds its entries and its sources."""
+
+    __slots__ = ("stmt", "syntax", "pkey", "by_value")
+
+    def __init__(self, stmt: A.Stmt, syntax: Any, pkey: str | None) -> None:
+        self.stmt, self.syntax, self.pkey = stmt, syntax, pkey
+        self.by_value: dict[int | None, Step] = {}
+
+
+class Step:
+    __slots__ = ("key", "slot", "recipe", "next", "groups", "grouped")
+
+    def __init__(self, key: Any, recipe: tuple[str | None, ...]) -> None:
+        self.key = key
+        #: the statement's entries (`ctx.memo[key]`, None before the first is stored)
+        self.slot: Any = None
+        #: each source's variable (None: the current tensor)
+        self.recipe = recipe
+        #: the `_effect` of an entry replayed -> the State after it
+        self.next: dict[int, State] = {}
+        #: the slot's groups of entries, by the absolute keys of the decisions they read
+        self.groups: list[tuple[tuple[str, ...], dict[Any, Any]]] = []
+        self.grouped: tuple[Any, int] | None = None  # (the slot, its groups) they are of
+
+    def find(self, assignment: dict[str, Any], kp: str, stmt: A.Stmt) -> Any:
+        """`blockmemo.lookup` in the slot, with its keys made absolute once."""
+        slot = self.slot
+        if slot is None or slot[0] is not stmt:
+            return None
+        by_keys = slot[1]
+        grouped = self.grouped
+        if grouped is None or grouped[0] is not slot or grouped[1] != len(by_keys):
+            self.groups = [(tuple(kp + k for k in rel), by_values)
+                           for rel, by_values in by_keys.items()]
+            self.grouped = (slot, len(by_keys))
+        get = assignment.get
+        for keys, by_values in self.groups:
+            entry = blockmemo.entry_for(keys, by_values, get)
+            if entry is not None:
+                return entry
+        return None
+
+
+def _state(elab: Elaborator, scope: Scope, frame: Frame, ctx: Context) -> State | None:
+    """The body's State now; None where the frame holds what a State cannot (a layer, a
+    tuple, ...) or sits under other variables than its module's."""
+    env = frame.env
+    parent = env.parent
+    if parent is None or parent.owner is None:
+        return None
+    parts = elab.source_parts
+    objects: dict[int, int] = {}
+    nodes: dict[int, int] = {}
+    try:
+        items = tuple([(n, _part(v, parts, objects, nodes)) for n, v in env.vars.items()])
+        current = _part(frame.current, parts, objects, nodes)
+    except _NotPlain:
+        return None
+    key = (ctx.where, ctx.kp, ctx.at, id(parent), tuple(scope.namer.counts.items()), items,
+           current)
+    table = elab.program.bind_caches.setdefault("stmt_states", {})
+    hit = table.get(key)
+    if hit is None or hit.env is not parent:
+        if len(table) >= blockmemo.MAX_ENTRIES:
+            table.clear()
+        hit = table[key] = State(parent)
+    return hit
+
+
+def _part(v: Any, parts: dict[int, tuple[Tensor, Any]], objects: dict[int, int],
+          nodes: dict[int, int]) -> Any:
+    """A variable's part of a State (`_state`)."""
+    t = type(v)
+    if t in _PLAIN:
+        return (t, v)
+    if t is Tensor:
+        if v.node is None:
+            raise _NotPlain
+        hit = parts.get(id(v))
+        if hit is None or hit[0] is not v:
+            hit = parts[id(v)] = (v, blockmemo.source_key(v))
+        return (hit[1], objects.setdefault(id(v), len(objects)),
+                nodes.setdefault(id(v.node), len(nodes)))
+    if isinstance(v, (A.BlockDef, A.NetworkDef)):
+        return ("def", id(v))  # (the program's own, alive while its caches are)
+    raise _NotPlain
+
+
+def _new_step(state: State, stmt: A.Stmt, frame: Frame, key: Any, sources: list[Tensor],
+              picked: tuple[str, int] | None, ctx: Context) -> Step | None:
+    """The step `memo_key` just worked out (`key`, `sources`) from `state`, kept; None
+    where a source is not a variable of the body's own or its current tensor."""
+    inner = frame.env.vars
+    recipe: list[str | None] = []
+    for s in sources:
+        for n, v in inner.items():
+            if v is s:
+                recipe.append(n)
+                break
+        else:
+            if frame.current is not s:
+                return None
+            recipe.append(None)
+    pkey = picked[0] if picked is not None else None
+    steps = state.steps.get(id(stmt))
+    if steps is None or steps.stmt is not stmt or steps.pkey != pkey:
+        steps = state.steps[id(stmt)] = _Steps(stmt, ctx.syntax.get(id(stmt)), pkey)
+    value = picked[1] if picked is not None else None
+    step = steps.by_value.get(value)
+    if step is None or step.key != key:
+        if len(steps.by_value) >= blockmemo.MAX_VARIANTS:
+            steps.by_value.clear()
+        step = steps.by_value[value] = Step(key, tuple(recipe))
+    step.slot = ctx.memo.get(key)
+    return step
+
+
+def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
+                 state: State) -> Any:
+    """Replay `stmt` from `state` by its step; the State after it (`FRESH` where it cannot
+    be kept), or None where there is no step or no entry (then `run` goes the long way)."""
+    steps = state.steps.get(id(stmt))
+    if steps is None or steps.stmt is not stmt:
+        return None
+    pkey = steps.pkey
+    assignment: dict[str, Any] = elab.assignment  # type: ignore[assignment]
+    if pkey is not None:
+        value = assignment.get(pkey)
+        if type(value) is not int or steps.syntax.pick is None:
+            return None  # (a value `memo_key` refuses; or it no longer picks)
+    else:
+        value = None
+    step = steps.by_value.get(value)
+    if step is None:
+        return None
+    entry = step.find(assignment, ctx.kp, stmt)
+    if entry is None:
+        return None
+    placed = entry.placed
+    after = step.next.get(entry.effect)  # type: ignore[arg-type]
+    graph = elab.graph
+    if after is None or placed is None or placed[0] != ctx.at or placed[1] != ctx.kp or \
+            elab.memo_stack or elab.steps + entry.steps > MAX_STEPS or \
+            len(graph.nodes) + len(entry.nodes) > MAX_GRAPH:
+        return _replay(elab, stmt, scope, frame, ctx, step, entry, pkey, value)
+    # what `_replay` does, with the entry placed here before (`Entry.place`) and the State
+    # after it known: `WalkState.use`, `blockmemo.redo` and `_apply`, inlined (no block
+    # around that gathers what it reads)
+    inner = frame.env.vars
+    sources = [inner[n] if n is not None else frame.current for n in step.recipe]
+    used = elab.used
+    if pkey is not None:
+        used[pkey] = value
+    elab.steps += entry.steps
+    add = graph.add
+    made: list[Any] = []
+    for op, attrs, refs, shape, path, span, dtype, meta in placed[2]:
+        node = add(op, [sources[i].node if new is False else made[i] for new, i in refs],
+                   dict(attrs), shape, path, span, dtype)
+        if meta:
+            node.meta.update(meta)
+        made.append(node)
+    if placed[3]:
+        graph.instances.update(placed[3])
+    used.update(placed[4])
+    _apply(elab, entry.result, stmt, scope, frame, sources, made)
+    return after
+
+
+def _replay(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
+            step: Step, entry: blockmemo.Entry, pkey: str | None, value: Any) -> Any:
+    """`_replay_step`'s replay by the functions `run` calls (the first from this step, or
+    at another place, or inside a block that gathers what it reads)."""
+    if not elab.room_for(entry.steps, len(entry.nodes)):
+        return None
+    inner = frame.env.vars
+    sources = [inner[n] if n is not None else frame.current for n in step.recipe]
+    if pkey is not None:
+        elab.use(pkey, value)  # read first, as the choice reads it
+    entry.place(ctx.at, ctx.kp)  # (kept: from this step, `_replay_step` replays it so)
+    made = blockmemo.redo(elab, entry, sources, ctx.at, ctx.kp)
+    assert made is not None  # (room for it was checked)
+    _apply(elab, entry.result, stmt, scope, frame, sources, made)
+    return _after(elab, scope, frame, ctx, step, entry)
+
+
+def _after(elab: Elaborator, scope: Scope, frame: Frame, ctx: Context, step: Step | None,
+           entry: blockmemo.Entry) -> Any:
+    """The State after `entry` was replayed (or stored) by `step`: what its `_effect` led
+    to from there before, else worked out from the frame (`FRESH` where it cannot be)."""
+    if step is None:
+        return FRESH
+    effect = entry.effect
+    if effect is None:
+        effect = entry.effect = _effect(entry.result)
+    after = step.next.get(effect)
+    if after is None:
+        after = _state(elab, scope, frame, ctx)
+        if after is None:
+            return FRESH
+        if len(step.next) >= blockmemo.MAX_VARIANTS:
+            step.next.clear()
+        step.next[effect] = after
+    return after
+
+
+#: what replaying an entry leaves in the frame -> its number (`_effect`)
+_EFFECTS: dict[Any, int] = {}
+_NUMBERS = itertools.count()
+
+
+def network_start(elab: Elaborator, net: A.NetworkDef, scope: Scope,
+                  frame: Frame) -> tuple[Context, State] | None:
+    """The `Context` and `State` a network's body starts in, where its frame holds only its
+    inputs, whose shapes are literals, and nothing turns the memo off (the caller checks):
+    the same on every bind, worked out once per registry generation."""
+    table = elab.program.bind_caches.setdefault("stmt_first", {})
+    hit = table.get(id(net))
+    if hit is not None and hit[0] is net and hit[1] == registry.generation() and \
+            hit[3].env is frame.env.parent:
+        return hit[2], hit[3]
+    ctx = Context(elab, scope)
+    state = _state(elab, scope, frame, ctx)
+    if state is None:
+        return None
+    table[id(net)] = (net, registry.generation(), ctx, state)
+    return ctx, state
+
+
+def _effect(result: Any) -> int:
+    """The number of what a statement's entry leaves in its frame: the value it assigns, as
+    described (a new tensor by its shape, dtype and key part; a source by its place; a plain
+    value), and the label counts it moves. From one State, a step's entries with the same
+    effect lead to the same State: for NAS-Bench-Graph, every op of a node."""
+    effect = result[:2]
+    try:
+        number = _EFFECTS.get(effect)
+    except TypeError:  # (a value that cannot be a key: a number of its own)
+        return next(_NUMBERS)
+    if number is None:
+        if len(_EFFECTS) >= blockmemo.MAX_ENTRIES:
+            _EFFECTS.clear()  # (numbers are never reused: `_NUMBERS` goes on)
+        number = _EFFECTS[effect] = next(_NUMBERS)
+    return number

@@ -10,10 +10,11 @@ instead of ``y``, so what only fed it dies at `Graph.prune`. An op applied to a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archlang.ir.canonical import is_transparent
 from archlang.ops import OPS
+from archlang.ops.registry import generation
 
 if TYPE_CHECKING:
     from archlang.ir.graph import Graph, Node
@@ -37,9 +38,8 @@ def simplify_zeros(graph: Graph) -> bool:
     >>> [n.op for n in g.nodes], g.output.op
     ([], 'input')
     """
-    specs = [OPS.get(op) for op in {n.op for n in graph.nodes}]
-    if not any(spec is not None and spec.zeros for spec in specs):
-        return False  # nothing is zero: the common case, and it costs one look per op
+    if _zero_ops().isdisjoint([n.op for n in graph.nodes]):
+        return False  # nothing is zero: the common case, and it costs one look per node
     replaced: dict[int, Node] = {}
     changed = False
     for n in graph.nodes:
@@ -63,6 +63,18 @@ def simplify_zeros(graph: Graph) -> bool:
     if graph.output is not None:
         graph.output = replaced.get(id(graph.output), graph.output)
     return _rewire_zeros(graph) or changed
+
+
+#: (registry generation, the names of the ops that are all zeros then)
+_ZERO_OPS: list[Any] = [-1, frozenset()]
+
+
+def _zero_ops() -> frozenset[str]:
+    """The registered ops whose output is all zeros (`OpSpec.zeros`), once per registry
+    generation (specs are frozen: only a change to the registry changes the set)."""
+    if _ZERO_OPS[0] != generation():
+        _ZERO_OPS[:] = [generation(), frozenset(n for n, s in OPS.items() if s.zeros)]
+    return _ZERO_OPS[1]  # type: ignore[no-any-return]
 
 
 def _rewire_zeros(graph: Graph) -> bool:

@@ -370,3 +370,163 @@ def test_picked_statements_bind_and_fail_as_the_plain_walk(text: str) -> None:
         plain = [built(space, a) for a in members]
     assert fast == plain
     assert any(p[0] != "error" for p in plain)
+
+
+# ---------------------------------------------------------------- a body's States
+#
+# ir/stmtmemo.py `State`: a network body keeps, per statement and input-choice value, the
+# key and sources `memo_key` works out, and per entry's effect the State after it. With
+# them a warm bind works out no key; without them (`STATES = False`) every remembered
+# statement works out its key as before. Both must build what the plain walk builds.
+
+
+@contextmanager
+def without_states():
+    saved = stmtmemo.STATES
+    stmtmemo.STATES = False
+    try:
+        yield
+    finally:
+        stmtmemo.STATES = saved
+
+
+#: NAS-Bench-Graph's space as bench_symbolic.py writes it (4 nodes, 9 ops)
+NBG_OPS = ("linear(16), relu(), gelu(), silu(), tanh(), sigmoid(), identity(), layernorm(), "
+           "hardswish()")
+NBG = "network nbg() (x: [16]) {\n" + "\n".join(
+    f"    n{i} = choice({', '.join(['x'] + [f'n{j}' for j in range(1, i)])}) -> "
+    f"choice({NBG_OPS})" for i in range(1, 5)) + "\n    return n4\n}\n"
+
+#: States where the frame changes in other ways than assignments of new tensors: a name
+#: bound twice, a statement that returns a source, a plain value, an expression statement,
+#: a name that holds another's tensor, a shape that fails two statements on, conditions
+STATE_SPACES = [
+    NBG,
+    "network n() (x: [4]) {\n y = x\n h = choice(x, y) -> choice(relu(), linear(4))\n"
+    " h = choice(h, y) -> choice(identity(), linear(4))\n g = h\n"
+    " k = choice(g, x, h) -> relu()\n return k + g\n}",
+    "network n() (x: [4]) {\n w = choice(4, 8)\n z = x -> linear(w)\n"
+    " h = choice(x, z) -> relu()\n g = choice(x, h) -> linear(4)\n return g\n}",
+    "network n() (x: [4]) {\n y = x -> relu()\n choice(x, y) -> linear(4)\n"
+    " choice(y, x) -> choice(relu(), linear(4))\n}",
+    "network n() (x: [4]) {\n k = int(1, 3)\n h = x -> repeat(k) { linear(4) -> relu() }\n"
+    " g = choice(x, h) -> choice(relu(), linear(4))\n return g\n}",
+    "network n() (x: [N, 8] unbatched, m: [8]) {\n h = choice(x, m) -> relu()\n"
+    " g = choice(h, x) -> linear(8)\n return g\n}",
+    # `return` statements remembered too: an op after the input choice, a sum that fails
+    # for one width, a tuple from a block body that runs in a repeat
+    "network g() (x: [16]) {\n h0 = x -> linear(16)\n"
+    " h1 = choice(h0) -> choice(relu(), identity())\n"
+    " h2 = choice(h0, h1) -> choice(relu(), linear(16))\n return h2 -> linear(4)\n}",
+    "network n() (x: [4]) {\n w = choice(4, 8)\n h = x -> linear(w)\n"
+    " return (choice(x, h) -> relu()) + x\n}",
+    "block two() (a) { return (a -> relu(), a) }\n"
+    "network n() (x: [4]) {\n h = x -> repeat(int(1, 2)) { choice(relu(), linear(4)) }\n"
+    " (a, b) = h -> two()\n return choice(a, b, h) -> choice(relu(), linear(4))\n}",
+    # `y` holds `x`'s tensor or another of its shape: a State tells them apart
+    "network n() (x: [8]) {\n z = x -> relu()\n y = choice(x, z)\n h = x + y\n"
+    " g = choice(h, y) -> relu()\n return g + x\n}",
+] + [t for t, _ in CONDITIONAL_SPACES]
+
+
+def every_member(space: archlang.Space, limit: int = 400) -> list[dict]:
+    members = []
+    for a in iter_assignments(space.tree):
+        members.append(a)
+        if len(members) >= limit:
+            break
+    return members
+
+
+@pytest.mark.parametrize("text", STATE_SPACES, ids=range(len(STATE_SPACES)))
+def test_a_body_kept_in_states_binds_as_without_them_and_as_the_plain_walk(text) -> None:
+    """Every member (and members out of every domain), bound three times over with the
+    States (the first pass fills the memo, the later ones go by the States), as without
+    them, in a program of its own, and as the plain walk; errors included."""
+    members = every_member(archlang.parse(text).network())
+    members += [{k: 7 for k in m} for m in members[:2]]
+    space = archlang.parse(text).network()
+    for _ in range(3):
+        states = [built(space, a) for a in members]
+    with without_states():
+        other = archlang.parse(text).network()
+        for _ in range(2):
+            keys = [built(other, a) for a in members]
+    with plain_walk():
+        plain = [built(archlang.parse(text).network(), a) for a in members]
+    assert states == keys == plain
+    assert any(p[0] != "error" for p in plain)
+
+
+def test_a_warm_body_works_out_no_key(monkeypatch) -> None:
+    """Once every member of NAS-Bench-Graph's space (a sample of them) was bound twice,
+    binding them again replays every statement without `memo_key`, and builds what the
+    plain walk builds."""
+    space = archlang.parse(NBG).network()
+    rng = random.Random(5)
+    members = [space.sample_assignment(rng) for _ in range(150)]
+    for _ in range(3):
+        first = [built(space, a) for a in members]
+    calls = []
+    real = stmtmemo.memo_key
+    monkeypatch.setattr(stmtmemo, "memo_key", lambda *a: calls.append(1) or real(*a))
+    ran = statements_run(monkeypatch)
+    again = [built(space, a) for a in members]
+    assert not calls and set(ran) == {"Return"}
+    with plain_walk():
+        assert again == first == [built(space, a) for a in members]
+
+
+def test_the_states_follow_the_registry() -> None:
+    """A change to the op registry starts the body's States afresh (their keys hold the
+    registry generation): what an op's new spec builds is bound, not what the old one did."""
+    from archlang.ops import registry
+
+    text = "network n() (x: [4]) {\n h = choice(x) -> choice(relu(), gelu())\n" \
+           " g = choice(x, h) -> choice(relu(), identity())\n return g\n}"
+    space = archlang.parse(text).network()
+    members = every_member(space)
+    for _ in range(3):
+        before = [built(space, a) for a in members]
+    spec = dataclasses.replace(registry.get_op("relu"), name="relu_copy_for_states")
+    registry.register(spec)
+    try:
+        after = [built(space, a) for a in members]
+    finally:
+        registry.unregister(spec.name)
+    assert after == before
+    with plain_walk():
+        assert after == [built(space, a) for a in members]
+
+
+def test_tree_sample_draws_what_the_decisions_draw() -> None:
+    """`DecisionTree.sample` draws a plain Random's uniform picks by `_randbelow`; the
+    assignments are those each decision's own `sample` draws, in the same order (a
+    subclass of Random, which may draw otherwise, goes through `sample`)."""
+    class Counted(random.Random):
+        pass
+
+    texts = [NBG, MACRO] + [t for t, _ in CONDITIONAL_SPACES]
+    for text in texts:
+        tree = archlang.parse(text).network().tree
+        for seed in range(40):
+            a, b = random.Random(seed), random.Random(seed)
+            fast = tree.sample(a)
+            slow = {d.key: v for d, v in tree.walk(lambda d, b=b: d.sample(b))}
+            assert list(fast.items()) == list(slow.items()), (text, seed)
+            assert a.random() == b.random()  # the generator moved alike
+            assert tree.sample(Counted(seed)) == fast
+
+
+def test_a_return_that_applies_a_layer_is_replayed(monkeypatch) -> None:
+    """``return h2 -> linear(4)`` (the search benchmark's space ends so) is remembered as
+    the body's other statements are: once warm, a bind evaluates no statement at all."""
+    space = archlang.parse(next(t for t in STATE_SPACES if t.startswith("network g()"))).network()
+    members = every_member(space)
+    for _ in range(3):
+        first = [built(space, a) for a in members]
+    ran = statements_run(monkeypatch)
+    again = [built(space, a) for a in members]
+    assert ran == []
+    with plain_walk():
+        assert again == first == [built(space, a) for a in members]
