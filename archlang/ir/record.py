@@ -16,13 +16,14 @@ only in a program one of whose members `to_arch` printed (a search that never pr
 nothing for it).
 
 A bind walk records too (`bind_recorder`, `keep`) where `to_arch` then reads what it
-recorded instead of walking again (`recorded`): in a program whose last print found a
+recorded instead of walking again (`recorded`): the bind after a print of a member of a
 network whose top-level statements all call no block and hold no `repeat` and that applied
 no block, so a walk with a recorder replays just what one without does (the block memo and
 the statement memo differ with a recorder only for block applications and statements that
-are not `tappable`). The recorder is kept beside the graph the walk built, weakly, for as
-long as the graph lives (never pickled: its events are keyed by the ids of this process's
-nodes).
+are not `tappable`; it keeps no body `State`, so it is a warm bind's cost again: only
+the bind after a print records). The recorder is kept beside the graph the walk built,
+weakly, for as long as the graph lives (never pickled: its events are keyed by the ids of
+this process's nodes).
 """
 
 from __future__ import annotations
@@ -194,17 +195,23 @@ _KEPT: weakref.WeakKeyDictionary[Any, Recorder] = weakref.WeakKeyDictionary()
 
 def bind_recorder(program: Any, net: A.NetworkDef) -> Recorder | None:
     """A recorder for a bind walk of network `net` of `program`, where `to_arch` may read
-    it instead of walking again (module docstring): once the last print of a member of
-    `net` found that it may (`note_flat`)."""
+    it instead of walking again (module docstring): where the last print of a member of
+    `net` found that it may (`note_print`) and a member was printed since the last bind
+    of `net` (a search that prints now and then keeps the bind walk that records nothing,
+    ir/stmtmemo.py `State`; one that prints each member it binds records in each bind)."""
     table = program.bind_caches.get("print_flat")
     hit = table.get(id(net)) if table is not None else None
-    return Recorder() if hit is not None and hit[0] is net and hit[1] and KEEP else None
+    if hit is None or hit[0] is not net or not hit[2]:
+        return None
+    hit[2] = False
+    return Recorder() if hit[1] and KEEP else None
 
 
-def note_flat(program: Any, net: A.NetworkDef, flat: bool) -> None:
-    """Whether binds of `net` record for `to_arch` from now on (`bind_recorder`); the
-    entry holds the network, so its id cannot be reused while it stands."""
-    program.bind_caches.setdefault("print_flat", {})[id(net)] = (net, flat)
+def note_print(program: Any, net: A.NetworkDef, flat: bool) -> None:
+    """A member of `net` was printed; whether the next bind of `net` may record for
+    `to_arch` (`bind_recorder`). The entry holds the network, so its id cannot be reused
+    while it stands."""
+    program.bind_caches.setdefault("print_flat", {})[id(net)] = [net, flat, True]
 
 
 def keep(elab: Elaborator) -> None:

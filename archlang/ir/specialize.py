@@ -342,8 +342,8 @@ class _Specializer:
             self.graph = elab.graph  # (the graph the recording walk built)
         self.arch = arch
         self.net = space.network_def
-        # later binds record too where that replays what a bind without a recorder does
-        record.note_flat(self.program, self.net, not self.rec.instances and all(
+        # the next bind records too where that replays what a bind without a recorder does
+        record.note_print(self.program, self.net, not self.rec.instances and all(
             recording_nodes(self, s) is not None for s in self.net.body))
         self.params = space.params
         self.variants: dict[str, list[tuple[A.BlockDef, str]]] = {}

@@ -12,6 +12,7 @@ refused with every cache warm.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -114,36 +115,49 @@ def test_a_recording_walk_that_replays_statements_records_what_one_that_runs_the
 @pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
 def test_what_a_bind_recorded_is_what_the_recording_walk_records(
         name: str, space: archlang.Space) -> None:
-    """Once a print found a network of op choices, binds record and `to_arch` reads what
-    they recorded (`record.keep`): the same events and instances as its own walk."""
+    """Once a print found a network of op choices, the bind after each print records and
+    `to_arch` reads what it recorded (`record.keep`): the same events and instances as its
+    own walk."""
     space.sample(100).to_arch()
-    archs = _members(space, 6) + [space.clone().bind(a.assignment) for a in _members(space, 3)]
     flat = space.program.bind_caches["print_flat"][id(space.network_def)][1]
-    for a in archs:
+    rng = random.Random(0)
+    for i in range(9):
+        s = space if i % 3 else space.clone()
+        a = s.bind(s.sample_assignment(rng))
         kept = record.recorded(a.graph)
         assert (kept is not None) == bool(flat)
         if kept is not None:
             assert (dict(kept.events), dict(kept.instances)) == _events(a)
             assert S._Specializer(a).rec is kept
+        a.to_arch()
     if name in ("nbg", "conditional0", "conditional5", "conditional6"):
         assert flat  # op choices, value choices, ranges, subsets
     if name in ("macro6", "conditional1", "conditional3"):
         assert not flat  # blocks, a repeat
 
 
-def test_binds_record_only_for_the_network_whose_print_found_it_flat() -> None:
+def test_only_the_bind_after_a_print_records() -> None:
+    """A search that prints now and then keeps binds that record nothing (ir/stmtmemo.py
+    keeps a body's `State` only there); a print of each member bound records in each bind;
+    and a network with blocks never records, whatever another network of its program did."""
     program = archlang.parse("""
 block b() { linear(choice(4, 8)) }
 network flat() (x: [3]) { return x -> choice(relu(), tanh()) }
 network blocks() (x: [3]) { return x -> b() -> choice(relu(), tanh()) }
 """)
     flat, blocks = program.network("flat"), program.network("blocks")
+    assert record.recorded(flat.sample(0).graph) is None  # nothing printed yet
     flat.sample(0).to_arch()
     assert record.recorded(flat.sample(1).graph) is not None
+    assert record.recorded(flat.sample(2).graph) is None  # no print since the last bind
     assert record.recorded(blocks.sample(1).graph) is None
     blocks.sample(2).to_arch()
     assert record.recorded(blocks.sample(1).graph) is None
-    assert record.recorded(flat.sample(1).graph) is not None
+    flat.sample(3).to_arch()
+    for seed in range(4):
+        arch = flat.sample(seed)
+        assert record.recorded(arch.graph) is not None
+        arch.to_arch()
 
 
 def test_a_statement_is_replayed_in_a_recording_walk() -> None:
