@@ -366,10 +366,10 @@ def source_key(t: Tensor) -> Any:
 
 
 def store(elab: Elaborator, table: dict[Any, Any], key: Any, owner: Any, rec: Recording,
-          kp: str, at: str, nodes: list[Any], result: Any, steps: int) -> None:
+          kp: str, at: str, nodes: list[Any], result: Any, steps: int) -> Entry | None:
     """Remember an entry under `key` (kept with `owner`, whose identity a hit checks) for
     the values of the decisions `rec` read first; nothing where one of them is unhashable
-    or lies outside `kp`, or an instance outside `at`."""
+    or lies outside `kp`, or an instance outside `at`. Returns the entry kept, if any."""
     first: dict[str, Any] = {}  # each decision once, with the value it was first read at
     for k, v in rec.reads:
         first.setdefault(k, v)
@@ -377,10 +377,10 @@ def store(elab: Elaborator, table: dict[Any, Any], key: Any, owner: Any, rec: Re
     try:
         hash(values)
     except TypeError:  # a value given as a list (`subset`'s, from JSON): not remembered
-        return
+        return None
     if not all(k.startswith(kp) for k in keys) or \
             not all(p.startswith(at) for p, _ in rec.instances):
-        return
+        return None
     used = [(k[len(kp):], elab.used[k]) for k in keys]
     keys = tuple(k[len(kp):] for k in keys)
     instances = [(p[len(at):], i) for p, i in rec.instances]
@@ -393,6 +393,8 @@ def store(elab: Elaborator, table: dict[Any, Any], key: Any, owner: Any, rec: Re
     if len(by_values) < MAX_VARIANTS or values in by_values:  # (code that reads many
         # decisions rarely repeats; a recording walk's entry replaces an equal one)
         by_values[values] = entry
+        return entry
+    return None
 
 
 def _describe(result: Any, tensors: list[Tensor], index: dict[int, int]) -> Any:

@@ -305,23 +305,35 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     `ctx` is `Context(elab, scope)`, made once per body. `state`: the body's `State` before
     this statement (`FRESH`: not known yet; None: none is kept, as in a walk that records);
     returns the state after it (`FRESH` where it is not known)."""
+    missed = None
     if state is not None:
         if state is FRESH:
             state = _state(elab, scope, frame, ctx)
         if state is not None:
             after = _replay_step(elab, stmt, scope, frame, ctx, state)
-            if after is not None:
+            if type(after) is _Missed:
+                missed = after
+            elif after is not None:
                 return after
     at, kp = ctx.at, ctx.kp
     recording = elab.recorder is not None  # (`to_arch`'s walk: replay with the events)
-    found = None if recording and not record.tappable(elab, stmt) else \
-        memo_key(elab, stmt, scope, frame, ctx)
-    if found is None:
-        _exec(elab, stmt, scope, frame)
-        return FRESH if state is not None else None
-    key, sources, picked = found
-    step = None if state is None else _new_step(state, stmt, frame, key, sources, picked, ctx)
+    if missed is not None:  # the State's step has the key (no entry for these values yet)
+        step: Step | None = missed.step
+        inner = frame.env.vars
+        key, picked = missed.step.key, missed.picked
+        sources = [inner[n] if n is not None else frame.current for n in missed.step.recipe]
+    else:
+        found = None if recording and not record.tappable(elab, stmt) else \
+            memo_key(elab, stmt, scope, frame, ctx)
+        if found is None:
+            _exec(elab, stmt, scope, frame)
+            return FRESH if state is not None else None
+        key, sources, picked = found
+        step = None if state is None else \
+            _new_step(state, stmt, frame, key, sources, picked, ctx)
     hit = ctx.memo.get(key)
+    if step is not None:
+        step.slot = hit
     if hit is not None and hit[0] is stmt:
         entry = blockmemo.lookup(elab, hit[1], kp)
         if entry is not None and (not recording or len(entry.result) > 2):
@@ -377,12 +389,11 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
         return after
     moved = tuple((b, n) for b, n in scope.namer.counts.items() if counts.get(b) != n)
     result = (value, moved) if events is None else (value, moved, events)
-    blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, result,
-                    elab.steps - steps_before)
+    entry = blockmemo.store(elab, ctx.memo, key, stmt, rec, kp, at, nodes, result,
+                            elab.steps - steps_before)
     if step is None:
         return after
     step.slot = ctx.memo.get(key)
-    entry = blockmemo.lookup(elab, step.slot[1], kp) if step.slot is not None else None
     return after if entry is None else _after(elab, scope, frame, ctx, step, entry)
 
 
@@ -612,7 +623,8 @@ def _new_step(state: State, stmt: A.Stmt, frame: Frame, key: Any, sources: list[
 def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
                  state: State) -> Any:
     """Replay `stmt` from `state` by its step; the State after it (`FRESH` where it cannot
-    be kept), or None where there is no step or no entry (then `run` goes the long way)."""
+    be kept), `_Missed` where the step has no entry for these values, or None where there
+    is no step (then `run` goes the long way)."""
     steps = state.steps.get(id(stmt))
     if steps is None or steps.stmt is not stmt:
         return None
@@ -629,7 +641,7 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
         return None
     entry = step.find(assignment, ctx.kp, stmt)
     if entry is None:
-        return None
+        return _Missed(step, None if pkey is None else (pkey, value))
     placed = entry.placed
     after = step.next.get(entry.effect)  # type: ignore[arg-type]
     graph = elab.graph
@@ -659,6 +671,17 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
     used.update(placed[4])
     _apply(elab, entry.result, stmt, scope, frame, sources, made)
     return after
+
+
+class _Missed:
+    """`_replay_step`'s answer where the State has the statement's step but no entry for
+    the values of the decisions it reads: `run` goes the long way with the step's key and
+    sources (what `memo_key` would work out there) and its input choice's key and value."""
+
+    __slots__ = ("step", "picked")
+
+    def __init__(self, step: Step, picked: tuple[str, int] | None) -> None:
+        self.step, self.picked = step, picked
 
 
 def _replay(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context,
