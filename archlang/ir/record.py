@@ -14,10 +14,21 @@ no block (`tappable`; with a recorder a block body is replayed only when it reco
 nothing), so that `to_arch`'s recording walk replays what the bind before it remembered;
 only in a program one of whose members `to_arch` printed (a search that never prints pays
 nothing for it).
+
+A bind walk records too (`bind_recorder`, `keep`) where `to_arch` then reads what it
+recorded instead of walking again (`recorded`): the bind after a print of a member of a
+network whose top-level statements all call no block and hold no `repeat` and that applied
+no block, so a walk with a recorder replays just what one without does (the block memo and
+the statement memo differ with a recorder only for block applications and statements that
+are not `tappable`; it keeps no body `State`, so it is a warm bind's cost again: only
+the bind after a print records). The recorder is kept beside the graph the walk built,
+weakly, for as long as the graph lives (never pickled: its events are keyed by the ids of
+this process's nodes).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -67,8 +78,11 @@ class Recorder(Trail):
     def values(self, path: str, node: Any, pattern: dict[int, int | None]) -> list[Any]:
         """The values recorded for `node` in `path` whose loop context fits `pattern`
         (a loop id absent from the pattern, or mapped to None, matches any iteration)."""
+        events = self.events.get((path, id(node)), ())
+        if not pattern:  # (every context fits)
+            return [value for _, value in events]
         out = []
-        for ctx, value in self.events.get((path, id(node)), ()):
+        for ctx, value in events:
             if all(pattern.get(loop) in (None, it) for loop, it in ctx):
                 out.append(value)
         return out
@@ -170,3 +184,42 @@ def replay(elab: Elaborator, path: str, events: tuple[tuple[Any, Any], ...],
     assert rec is not None
     for i, (node, value) in enumerate(events):
         rec.add(path, node, node.args[picked[1]] if i == 0 and picked is not None else value)
+
+
+#: False: every `to_arch` walks again (the reference the tests compare `recorded` with)
+KEEP = True
+
+#: the graph a bind walk built -> that walk's recorder (`keep`)
+_KEPT: weakref.WeakKeyDictionary[Any, Recorder] = weakref.WeakKeyDictionary()
+
+
+def bind_recorder(program: Any, net: A.NetworkDef) -> Recorder | None:
+    """A recorder for a bind walk of network `net` of `program`, where `to_arch` may read
+    it instead of walking again (module docstring): where the last print of a member of
+    `net` found that it may (`note_print`) and a member was printed since the last bind
+    of `net` (a search that prints now and then keeps the bind walk that records nothing,
+    ir/stmtmemo.py `State`; one that prints each member it binds records in each bind)."""
+    table = program.bind_caches.get("print_flat")
+    hit = table.get(id(net)) if table is not None else None
+    if hit is None or hit[0] is not net or not hit[2]:
+        return None
+    hit[2] = False
+    return Recorder() if hit[1] and KEEP else None
+
+
+def note_print(program: Any, net: A.NetworkDef, flat: bool) -> None:
+    """A member of `net` was printed; whether the next bind of `net` may record for
+    `to_arch` (`bind_recorder`). The entry holds the network, so its id cannot be reused
+    while it stands."""
+    program.bind_caches.setdefault("print_flat", {})[id(net)] = [net, flat, True]
+
+
+def keep(elab: Elaborator) -> None:
+    """Keep what a finished bind walk recorded beside the graph it built (`recorded`)."""
+    if type(elab.recorder) is Recorder:
+        _KEPT[elab.graph] = elab.recorder
+
+
+def recorded(graph: Any) -> Recorder | None:
+    """What the bind walk that built `graph` recorded, where it recorded (`keep`)."""
+    return _KEPT.get(graph) if KEEP else None

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from archlang.diagnostics import ArchSpaceError, Suggest
 from archlang.humanize import show_value
+from archlang.ir import record
 from archlang.ir.arch import Arch
 from archlang.ir.decisions import (
     OPEN,
@@ -185,10 +186,12 @@ class Space:
                         self.decision(key).span,
                         hint="bind it on the unfixed space, or drop it", code="E516")
         full = {**self.fixed, **given}
-        elab = Elaborator(self.program, full)
+        rec = record.bind_recorder(self.program, self.network_def)  # (for `to_arch`)
+        elab = Elaborator(self.program, full, recorder=rec)
         if not tree.keys:
             elab.remember = self._bound_before()
         elab.run(self.network_def, self.program.env_of(self.network_def), self.params)
+        record.keep(elab)
         used = elab.used
         if not given.keys() <= used.keys():
             self._check_unused(given, used)

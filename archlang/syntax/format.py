@@ -303,12 +303,28 @@ class _Printer:
         if self.pool.frozen:
             return "{ " + "; ".join(self.stmt(s, "", True) for s in stmts) + " }" if stmts else "{}"
         inner = ind + INDENT
-        render = self._stmt_text if self.remember else self.stmt
+        if self.remember:
+            return self._bare_body(stmts, inner, ind, br)
         opening, entries, closing = gather(self.pool, stmts, region,
-                                           lambda s: render(s, inner, br))
+                                           lambda s: self.stmt(s, inner, br))
         head = "{" + "".join("  " + c.text for c in opening)
         lines = emit(entries, closing, inner, ";" if br else "", "body")
         return head + "\n" + (lines + "\n" if lines else "") + ind + "}"
+
+    def _bare_body(self, stmts: tuple[Any, ...], inner: str, ind: str, br: bool) -> str:
+        """`body` where the pool holds no comment (`remember`): what `gather` and `emit`
+        make of statements with nothing to place around them, each statement's lines
+        indented, a blank line before one where the source had one."""
+        lines: list[str] = []
+        prev: int | None = None  # the source line the last statement ended on (0: unknown)
+        last = len(stmts) - 1
+        for i, s in enumerate(stmts):
+            span = s.span
+            if prev is not None and prev > 0 and span.line > prev + 1:
+                lines.append("")
+            lines.append(inner + self._stmt_text(s, inner, br) + (";" if br and i < last else ""))
+            prev = span.end_line if span.line > 0 else 0
+        return "{\n" + ("\n".join(lines) + "\n" if lines else "") + ind + "}"
 
     def _stmt_text(self, s: Any, ind: str, br: bool) -> str:
         """`stmt`, printed once per statement object (`remember`: its text depends on it,

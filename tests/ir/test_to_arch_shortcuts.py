@@ -12,13 +12,14 @@ refused with every cache warm.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import archlang
-from archlang.ir import blockmemo, stmtmemo
+from archlang.ir import blockmemo, record, stmtmemo
 from archlang.ir import specialize as S
 from archlang.source import Source
 from archlang.syntax import ast as A
@@ -75,7 +76,13 @@ def _members(space: archlang.Space, n: int) -> list[Any]:
 
 
 def _events(arch: Any) -> tuple[dict[Any, Any], dict[str, Any]]:
-    rec = S._Specializer(arch).rec
+    """What `to_arch`'s recording walk records for `arch` (a walk, not what the bind that
+    made `arch` may have recorded: `record.KEEP`)."""
+    keep, record.KEEP = record.KEEP, False
+    try:
+        rec = S._Specializer(arch).rec
+    finally:
+        record.KEEP = keep
     return dict(rec.events), dict(rec.instances)
 
 
@@ -103,6 +110,54 @@ def test_a_recording_walk_that_replays_statements_records_what_one_that_runs_the
     monkeypatch.setattr(stmtmemo, "ENABLED", False)
     ran = [_events(a) for a in archs + archs]
     assert replayed == ran
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_what_a_bind_recorded_is_what_the_recording_walk_records(
+        name: str, space: archlang.Space) -> None:
+    """Once a print found a network of op choices, the bind after each print records and
+    `to_arch` reads what it recorded (`record.keep`): the same events and instances as its
+    own walk."""
+    space.sample(100).to_arch()
+    flat = space.program.bind_caches["print_flat"][id(space.network_def)][1]
+    rng = random.Random(0)
+    for i in range(9):
+        s = space if i % 3 else space.clone()
+        a = s.bind(s.sample_assignment(rng))
+        kept = record.recorded(a.graph)
+        assert (kept is not None) == bool(flat)
+        if kept is not None:
+            assert (dict(kept.events), dict(kept.instances)) == _events(a)
+            assert S._Specializer(a).rec is kept
+        a.to_arch()
+    if name in ("nbg", "conditional0", "conditional5", "conditional6"):
+        assert flat  # op choices, value choices, ranges, subsets
+    if name in ("macro6", "conditional1", "conditional3"):
+        assert not flat  # blocks, a repeat
+
+
+def test_only_the_bind_after_a_print_records() -> None:
+    """A search that prints now and then keeps binds that record nothing (ir/stmtmemo.py
+    keeps a body's `State` only there); a print of each member bound records in each bind;
+    and a network with blocks never records, whatever another network of its program did."""
+    program = archlang.parse("""
+block b() { linear(choice(4, 8)) }
+network flat() (x: [3]) { return x -> choice(relu(), tanh()) }
+network blocks() (x: [3]) { return x -> b() -> choice(relu(), tanh()) }
+""")
+    flat, blocks = program.network("flat"), program.network("blocks")
+    assert record.recorded(flat.sample(0).graph) is None  # nothing printed yet
+    flat.sample(0).to_arch()
+    assert record.recorded(flat.sample(1).graph) is not None
+    assert record.recorded(flat.sample(2).graph) is None  # no print since the last bind
+    assert record.recorded(blocks.sample(1).graph) is None
+    blocks.sample(2).to_arch()
+    assert record.recorded(blocks.sample(1).graph) is None
+    flat.sample(3).to_arch()
+    for seed in range(4):
+        arch = flat.sample(seed)
+        assert record.recorded(arch.graph) is not None
+        arch.to_arch()
 
 
 def test_a_statement_is_replayed_in_a_recording_walk() -> None:
@@ -144,6 +199,7 @@ def test_the_shortcuts_print_what_the_full_walks_print(name: str, space: archlan
     monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
     monkeypatch.setattr(blockmemo, "ENABLED", False)
     monkeypatch.setattr(stmtmemo, "ENABLED", False)
+    monkeypatch.setattr(record, "KEEP", False)
     slow = [a.to_arch() for a in archs + archs]
     assert fast == slow
 
@@ -257,3 +313,153 @@ def test_statement_texts_and_headers_are_kept_only_for_modules_without_comments(
     full = F._Printer(F.CommentPool((), None)).item(again.items[0], "") + "\n"
     assert F.format_module(again) == first == full
     assert "\n\n    return" in first  # the blank line, read off the spans, kept
+
+
+# ---------------------------------------------------------------- the check without a bind
+#
+# `specialize._substituted` says yes only where the binding check does, takes the shortcut
+# where it is meant to (a network of op choices), and refuses a printed tree that is not
+# the source with each decision replaced by what the recording walk took there, whatever
+# its memo of matched statements remembers.
+
+OPS = """
+network ops(w: int = 8) (x: [16]) {
+    n1 = x -> choice(linear(16), relu(), gelu())
+    n2 = choice(x, n1) -> choice(linear(choice(16, 32)), tanh(), identity())
+    n3 = (n1, n1) -> choice(add(), mul())
+    f = float(0.0, 0.5)
+    h = (n3, n2) -> concat() -> dropout(f) -> linear(int(4, 6)) -> linear(w)
+    return h
+}
+"""
+
+
+def _printed(arch: Any) -> tuple[Any, A.Module, str]:
+    spec = S._Specializer(arch)
+    module = spec.module()
+    return spec, module, F.format_module(module)
+
+
+def _binds_to_arch(arch: Any, module: A.Module, text: str) -> bool:
+    return S._same_network(arch, module, text)
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_the_check_without_a_bind_says_yes_only_where_the_bind_does(
+        name: str, space: archlang.Space) -> None:
+    for arch in _members(space, 6) * 2:  # the second round: every memo warm
+        spec, module, text = _printed(arch)
+        if S._substituted(spec, module):
+            assert _binds_to_arch(arch, module, text)
+
+
+def test_a_network_of_op_choices_is_checked_without_a_bind(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every member of an op-choice space (value, layer, input choices, ranges, a parameter
+    default) takes the shortcut, and prints what the binding check alone lets through."""
+    space = archlang.parse(OPS).network()
+    archs = _members(space, 12)
+    texts = []
+    for arch in archs * 2:
+        spec, module, text = _printed(arch)
+        assert S._substituted(spec, module)
+        texts.append(arch.to_arch())
+    monkeypatch.setattr(S, "_substituted", lambda spec, module: False)
+    assert [a.to_arch() for a in archs * 2] == texts
+    for a, t in zip(archs, texts):
+        assert not t.endswith(_flat(a))
+        assert archlang.parse(t).network().bind().hash == a.hash
+
+
+def test_another_candidate_is_refused_with_every_memo_warm(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rewrite that prints the next candidate of each layer choice: refused by the check
+    without a bind (each statement's earlier match was with the candidate taken), so the
+    binding check decides, and what is printed is the network."""
+    space = archlang.parse(NBG).network()
+    archs = _members(space, 8)
+    for a in archs * 2:
+        spec, module, _ = _printed(a)
+        assert S._substituted(spec, module)
+    one = S._Specializer._one
+
+    def next_candidate(self: Any, path: str, node: Any, pat: Any) -> Any:
+        value = one(self, path, node, pat)
+        args = node.args if isinstance(node, A.Call) else ()
+        layers = [x for x in args if isinstance(x, A.Call)]
+        if value in layers and len(layers) > 1:
+            return layers[(layers.index(value) + 1) % len(layers)]
+        return value
+
+    monkeypatch.setattr(S._Specializer, "_one", next_candidate)
+    monkeypatch.setattr(S._Specializer, "_plain_stmt", S._Specializer._rewrite)
+    refused = 0
+    for a in archs:
+        try:
+            spec, module, _ = _printed(a)
+        except S._CannotSpecialize:  # (a candidate whose decision never ran)
+            continue
+        assert not S._substituted(spec, module)
+        refused += 1
+    assert refused >= 4
+    for a in archs:
+        out = a.to_arch()
+        assert archlang.parse(out).network().bind().hash == a.hash
+
+
+def test_a_recording_of_another_member_is_refused() -> None:
+    """A printed tree checked against another member's recording (its statements matched
+    before, with the decisions this member took: the memo remembers what was taken), and a
+    recording that built another graph than the Arch's."""
+    space = archlang.parse(NBG).network()
+    a, b = _two_different(space)
+    spec, module, _ = _printed(a)
+    assert S._substituted(spec, module) and S._substituted(spec, module)
+    other, _, _ = _printed(b)
+    assert S._substituted(other, other.module())
+    assert not S._substituted(other, module)
+    spec.arch = b
+    assert not S._substituted(spec, module)
+
+
+def _two_different(space: archlang.Space) -> tuple[Any, Any]:
+    members = _members(space, 12)
+    first = members[0]
+    return first, next(m for m in members if m.hash != first.hash)
+
+
+def test_a_decision_left_is_refused() -> None:
+    space = archlang.parse(NBG).network()
+    arch = space.sample(3)
+    spec, _, _ = _printed(arch)
+    assert not S._substituted(spec, spec.root.tree)
+    original = A.Module(tuple(i for i in spec.root.tree.items if i is not spec.net)
+                        + (spec.net,))
+    assert not S._substituted(spec, original)
+
+
+@pytest.mark.parametrize("a,b", [
+    (A.IntLit(1), A.IntLit(True)), (A.FloatLit(0.0), A.FloatLit(-0.0)),
+    (A.IntLit(2), A.FloatLit(2.0)), (A.Call("linear", (A.IntLit(1),)), A.Call("relu")),
+    (A.Name("x"), A.Name("y")),
+])
+def test_leaves_match_by_type_and_value(a: Any, b: Any) -> None:
+    space = archlang.parse(NBG).network()
+    spec = S._Specializer(space.sample(0))
+    assert not S._Substitution(spec).match(a, b)
+    assert S._Substitution(spec).match(a, a)
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for p in [
+    *ROOT.glob("examples/*.arch"), *ROOT.glob("stdlib/**/*.arch")]))
+def test_a_module_without_comments_prints_as_the_full_printer_prints_it(
+        path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The remembering printer (item and statement texts, headers, bodies laid out without
+    the comment machinery: `format._bare_body`) against the printer that remembers nothing,
+    on every example and stdlib file with its comments left out (blank lines, literals'
+    spellings and broken lines kept: read off the spans)."""
+    module = parse_source(Source((ROOT / path).read_text(), path))
+    bare = A.Module(module.items)
+    fast = [F.format_module(bare), F.format_module(bare)]
+    monkeypatch.setattr(F, "_item_text", lambda printer: printer.item)
+    assert fast == [F.format_module(bare)] * 2
