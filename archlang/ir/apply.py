@@ -94,10 +94,20 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
                             f"{'' if spec.inputs == 1 else 's'}, but got {n}", layer.span,
                             hint=_arity_hint(spec.inputs, n), code="E320",
                             notes=_where(elab))
-    if not scope.active or any(t.node is None for t in tensors) or any(
-            type(v) not in _PLAIN and is_unknown(v) for v in layer.attrs.values()):
+    if not scope.active:
         return SHADOW
-    shapes = [t.shape for t in tensors]
+    shapes = []
+    plain = True  # no input is unbatched (only a TypedShape has a lead)
+    for t in tensors:
+        if t.node is None:
+            return SHADOW
+        shape = t.shape
+        shapes.append(shape)
+        if type(shape) is not tuple:
+            plain = False
+    for v in layer.attrs.values():
+        if type(v) not in _PLAIN and is_unknown(v):
+            return SHADOW
     try:
         # the input count is checked above and each parameter where it was written
         # (`arguments.bind_call`), so only the op's own check and shape rule are left
@@ -108,7 +118,9 @@ def _apply_op(elab: Elaborator, layer: OpLayer, inputs: Any, scope: Scope, name:
         # a user op's own exception stays the cause, for `--traceback`; nothing else chains
         raise cls(exc.message, layer.span, hint=exc.hint, code=code,
                   notes=_where(elab)) from exc.__cause__
-    if not spec.origin:  # a built-in op keeps the first dim of unbatched inputs
+    if not spec.origin and not (plain and type(out) is tuple):
+        # a built-in op keeps the first dim of unbatched inputs (where every input is
+        # batched, `typed` gives a plain tuple, which `out` already is)
         out = typed(out, lead=_common_lead(elab, spec.name, tensors, layer.span))
     path = scope.path.partition(".")[2]
     path = f"{path}.{name}" if path else name

@@ -35,38 +35,82 @@ def bind_call(
     instance: str,
 ) -> dict[str, Any]:
     """Evaluate the arguments of `call` and match them to `target`'s parameters."""
-    names = [p.name for p in target.params]
-    if len(call.args) > len(names):
-        extra = call.args[len(names)]
-        raise ArchTypeError(
-            f"{_kind(target)} `{target.name}` takes {len(names)} positional argument"
-            f"{'' if len(names) == 1 else 's'}, but got {len(call.args)}",
-            extra.span,
-            hint=_signature_hint(target),
-            code="E304",
-        )
-    exprs: dict[str, tuple[A.Expr, Span]] = {}
-    for pname, arg in zip(names, call.args):
-        exprs[pname] = (arg, arg.span)
-    for kw in call.kwargs:
-        kname = kw.name
-        if kname not in names:
-            if kname == MODULE_KW:
-                continue  # see `module_name`
-            raise ArchTypeError(
-                f"{_kind(target)} `{target.name}` has no parameter `{kname}`",
-                kw.span,
-                hint=Suggest(names).hint(kname) or _signature_hint(target),
-                code="E303",
-            )
-        if kname in exprs:
-            raise ArchTypeError(f"`{kname}` is given twice", kw.span, code="E306")
-        exprs[kname] = (kw.value, kw.span)
+    plans: dict[int, _Plan] = elab.program.bind_caches.setdefault("call_plans", {})
+    plan = plans.get(id(call))
+    if plan is None or plan.call is not call or plan.target is not target:
+        plan = _Plan(call, target)  # raises where the call does not fit the parameters
+        if len(plans) >= _MAX_PLANS:
+            plans.clear()
+        plans[id(call)] = plan
     evaluate = elab.eval
-    values = {p: evaluate(e, scope, frame, f"{instance}.{p}") for p, (e, _) in exprs.items()}
+    values: dict[str, Any] = {}
+    for p, e, how in plan.steps:
+        if how is _LITERAL:  # what `Expressions._literal` returns, without the dispatch
+            values[p] = e.value  # type: ignore[attr-defined]
+        else:  # only a call (`choice(...)`) or a conditional reads the decision's name
+            values[p] = evaluate(e, scope, frame, f"{instance}.{p}" if how is _HINTED else None)
     if isinstance(target, OpSpec):
-        return _check_op_args(target, values, exprs, call)
-    return _fill_block_defaults(elab, target, values, exprs, call, scope, instance)
+        return _check_op_args(target, values, plan.exprs, call)
+    return _fill_block_defaults(elab, target, values, plan.exprs, call, scope, instance)
+
+
+class _Plan:
+    """How a call's arguments meet its target's parameters, worked out once per call node
+    and target (`Program.bind_caches`; holding the node keeps its id from being reused):
+    each given parameter's expression and span (`exprs`), and per argument in evaluation
+    order its parameter, its expression and how it is evaluated (`steps`). Building one
+    raises what the call's syntax does not fit (E304, E303, E306), before any argument is
+    evaluated, as binding did."""
+
+    __slots__ = ("call", "target", "exprs", "steps")
+
+    def __init__(self, call: A.Call, target: OpSpec | A.BlockDef) -> None:
+        self.call, self.target = call, target
+        params = target.params
+        if len(call.args) > len(params):
+            extra = call.args[len(params)]
+            raise ArchTypeError(
+                f"{_kind(target)} `{target.name}` takes {len(params)} positional argument"
+                f"{'' if len(params) == 1 else 's'}, but got {len(call.args)}",
+                extra.span,
+                hint=_signature_hint(target),
+                code="E304",
+            )
+        exprs: dict[str, tuple[A.Expr, Span]] = {}
+        for p, arg in zip(params, call.args):
+            exprs[p.name] = (arg, arg.span)
+        names = [p.name for p in params]
+        for kw in call.kwargs:
+            kname = kw.name
+            if kname not in names:
+                if kname == MODULE_KW:
+                    continue  # see `module_name`
+                raise ArchTypeError(
+                    f"{_kind(target)} `{target.name}` has no parameter `{kname}`",
+                    kw.span,
+                    hint=Suggest(names).hint(kname) or _signature_hint(target),
+                    code="E303",
+                )
+            if kname in exprs:
+                raise ArchTypeError(f"`{kname}` is given twice", kw.span, code="E306")
+            exprs[kname] = (kw.value, kw.span)
+        self.exprs = exprs
+        self.steps = tuple((p, e, _LITERAL if type(e) in _LITERALS else
+                            _HINTED if type(e) in _HINTED_TYPES else None)
+                           for p, (e, _) in exprs.items())
+
+
+#: how many call plans a program keeps (they are emptied when there are more)
+_MAX_PLANS = 100_000
+#: `_Plan.steps` marks: a literal read as it is; an expression given the decision's name
+_LITERAL, _HINTED = object(), object()
+
+
+#: literal expressions whose value is their `value` (`none` is not one: it has no `value`)
+_LITERALS = frozenset({A.IntLit, A.FloatLit, A.StrLit, A.BoolLit})
+#: the expressions that read the `hint` `Expressions.eval` passes (a decision's name):
+#: `Expressions._call` (for `choice(...)` and the other hyper calls) and `_cond_expr`
+_HINTED_TYPES = frozenset({A.Call, A.CondExpr})
 
 
 def _kind(target: OpSpec | A.BlockDef) -> str:
@@ -153,7 +197,7 @@ def _int_or_unknown(v: Any) -> bool:
 
 #: the value types an op parameter and a block parameter both name
 _SCALAR_TYPES: dict[str, Callable[[Any], bool]] = {
-    "int": lambda v: _is_int(v),  # defined below
+    "int": lambda v: type(v) is int or _is_int(v),  # defined below
     "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "bool": lambda v: isinstance(v, bool),
     "str": lambda v: isinstance(v, str),
@@ -209,13 +253,18 @@ def _fill_block_defaults(
     instance: str,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    env = elab.program.env_of(block)
+    env = None  # the block's module environment, looked up where a default needs it
     for p in block.params:
         if p.name in values:
             value = values[p.name]
-            if p.type is not None:
-                _check_block_type(p, value, exprs[p.name][1])
+            kind = p.type
+            if kind is not None and kind != "any":
+                ok = _BLOCK_TYPES.get(kind)
+                if ok is None or not ok(value):  # an unknown passes there
+                    _check_block_type(p, value, exprs[p.name][1])
         elif p.default is not None:
+            if env is None:
+                env = elab.program.env_of(block)
             value = elab.eval(
                 p.default, scope, Frame(Env(env, dict(out))), hint=f"{instance}.{p.name}"
             )

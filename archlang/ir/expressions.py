@@ -16,8 +16,8 @@ from archlang.ir import apply as _apply
 from archlang.ir import hyper as _hyper
 from archlang.ir.arguments import bind_call, module_name
 from archlang.ir.builtins import BUILTINS, BuiltinError, call_builtin
-from archlang.ir.constants import check_not_evaluating
-from archlang.ir.sharing import eval_shared, is_shared_call
+from archlang.ir.constants import _EVALUATING, check_not_evaluating
+from archlang.ir.sharing import SHARED, eval_shared, is_shared_call
 from archlang.ir.values import (
     BlockLayer,
     ChainLayer,
@@ -51,7 +51,8 @@ class Expressions(WalkState):
     def _name(self, e: A.Name, scope: Scope, frame: Frame, hint: str | None) -> Any:
         try:
             value = frame.env.lookup(e.id)
-            check_not_evaluating(value, e.id, e.span)
+            if value is _EVALUATING:
+                check_not_evaluating(value, e.id, e.span)
         except KeyError:
             value = self.program.lookup_global(frame.env, e.id)
             if value is None:
@@ -68,7 +69,7 @@ class Expressions(WalkState):
         self._tick(e.span)
         if e.func in A.HYPER_NAMES:
             return _hyper.eval_hyper(self, e, scope, frame, hint)
-        if is_shared_call(self, e, frame):
+        if e.func == SHARED and is_shared_call(self, e, frame):
             return eval_shared(self, e, scope, frame)  # type: ignore[arg-type]
         if e.func in BUILTINS and e.func not in frame.env.vars:
             return self._call_builtin(e, scope, frame)

@@ -78,9 +78,13 @@ def one_of(name: str, choices: Sequence[str]) -> Callable[[Any], str | None]:
 
 def _bound(name: str, ok: Callable[[Any], bool], what: str) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        values = value if isinstance(value, (tuple, list)) else [value]
-        if value is None or all(ok(v) for v in values):
-            return None
+        if type(value) is int:  # the usual case, without the list and the generator
+            if ok(value):
+                return None
+        else:
+            values = value if isinstance(value, (tuple, list)) else [value]
+            if value is None or all(ok(v) for v in values):
+                return None
         return f"`{name}` must be {what}, but got {name}={lit(value)}"
 
     return check
