@@ -62,7 +62,7 @@ class Elaborator(Statements, Expressions):
             frame.env.vars[i.name] = t
         frame.current = inputs[0] if len(inputs) == 1 else None
         start = None
-        if static and not args and self.remember and self.recorder is None and \
+        if static and not args and self.remember and \
                 self.observer is None and _stmtmemo.ENABLED and _stmtmemo.STATES and \
                 "printed" not in self.program.bind_caches:
             # the body starts in the same State on every bind where the inputs' shapes

@@ -20,8 +20,9 @@ recorded instead of walking again (`recorded`): the bind after a print of a memb
 network whose top-level statements all call no block and hold no `repeat` and that applied
 no block, so a walk with a recorder replays just what one without does (the block memo and
 the statement memo differ with a recorder only for block applications and statements that
-are not `tappable`; it keeps no body `State`, so it is a warm bind's cost again: only
-the bind after a print records). The recorder is kept beside the graph the walk built,
+are not `tappable`; it keeps the body `State` too, its steps replaying the events an
+entry kept, ir/stmtmemo.py `_replay_step`, and running a statement whose entry kept none;
+only the bind after a print records). The recorder is kept beside the graph the walk built,
 weakly, for as long as the graph lives (never pickled: its events are keyed by the ids of
 this process's nodes).
 """

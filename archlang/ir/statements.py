@@ -50,8 +50,7 @@ class Statements(WalkState):
                 and not (self.memo_stack and self.memo_stack[-1].block)
                 and "printed" not in self.program.bind_caches) else None
             # (the body's state as statement keys read it: ir/stmtmemo.py `State`)
-            state = _stmtmemo.FRESH if memo is not None and _stmtmemo.STATES and \
-                self.recorder is None else None
+            state = _stmtmemo.FRESH if memo is not None and _stmtmemo.STATES else None
         for stmt in body:
             if memo is not None and type(stmt) in _REMEMBERED:
                 state = _stmtmemo.run(self, stmt, scope, frame, memo,  # type: ignore[arg-type]

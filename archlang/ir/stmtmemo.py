@@ -303,7 +303,8 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
         state: Any = None) -> Any:
     """Run an assignment or expression statement of an active bind walk, or replay it;
     `ctx` is `Context(elab, scope)`, made once per body. `state`: the body's `State` before
-    this statement (`FRESH`: not known yet; None: none is kept, as in a walk that records);
+    this statement (`FRESH`: not known yet; None: none is kept; a walk that records keeps
+one too, its steps replaying an entry only with the events it kept);
     returns the state after it (`FRESH` where it is not known)."""
     missed = None
     if state is not None:
@@ -642,6 +643,14 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
     entry = step.find(assignment, ctx.kp, stmt)
     if entry is None:
         return _Missed(step, None if pkey is None else (pkey, value))
+    recorder = elab.recorder
+    if recorder is not None and len(entry.result) < 3:
+        # a walk that records replays only an entry that kept its events (a statement
+        # that is not `tappable` keeps none: `run` runs it); else it runs the statement
+        # with the step's key, and the entry it stores keeps them
+        if not record.tappable(elab, stmt):
+            return None
+        return _Missed(step, None if pkey is None else (pkey, value))
     placed = entry.placed
     after = step.next.get(entry.effect)  # type: ignore[arg-type]
     graph = elab.graph
@@ -669,7 +678,10 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
     if placed[3]:
         graph.instances.update(placed[3])
     used.update(placed[4])
-    _apply(elab, entry.result, stmt, scope, frame, sources, made)
+    result = entry.result
+    _apply(elab, result, stmt, scope, frame, sources, made)
+    if recorder is not None:  # (its events, as the statement's run added them)
+        record.replay(elab, scope.path, result[2], None if pkey is None else (pkey, value))
     return after
 
 
@@ -698,6 +710,9 @@ def _replay(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Con
     made = blockmemo.redo(elab, entry, sources, ctx.at, ctx.kp)
     assert made is not None  # (room for it was checked)
     _apply(elab, entry.result, stmt, scope, frame, sources, made)
+    if elab.recorder is not None:
+        record.replay(elab, scope.path, entry.result[2],
+                      None if pkey is None else (pkey, value))
     return _after(elab, scope, frame, ctx, step, entry)
 
 

@@ -136,9 +136,72 @@ def test_what_a_bind_recorded_is_what_the_recording_walk_records(
         assert not flat  # blocks, a repeat
 
 
+def _printing_binds(space: archlang.Space, members: list[dict], rounds: int) -> list[Any]:
+    """Each member bound right after a print (so each bind records) and printed, `rounds`
+    times over: (the events and instances the bind recorded, or None, and the text)."""
+    space.sample(100).to_arch()
+    out = []
+    for _ in range(rounds):
+        for m in members:
+            a = space.bind(m)
+            kept = record.recorded(a.graph)
+            out.append((None if kept is None else (dict(kept.events), dict(kept.instances)),
+                        a.to_arch()))
+    return out
+
+
+@pytest.mark.parametrize("name,space", SPACES, ids=[n for n, _ in SPACES])
+def test_a_recording_bind_by_the_body_states_records_what_a_plain_walk_does(
+        name: str, space: archlang.Space, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bind that records keeps the network body's `State` (ir/stmtmemo.py: the step
+    replays an entry's events with its nodes, and runs a statement whose entry kept none):
+    warm, it records the events and instances of a recording walk that runs every
+    statement, and the member prints as it does with every memo off."""
+    rng = random.Random(3)
+    members = [space.sample_assignment(rng) for _ in range(6)]
+    warm = _printing_binds(space, members, 4)
+    n = len(members)
+    for m, (kept, printed) in zip(members, warm[-n:]):
+        a = space.bind(m)  # (a bind after a print: it records too)
+        again = record.recorded(a.graph)
+        with monkeypatch.context() as mp:
+            mp.setattr(stmtmemo, "ENABLED", False)
+            mp.setattr(blockmemo, "ENABLED", False)
+            ran = _events(a)
+            assert printed == space.bind(m).to_arch()
+        assert (kept is None) == (again is None)
+        if again is not None:
+            assert (dict(again.events), dict(again.instances)) == kept == ran
+    with monkeypatch.context() as mp:
+        mp.setattr(stmtmemo, "STATES", False)  # (events name the program's own nodes)
+        assert _printing_binds(space, members, 1) == warm[-n:]
+
+
+def test_a_warm_recording_bind_works_out_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bind after a print of NAS-Bench-Graph's space, once warm, replays each statement
+    by the body's State (no `memo_key`), and records what `to_arch`'s own walk records."""
+    space = archlang.parse(NBG).network()
+    rng = random.Random(7)
+    members = [space.sample_assignment(rng) for _ in range(5)]
+    _printing_binds(space, members, 3)
+    calls = []
+    real = stmtmemo.memo_key
+    monkeypatch.setattr(stmtmemo, "memo_key", lambda *a: calls.append(1) or real(*a))
+    for m in members:
+        space.sample(100).to_arch()
+        calls.clear()
+        a = space.bind(m)
+        assert not calls
+        kept = record.recorded(a.graph)
+        assert kept is not None
+        monkeypatch.setattr(stmtmemo, "ENABLED", False)
+        assert (dict(kept.events), dict(kept.instances)) == _events(a)
+        monkeypatch.setattr(stmtmemo, "ENABLED", True)
+
+
 def test_only_the_bind_after_a_print_records() -> None:
-    """A search that prints now and then keeps binds that record nothing (ir/stmtmemo.py
-    keeps a body's `State` only there); a print of each member bound records in each bind;
+    """A search that prints now and then keeps binds that record nothing (they keep no
+    events); a print of each member bound records in each bind;
     and a network with blocks never records, whatever another network of its program did."""
     program = archlang.parse("""
 block b() { linear(choice(4, 8)) }
