@@ -224,50 +224,50 @@ def redo(elab: Elaborator, entry: Entry, sources: list[Tensor], at: str,
         return None
     elab.steps += entry.steps
     graph = elab.graph
-    add = graph.add
-    made: list[Any] = []
     stack = elab.memo_stack
     placed = entry.placed
-    if placed is None or placed[0] != at or placed[1] != kp:
+    if placed is not None and placed[0] == at and placed[1] == kp:
+        # (placed here before: paths and keys already absolute, `Entry.place`)
+        nodes, instances, used_here = placed[2], placed[3], placed[4]
+        at = kp = ""
+    else:
         # (placed elsewhere, or never: a block's entry serves many places, each once a
         # bind, so it is placed as it goes, not kept)
-        for op, attrs, refs, shape, path, span, dtype, meta in entry.nodes:
-            inputs = [sources[i].node if new is False else made[i] for new, i in refs]
-            node = add(op, inputs, dict(attrs), shape, at + path, span, dtype)
-            if meta:
-                node.meta.update(meta)
-            made.append(node)
-        if entry.instances:
-            instances = [(at + path, instance) for path, instance in entry.instances]
-            graph.instances.update(instances)
-            if stack:
-                stack[-1].instances.extend(instances)
-        used = elab.used
-        for k, v in entry.used:  # (`WalkState.use`, inlined)
-            k = kp + k
-            used[k] = v
-            if stack:
-                stack[-1].reads.append((k, elab.assignment[k]))  # type: ignore[index]
-        return made
-    _, _, nodes, instances, used_here = placed
-    for op, attrs, refs, shape, path, span, dtype, meta in nodes:
-        inputs = [sources[i].node if new is False else made[i] for new, i in refs]
-        node = add(op, inputs, dict(attrs), shape, path, span, dtype)
-        if meta:
-            node.meta.update(meta)
-        made.append(node)
+        nodes, instances, used_here = entry.nodes, entry.instances, entry.used
+    made = add_nodes(graph, nodes, sources, at)
     if instances:
+        if at:
+            instances = [(at + path, instance) for path, instance in instances]
         graph.instances.update(instances)
         if stack:
             stack[-1].instances.extend(instances)
-    if stack:
+    used = elab.used
+    if stack:  # (`WalkState.use`, inlined)
         reads = stack[-1].reads
         assignment = elab.assignment
-        for k, v in used_here:  # (`WalkState.use`, inlined)
-            elab.used[k] = v
+        for k, v in used_here:
+            k = kp + k
+            used[k] = v
             reads.append((k, assignment[k]))  # type: ignore[index]
+    elif kp:
+        for k, v in used_here:
+            used[kp + k] = v
     else:
-        elab.used.update(used_here)
+        used.update(used_here)
+    return made
+
+
+def add_nodes(graph: Any, nodes: list[Any], sources: list[Tensor], at: str) -> list[Any]:
+    """Add an entry's `nodes` to `graph` under the path prefix `at` (empty where their paths
+    are absolute already), reading `sources` where the entry read its own; the nodes made."""
+    add = graph.add
+    made: list[Any] = []
+    for op, attrs, refs, shape, path, span, dtype, meta in nodes:
+        node = add(op, [sources[i].node if new is False else made[i] for new, i in refs],
+                   dict(attrs), shape, at + path, span, dtype)
+        if meta:
+            node.meta.update(meta)
+        made.append(node)
     return made
 
 

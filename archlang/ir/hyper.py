@@ -208,7 +208,7 @@ def _choice(elab: Elaborator, e: A.Call, scope: Scope, frame: Frame, key: str,
         raise ArchTypeError("`choice` needs at least one candidate", e.span, code="E503")
     if all_pure:
         values = [elab.eval(a, scope, frame) for a in args]
-        if _all_plain(values):
+        if all(_is_plain(v) for v in values):
             values_d = _value_decision(facts, values, args, key, scope, e.span)
             value = decide(elab, values_d, scope)
             if not isinstance(value, Unknown):
@@ -486,14 +486,6 @@ def _is_pure(e: A.Expr) -> bool:
     if isinstance(e, A.Call):
         return e.func in BUILTINS and not e.kwargs and all(_is_pure(a) for a in e.args)
     return False
-
-
-def _all_plain(values: list[Any]) -> bool:
-    """`_is_plain` of every value: a loop, stopping at the first tensor of an input choice."""
-    for v in values:
-        if not _is_plain(v):
-            return False
-    return True
 
 
 def _is_plain(v: Any) -> bool:

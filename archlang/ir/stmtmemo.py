@@ -304,8 +304,8 @@ def run(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx: Context
     """Run an assignment or expression statement of an active bind walk, or replay it;
     `ctx` is `Context(elab, scope)`, made once per body. `state`: the body's `State` before
     this statement (`FRESH`: not known yet; None: none is kept; a walk that records keeps
-one too, its steps replaying an entry only with the events it kept);
-    returns the state after it (`FRESH` where it is not known)."""
+    one too, its steps replaying an entry only with the events it kept); returns the state
+    after it (`FRESH` where it is not known)."""
     missed = None
     if state is not None:
         if state is FRESH:
@@ -667,14 +667,7 @@ def _replay_step(elab: Elaborator, stmt: A.Stmt, scope: Scope, frame: Frame, ctx
     if pkey is not None:
         used[pkey] = value
     elab.steps += entry.steps
-    add = graph.add
-    made: list[Any] = []
-    for op, attrs, refs, shape, path, span, dtype, meta in placed[2]:
-        node = add(op, [sources[i].node if new is False else made[i] for new, i in refs],
-                   dict(attrs), shape, path, span, dtype)
-        if meta:
-            node.meta.update(meta)
-        made.append(node)
+    made = blockmemo.add_nodes(graph, placed[2], sources, "")
     if placed[3]:
         graph.instances.update(placed[3])
     used.update(placed[4])
