@@ -178,7 +178,7 @@ class _Substitution:
             return False
         if t is A.Call and a.func == SHARED:
             return False
-        for name in _fields_of(a):
+        for name in A.child_field_names(a):
             if not self._same(getattr(a, name), getattr(b, name)):
                 return False
         return True
@@ -225,32 +225,6 @@ def _same_taken(v: Any, w: Any) -> bool:
     t = type(v)
     return (t is A.IntLit or t is A.FloatLit) and t is type(w) and \
         type(v.value) is type(w.value) and repr(v.value) == repr(w.value)
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _replace(node: Any, changes: dict[str, Any]) -> Any:
-    """`dataclasses.replace(node, **changes)` (every field of a node is an init field),
-    with the type's fields read once."""
-    names = _INIT_FIELDS.get(type(node))
-    if names is None:
-        names = _INIT_FIELDS[type(node)] = tuple(
-            f.name for f in dataclasses.fields(node) if f.init)
-    for name in names:
-        if name not in changes:
-            changes[name] = getattr(node, name)
-    return type(node)(**changes)
-
-
-def _fields_of(node: Any) -> tuple[str, ...]:
-    """The fields of a node's type that can hold children or leaves (`ast.iter_fields`: no
-    spans, no comments), once per type."""
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(name for name, _ in A.iter_fields(node))
-    return names
 
 
 #: the most printed programs whose bind caches a program keeps for its checks
@@ -597,19 +571,6 @@ class _Rewrite(A.NodeTransformer):
         new = self.owner._expr(node, self.path, self.pat)
         # an equal rewrite keeps the original, whose spans keep the source's spelling (`1K`)
         return node if new is not node and new == node else new
-
-    def generic_visit(self, node: Any) -> Any:
-        """`NodeTransformer.generic_visit`, with each type's fields read once (`_fields_of`)
-        and a changed node rebuilt as `dataclasses.replace` rebuilds it (`_replace`)."""
-        changes = None
-        for name in _fields_of(node):
-            value = getattr(node, name)
-            new = self._visit_value(value)
-            if new is not value:
-                if changes is None:
-                    changes = {}
-                changes[name] = new
-        return node if changes is None else _replace(node, changes)
 
 
 def _value_key(v: Any) -> Any:

@@ -122,8 +122,7 @@ def _nodes(root: A.Expr) -> list[Any]:
         try:
             fields = _FIELDS[t]
         except KeyError:
-            fields = _FIELDS[t] = tuple(n for n, _ in A.iter_fields(top)) \
-                if A.is_node(top) else None
+            fields = _FIELDS[t] = A.child_field_names(top) if A.is_node(top) else None
         if fields is None:
             continue
         out.append(top)

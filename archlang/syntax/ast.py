@@ -13,7 +13,7 @@ dataclass fields): every tree walk goes through it, as `walk`, a `NodeVisitor` o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Union
 
 from archlang.source import NO_SPAN, Span
@@ -363,9 +363,35 @@ def is_node(value: Any) -> bool:
 
 def iter_fields(node: Any) -> Iterator[tuple[str, Any]]:
     """``(name, value)`` for each field of `node` that can hold child nodes."""
-    for f in fields(node):
-        if f.name not in _NOT_CHILDREN:
-            yield f.name, getattr(node, f.name)
+    for name in child_field_names(node):
+        yield name, getattr(node, name)
+
+
+#: a node type -> its fields that can hold child nodes; its init fields (every field)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_field_names(node: Any) -> tuple[str, ...]:
+    """The names `iter_fields` gives for `node` (no spans, no comments), once per type:
+    the tree walks that run on every bind and print read them per node.
+
+    >>> child_field_names(Call("f", (Name("x"),)))
+    ('func', 'args', 'kwargs')
+    """
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:
+        names = _CHILD_FIELDS[type(node)] = tuple(
+            f.name for f in fields(node) if f.name not in _NOT_CHILDREN)
+    return names
+
+
+def _rebuilt(node: Any, changes: dict[str, Any]) -> Any:
+    """``dataclasses.replace(node, **changes)``, with the type's fields read once."""
+    names = _INIT_FIELDS.get(type(node))
+    if names is None:
+        names = _INIT_FIELDS[type(node)] = tuple(f.name for f in fields(node) if f.init)
+    return type(node)(**{n: changes[n] if n in changes else getattr(node, n) for n in names})
 
 
 def iter_child_fields(node: Any) -> Iterator[tuple[str, tuple[int, ...], Any]]:
@@ -439,7 +465,7 @@ class NodeVisitor:
 
 class NodeTransformer(NodeVisitor):
     """A `NodeVisitor` whose visits return the replacement node; `generic_visit` rebuilds a
-    node (with `dataclasses.replace`) only where a child came back as another object, so an
+    node (as `dataclasses.replace` does) only where a child came back as another object, so an
     unchanged subtree stays the very same object, spans and all. Trees are never mutated.
 
     >>> class Bump(NodeTransformer):
@@ -450,12 +476,15 @@ class NodeTransformer(NodeVisitor):
     """
 
     def generic_visit(self, node: Any) -> Any:
-        changes = {}
-        for name, value in iter_fields(node):
+        changes = None
+        for name in child_field_names(node):
+            value = getattr(node, name)
             new = self._visit_value(value)
             if new is not value:
+                if changes is None:
+                    changes = {}
                 changes[name] = new
-        return replace(node, **changes) if changes else node
+        return node if changes is None else _rebuilt(node, changes)
 
     def _visit_value(self, value: Any) -> Any:
         if isinstance(value, tuple):
